@@ -1,0 +1,6 @@
+namespace Pipeline.Bench;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}

@@ -1,0 +1,122 @@
+using System.Reflection;
+using System.Text;
+
+namespace Pipeline.Components;
+
+/// <summary>
+/// A registered component type: what the YAML calls it, its options (from the options class's
+/// <see cref="OptionAttribute"/>s) and its build step. Validation, docs and construction all read this one record.
+/// </summary>
+public sealed class ComponentDescriptor
+{
+    private readonly Func<object, ComponentContext, object> _build;
+
+    internal ComponentDescriptor(string type, ComponentKind kind, string description, Type optionsType, Func<object, ComponentContext, object> build)
+    {
+        Type = type;
+        Kind = kind;
+        Description = description;
+        OptionsType = optionsType;
+        _build = build;
+        Options = ReadOptions(optionsType);
+    }
+
+    public string Type { get; }
+
+    public ComponentKind Kind { get; }
+
+    public string Description { get; }
+
+    public Type OptionsType { get; }
+
+    public IReadOnlyList<OptionDescriptor> Options { get; }
+
+    public object CreateDefaultOptions() => Activator.CreateInstance(OptionsType)!;
+
+    /// <summary>
+    /// Runs the build step: validates the bound options (throwing <see cref="ComponentBuildException"/>) and returns
+    /// an <see cref="ISourceFactory"/>, <see cref="IProcessorFactory"/> or <see cref="ISinkFactory"/> according to <see cref="Kind"/>.
+    /// </summary>
+    public object Build(object options, ComponentContext context) => _build(options, context);
+
+    public static string ToSnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                if (i > 0 && (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1]))))
+                {
+                    sb.Append('_');
+                }
+                sb.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static OptionDescriptor[] ReadOptions(Type optionsType)
+    {
+        var defaults = Activator.CreateInstance(optionsType);
+        return optionsType
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => (Property: p, Attribute: p.GetCustomAttribute<OptionAttribute>()))
+            .Where(x => x.Attribute is not null)
+            .Select(x => new OptionDescriptor(
+                x.Attribute!.Name ?? ToSnakeCase(x.Property.Name),
+                x.Property,
+                x.Attribute.Description,
+                x.Attribute.Required,
+                DescribeType(x.Property.PropertyType),
+                x.Attribute.Required ? null : FormatDefault(x.Property.GetValue(defaults)),
+                x.Attribute.Example))
+            .ToArray();
+    }
+
+    private static string DescribeType(Type t)
+    {
+        var inner = Nullable.GetUnderlyingType(t) ?? t;
+        if (inner.IsEnum)
+        {
+            return "one of " + string.Join(", ", Enum.GetNames(inner).Select(ToSnakeCase));
+        }
+        if (inner.IsGenericType && inner.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            return "list of " + DescribeType(inner.GetGenericArguments()[0]);
+        }
+        if (inner.IsGenericType && inner.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            return "map of string to " + DescribeType(inner.GetGenericArguments()[1]);
+        }
+        return inner.Name switch
+        {
+            "String" => "string",
+            "Int32" or "Int64" => "integer",
+            "Double" => "number",
+            "Boolean" => "bool",
+            "TimeSpan" => "duration",
+            "ByteSize" => "byte size",
+            "FieldPath" => "field path",
+            _ => inner.Name,
+        };
+    }
+
+    private static string? FormatDefault(object? value) => value switch
+    {
+        null => null,
+        string s => s.Length == 0 ? null : $"\"{s}\"",
+        bool b => b ? "true" : "false",
+        TimeSpan ts => ts.TotalMilliseconds < 1000 ? $"{ts.TotalMilliseconds}ms" : $"{ts.TotalSeconds}s",
+        Enum e => ToSnakeCase(e.ToString()),
+        System.Collections.ICollection { Count: 0 } => null,
+        System.Collections.IEnumerable and not string => null,
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
+}

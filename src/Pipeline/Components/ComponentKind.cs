@@ -1,0 +1,8 @@
+namespace Pipeline.Components;
+
+public enum ComponentKind
+{
+    Source,
+    Processor,
+    Sink,
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using Pipeline.Events;
+
+namespace Pipeline.Components;
+
+/// <summary>What a running source sees of the topology: where to send events, and the backpressure behind it.</summary>
+public interface ISourceContext
+{
+    string ComponentId { get; }
+
+    /// <summary>
+    /// Hands an event to every downstream consumer, waiting while their mailboxes are full. The trace context
+    /// (default when none came in) rides with the event. Returns false when the topology is shutting down.
+    /// </summary>
+    ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="SendAsync"/>, but gives up after <paramref name="deadline"/> of backpressure and returns
+    /// <see cref="SendResult.Backpressure"/> (HTTP ingest then answers 429).
+    /// </summary>
+    ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken);
+
+    /// <summary>Counts and logs input that could not become an event (a malformed line), with the reason.</summary>
+    void ReportInvalidInput(string reason, int bytes);
+}
+
+public enum SendResult
+{
+    Accepted,
+    Backpressure,
+    ShuttingDown,
+}

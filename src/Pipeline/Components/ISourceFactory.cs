@@ -1,0 +1,6 @@
+namespace Pipeline.Components;
+
+public interface ISourceFactory
+{
+    ISource Create();
+}

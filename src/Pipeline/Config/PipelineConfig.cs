@@ -1,0 +1,35 @@
+using Components_ = Pipeline.Components.ComponentKind;
+
+namespace Pipeline.Config;
+
+/// <summary>A whole validated topology file.</summary>
+public sealed class PipelineConfig
+{
+    /// <summary>The file it came from (or <c>&lt;embedded default&gt;</c>).</summary>
+    public required string File { get; init; }
+
+    /// <summary>The pipeline's name: the <c>pipeline</c> label on every metric.</summary>
+    public string Name { get; init; } = "pipeline";
+
+    /// <summary>How long graceful shutdown may take to drain every mailbox to the sinks.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where checkpoints, buffers and the dead-letter file live.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>JSON-lines file for dead-lettered events; defaults to <c>{data_dir}/dead-letter.jsonl</c>.</summary>
+    public string? DeadLetterPath { get; init; }
+
+    /// <summary>Admin endpoints (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/topology</c>).</summary>
+    public string AdminAddress { get; init; } = "0.0.0.0:9464";
+
+    public required IReadOnlyList<ComponentConfig> Components { get; init; }
+
+    public IEnumerable<ComponentConfig> Sources => Components.Where(c => c.Kind == Components_.Source);
+
+    public IEnumerable<ComponentConfig> Stages => Components.Where(c => c.Kind == Components_.Processor);
+
+    public IEnumerable<ComponentConfig> Sinks => Components.Where(c => c.Kind == Components_.Sink);
+
+    public string ResolvedDeadLetterPath => DeadLetterPath ?? Path.Combine(DataDirectory, "dead-letter.jsonl");
+}

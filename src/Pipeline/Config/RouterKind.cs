@@ -1,0 +1,8 @@
+namespace Pipeline.Config;
+
+public enum RouterKind
+{
+    RoundRobin,
+    LeastLoaded,
+    KeyAffinity,
+}

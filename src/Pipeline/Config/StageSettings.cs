@@ -1,0 +1,40 @@
+using Pipeline.Events;
+
+namespace Pipeline.Config;
+
+/// <summary>
+/// How the runtime runs a stage or sink: the isolate pool, its router, mailbox and failure policy.
+/// These keys sit beside a component's own options in YAML.
+/// </summary>
+public sealed class StageSettings
+{
+    /// <summary>Isolates in the pool; <c>auto</c> in YAML means <see cref="Environment.ProcessorCount"/>.</summary>
+    public int Isolates { get; set; } = 1;
+
+    public RouterKind Router { get; set; } = RouterKind.RoundRobin;
+
+    /// <summary>The field whose value picks the isolate, for <see cref="RouterKind.KeyAffinity"/>.</summary>
+    public FieldPath? Key { get; set; }
+
+    /// <summary>Mailbox capacity per isolate, in events.</summary>
+    public int Mailbox { get; set; } = 1024;
+
+    public WhenFull WhenFull { get; set; } = WhenFull.Block;
+
+    /// <summary>Tries per event (or per sink batch) before it is dead-lettered.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>The first retry delay; it doubles on each further attempt.</summary>
+    public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Restarts allowed within <see cref="RestartWindow"/> before the stage is marked failed.</summary>
+    public int MaxRestarts { get; set; } = 5;
+
+    public TimeSpan RestartWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most envelopes an isolate takes from its mailbox at once (sinks: the delivery batch size).</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>For sinks: the longest a partial batch waits for more events before it is delivered.</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+}

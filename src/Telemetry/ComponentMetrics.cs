@@ -1,0 +1,48 @@
+using Prometheus;
+
+namespace Pipeline.Telemetry;
+
+/// <summary>
+/// One component's counters, with their labels bound once, so the hot path increments a child directly instead of
+/// looking labels up per event.
+/// </summary>
+public sealed class ComponentMetrics
+{
+    private readonly Counter _errors;
+    private readonly Counter _discarded;
+    private readonly string[] _labels;
+
+    internal ComponentMetrics(PipelineMetrics owner, string pipeline, string componentId, string componentKind)
+    {
+        _labels = [pipeline, componentId, componentKind];
+        ComponentId = componentId;
+        Received = owner.ReceivedEvents.WithLabels(_labels);
+        ReceivedBytes = owner.ReceivedBytes.WithLabels(_labels);
+        Sent = owner.SentEvents.WithLabels(_labels);
+        SentBytes = owner.SentBytes.WithLabels(_labels);
+        DeadLettered = owner.DeadLetterEvents.WithLabels(_labels);
+        Restarts = owner.IsolateRestarts.WithLabels(_labels);
+        _errors = owner.Errors;
+        _discarded = owner.Discarded;
+    }
+
+    public string ComponentId { get; }
+
+    public Counter.Child Received { get; }
+
+    public Counter.Child ReceivedBytes { get; }
+
+    public Counter.Child Sent { get; }
+
+    public Counter.Child SentBytes { get; }
+
+    public Counter.Child DeadLettered { get; }
+
+    public Counter.Child Restarts { get; }
+
+    /// <summary>Counts an error of a kind such as <c>processing_failed</c>, <c>invalid_input</c>, <c>delivery_failed</c>.</summary>
+    public void Error(string errorType, long count = 1) => _errors.WithLabels([.. _labels, errorType]).Inc(count);
+
+    /// <summary>Counts events dropped on purpose: <c>filtered</c>, <c>sampled</c>, <c>mailbox_full</c>.</summary>
+    public void Discard(string reason, long count = 1) => _discarded.WithLabels([.. _labels, reason]).Inc(count);
+}
