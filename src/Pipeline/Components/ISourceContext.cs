@@ -20,8 +20,11 @@ public interface ISourceContext
     /// </summary>
     ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken);
 
-    /// <summary>Counts and logs input that could not become an event (a malformed line), with the reason.</summary>
-    void ReportInvalidInput(string reason, int bytes);
+    /// <summary>
+    /// Input that could not become an event (a malformed line): counted, logged and written to the dead-letter
+    /// output with the reason and the raw bytes, so nothing is dropped silently.
+    /// </summary>
+    void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw);
 }
 
 public enum SendResult
