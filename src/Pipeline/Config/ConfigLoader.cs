@@ -11,11 +11,15 @@ public static class ConfigLoader
     public const string EmbeddedDefaultName = "<embedded default>";
 
     /// <param name="environment">Variables for <c>${VAR}</c> interpolation; null means the process environment.</param>
+    /// <exception cref="ConfigException">Every error in the file, each with file:line:col.</exception>
+    /// <exception cref="IOException">The file cannot be read (it is not a config error, so it has no line).</exception>
     public static PipelineConfig LoadFile(string path, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
-        => throw new NotImplementedException();
+        => LoadYaml(File.ReadAllText(path), path, catalog, environment);
 
+    /// <param name="fileName">Used in every error's mark.</param>
+    /// <exception cref="ConfigException">Every error in the text, each with file:line:col.</exception>
     public static PipelineConfig LoadYaml(string yaml, string fileName, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
-        => throw new NotImplementedException();
+        => ConfigDocumentBinder.Load(yaml, fileName, catalog, environment);
 
     public static PipelineConfig LoadEmbeddedDefault(ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
     {

@@ -1,0 +1,42 @@
+using Pipeline.Components;
+
+namespace Pipeline.Config;
+
+/// <summary>A component while its config is being checked: everything that could be bound, even when some of it was wrong.</summary>
+internal sealed class ComponentDraft(string id, ComponentKind kind, SourceMark mark)
+{
+    public string Id { get; } = id;
+
+    public ComponentKind Kind { get; } = kind;
+
+    public SourceMark Mark { get; } = mark;
+
+    /// <summary>Null when the type is missing or unknown.</summary>
+    public ComponentDescriptor? Descriptor { get; set; }
+
+    public object? Options { get; set; }
+
+    /// <summary>Null until the build step succeeded; named outputs are only known from it.</summary>
+    public object? Factory { get; set; }
+
+    public List<InputReference> Inputs { get; } = [];
+
+    public StageSettings Stage { get; } = new();
+
+    public Dictionary<string, SourceMark> OptionMarks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Its inputs were reported wrong, so "nothing reaches it" would only repeat that error.</summary>
+    public bool HasInputErrors { get; set; }
+
+    public string Noun => NounOf(Kind);
+
+    /// <summary>How the component is named in errors: <c>stage 'keep' (filter)</c>.</summary>
+    public string Subject => Descriptor is null ? $"{Noun} '{Id}'" : $"{Noun} '{Id}' ({Descriptor.Type})";
+
+    public static string NounOf(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Source => "source",
+        ComponentKind.Processor => "stage",
+        _ => "sink",
+    };
+}

@@ -1,0 +1,447 @@
+using Pipeline.Components;
+
+namespace Pipeline.Config;
+
+/// <summary>
+/// Binds a parsed topology file to a <see cref="PipelineConfig"/>: top-level keys, each component's type, inputs,
+/// stage settings and options, then the build steps and the graph checks. It keeps going after an error so that
+/// one run reports every problem in the file.
+/// </summary>
+internal sealed class ConfigDocumentBinder
+{
+    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "sources", "stages", "sinks"];
+
+    private static readonly (string Key, ComponentKind Kind)[] Sections =
+    [
+        ("sources", ComponentKind.Source),
+        ("stages", ComponentKind.Processor),
+        ("sinks", ComponentKind.Sink),
+    ];
+
+    private readonly string _file;
+    private readonly ComponentCatalog _catalog;
+    private readonly List<ConfigError> _errors;
+
+    private string _name = "pipeline";
+    private string _dataDirectory = "data";
+    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
+    private string _adminAddress = "0.0.0.0:9464";
+    private string? _deadLetterPath;
+
+    private ConfigDocumentBinder(string file, ComponentCatalog catalog, List<ConfigError> errors)
+    {
+        _file = file;
+        _catalog = catalog;
+        _errors = errors;
+    }
+
+    public static PipelineConfig Load(string yaml, string file, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment)
+    {
+        var errors = new List<ConfigError>();
+        var root = ConfigYamlReader.Read(yaml, file, errors);
+        PipelineConfig? config = null;
+        if (root is null)
+        {
+            if (errors.Count == 0)
+            {
+                errors.Add(new ConfigError(new SourceMark(file, 1, 1), "the config is empty (expected a mapping with sources, stages and sinks)"));
+            }
+        }
+        else
+        {
+            EnvironmentInterpolator.InterpolateTree(root, environment ?? EnvironmentInterpolator.ProcessEnvironment(), errors);
+            config = new ConfigDocumentBinder(file, catalog, errors).Bind(root);
+        }
+        if (errors.Count > 0 || config is null)
+        {
+            throw new ConfigException(errors.OrderBy(e => e.Mark.Line).ThenBy(e => e.Mark.Column).ToList());
+        }
+        return config;
+    }
+
+    private PipelineConfig? Bind(ConfigNode rootNode)
+    {
+        if (rootNode is not ConfigMapping root)
+        {
+            _errors.Add(new ConfigError(rootNode.Mark, $"expected a mapping with sources, stages and sinks, found {rootNode.Describe()}"));
+            return null;
+        }
+        BindTopLevel(root);
+
+        var components = new List<ComponentDraft>();
+        var byId = new Dictionary<string, ComponentDraft>(StringComparer.Ordinal);
+        foreach (var (key, kind) in Sections)
+        {
+            var noun = ComponentDraft.NounOf(kind);
+            if (!root.TryGet(key, out var sectionKey, out var section) || section is ConfigScalar { IsNull: true } || section is ConfigMapping { Entries.Count: 0 })
+            {
+                if (kind != ComponentKind.Processor)
+                {
+                    var mark = sectionKey?.Mark ?? root.Mark;
+                    _errors.Add(new ConfigError(mark, $"the topology is empty: expected at least one {noun} under '{key}:', found none"));
+                }
+                continue;
+            }
+            if (section is not ConfigMapping entries)
+            {
+                _errors.Add(new ConfigError(section.Mark, $"'{key}': expected a mapping of {noun} ids to their settings, found {section.Describe()}"));
+                continue;
+            }
+            foreach (var (idKey, body) in entries.Entries)
+            {
+                var draft = BindComponent(idKey, body, kind);
+                if (byId.TryGetValue(draft.Id, out var first))
+                {
+                    _errors.Add(new ConfigError(
+                        idKey.Mark,
+                        $"duplicate id '{draft.Id}': it is already a {first.Noun} at line {first.Mark.Line}, column {first.Mark.Column} (expected ids unique across sources, stages and sinks)"));
+                    continue;
+                }
+                byId.Add(draft.Id, draft);
+                components.Add(draft);
+            }
+        }
+
+        TopologyValidator.Validate(components, _errors);
+        if (_errors.Count > 0)
+        {
+            return null;
+        }
+        return new PipelineConfig
+        {
+            File = _file,
+            Name = _name,
+            DataDirectory = _dataDirectory,
+            ShutdownTimeout = _shutdownTimeout,
+            AdminAddress = _adminAddress,
+            DeadLetterPath = _deadLetterPath,
+            Components = components.Select(c => new ComponentConfig
+            {
+                Id = c.Id,
+                Kind = c.Kind,
+                Descriptor = c.Descriptor!,
+                Options = c.Options!,
+                Factory = c.Factory!,
+                Inputs = c.Inputs,
+                Stage = c.Stage,
+                Mark = c.Mark,
+                OptionMarks = c.OptionMarks,
+            }).ToList(),
+        };
+    }
+
+    private void BindTopLevel(ConfigMapping root)
+    {
+        foreach (var (key, value) in root.Entries)
+        {
+            switch (key.Value)
+            {
+                case "name":
+                    if (TryString(value, "'name'", out var name))
+                    {
+                        _name = name;
+                    }
+                    break;
+                case "data_dir":
+                    if (TryString(value, "'data_dir'", out var dataDirectory))
+                    {
+                        _dataDirectory = dataDirectory;
+                    }
+                    break;
+                case "shutdown_timeout":
+                    if (OptionValueConverter.TryConvert(value, typeof(TimeSpan), "'shutdown_timeout'", _errors, out var timeout))
+                    {
+                        _shutdownTimeout = (TimeSpan)timeout!;
+                    }
+                    break;
+                case "admin":
+                    BindSmallSection(value, "admin", "address", address =>
+                    {
+                        if (IsHostAndPort(address))
+                        {
+                            _adminAddress = address;
+                            return null;
+                        }
+                        return "host:port such as 0.0.0.0:9464";
+                    });
+                    break;
+                case "dead_letter":
+                    BindSmallSection(value, "dead_letter", "path", path =>
+                    {
+                        _deadLetterPath = path;
+                        return null;
+                    });
+                    break;
+                case "sources" or "stages" or "sinks":
+                    break;
+                default:
+                    _errors.Add(new ConfigError(
+                        key.Mark,
+                        $"unknown top-level key '{key.Value}' (expected one of {string.Join(", ", TopLevelKeys)})",
+                        SpellingSuggestion.Closest(key.Value, TopLevelKeys)));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A section with one string key, like <c>admin: { address: ... }</c>.</summary>
+    /// <param name="accept">Takes the value; returns what was expected when the value is wrong, else null.</param>
+    private void BindSmallSection(ConfigNode node, string section, string onlyKey, Func<string, string?> accept)
+    {
+        if (node is ConfigScalar { IsNull: true })
+        {
+            return;
+        }
+        if (node is not ConfigMapping mapping)
+        {
+            _errors.Add(new ConfigError(node.Mark, $"'{section}': expected a mapping with '{onlyKey}', found {node.Describe()}"));
+            return;
+        }
+        foreach (var (key, value) in mapping.Entries)
+        {
+            if (key.Value != onlyKey)
+            {
+                _errors.Add(new ConfigError(key.Mark, $"'{section}': unknown key '{key.Value}' (expected '{onlyKey}')", SpellingSuggestion.Closest(key.Value, [onlyKey])));
+            }
+            else if (TryString(value, $"'{section}.{onlyKey}'", out var text) && accept(text) is { } expected)
+            {
+                _errors.Add(new ConfigError(value.Mark, $"'{section}.{onlyKey}': expected {expected}, found {value.Describe()}"));
+            }
+        }
+    }
+
+    private ComponentDraft BindComponent(ConfigScalar idKey, ConfigNode body, ComponentKind kind)
+    {
+        var draft = new ComponentDraft(idKey.Value, kind, idKey.Mark);
+        var errorsBefore = _errors.Count;
+        if (draft.Id.Length == 0 || draft.Id.Contains('.', StringComparison.Ordinal))
+        {
+            _errors.Add(new ConfigError(idKey.Mark, $"{draft.Noun} id '{draft.Id}': expected a non-empty id without '.' ('.' separates a named output, as in route_id.name)"));
+        }
+        if (body is ConfigScalar { IsNull: true })
+        {
+            body = new ConfigMapping(idKey.Mark);
+        }
+        if (body is not ConfigMapping mapping)
+        {
+            _errors.Add(new ConfigError(body.Mark, $"{draft.Subject}: expected a mapping with 'type' and options, found {body.Describe()}"));
+            draft.HasInputErrors = true;
+            return draft;
+        }
+        foreach (var (key, _) in mapping.Entries)
+        {
+            draft.OptionMarks[key.Value] = key.Mark;
+        }
+
+        BindType(draft, mapping);
+        BindInputs(draft, mapping);
+        draft.Options = draft.Descriptor?.CreateDefaultOptions();
+
+        var failedSettings = new HashSet<string>(StringComparer.Ordinal);
+        var failedOptions = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, value) in mapping.Entries)
+        {
+            if (key.Value is "type" or "inputs")
+            {
+                continue;
+            }
+            if (kind != ComponentKind.Source && StageSettingsBinder.IsSetting(key.Value))
+            {
+                if (!StageSettingsBinder.Bind(key.Value, value, draft.Stage, draft.Subject, _errors))
+                {
+                    failedSettings.Add(key.Value);
+                }
+                continue;
+            }
+            if (draft.Descriptor is null)
+            {
+                // The options of an unknown type cannot be checked; the type error says what to fix first.
+                continue;
+            }
+            var option = draft.Descriptor.Options.FirstOrDefault(o => o.Name == key.Value);
+            if (option is null)
+            {
+                ReportUnknownOption(draft, key);
+                continue;
+            }
+            if (OptionValueConverter.TryConvert(value, option.Property.PropertyType, $"{draft.Subject}: option '{option.Name}'", _errors, out var converted))
+            {
+                option.Property.SetValue(draft.Options, converted);
+            }
+            else
+            {
+                failedOptions.Add(option.Name);
+            }
+        }
+
+        if (draft.Descriptor is not null)
+        {
+            foreach (var option in draft.Descriptor.Options)
+            {
+                if (option.Required && !draft.OptionMarks.ContainsKey(option.Name))
+                {
+                    _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: missing required option '{option.Name}' (expected {option.TypeName})"));
+                }
+            }
+        }
+        if (kind != ComponentKind.Source)
+        {
+            StageSettingsBinder.CheckRouterKey(draft.Stage, draft.OptionMarks, failedSettings, draft.Mark, draft.Subject, _errors);
+        }
+        if (_errors.Count == errorsBefore && draft.Descriptor is not null)
+        {
+            Build(draft);
+        }
+        return draft;
+    }
+
+    private void BindType(ComponentDraft draft, ConfigMapping mapping)
+    {
+        var known = _catalog.TypesOf(draft.Kind).ToList();
+        var expected = known.Count == 0 ? $"no {draft.Noun} types are registered" : "expected one of " + string.Join(", ", known);
+        if (!mapping.TryGet("type", out _, out var typeNode))
+        {
+            _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: missing 'type' ({expected})"));
+            return;
+        }
+        if (typeNode is not ConfigScalar { IsNull: false } type)
+        {
+            _errors.Add(new ConfigError(typeNode.Mark, $"{draft.Subject}: 'type' {expected}, found {typeNode.Describe()}"));
+            return;
+        }
+        if (type.HasReportedError)
+        {
+            return;
+        }
+        if (!_catalog.TryGet(draft.Kind, type.Value, out var descriptor))
+        {
+            _errors.Add(new ConfigError(
+                type.Mark,
+                $"{draft.Subject}: unknown {draft.Noun} type '{type.Value}' ({expected})",
+                SpellingSuggestion.Closest(type.Value, known)));
+            return;
+        }
+        draft.Descriptor = descriptor;
+    }
+
+    private void BindInputs(ComponentDraft draft, ConfigMapping mapping)
+    {
+        var present = mapping.TryGet("inputs", out var inputsKey, out var inputsNode);
+        if (draft.Kind == ComponentKind.Source)
+        {
+            if (present)
+            {
+                _errors.Add(new ConfigError(inputsKey.Mark, $"{draft.Subject}: sources take no inputs (they start the pipeline), found 'inputs'"));
+            }
+            return;
+        }
+        if (!present || inputsNode is ConfigScalar { IsNull: true })
+        {
+            _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: missing 'inputs' (expected a list of source or stage ids, e.g. inputs: [my_source])"));
+            draft.HasInputErrors = true;
+            return;
+        }
+        if (inputsNode is not ConfigSequence sequence)
+        {
+            _errors.Add(new ConfigError(inputsNode.Mark, $"{draft.Subject}: 'inputs' expected a list of source or stage ids, found {inputsNode.Describe()}"));
+            draft.HasInputErrors = true;
+            return;
+        }
+        if (sequence.Items.Count == 0)
+        {
+            _errors.Add(new ConfigError(inputsNode.Mark, $"{draft.Subject}: 'inputs' expected at least one source or stage id, found an empty list"));
+            draft.HasInputErrors = true;
+            return;
+        }
+        foreach (var item in sequence.Items)
+        {
+            if (item is not ConfigScalar { IsNull: false } scalar || scalar.Value.Length == 0)
+            {
+                if (item is not ConfigScalar { HasReportedError: true })
+                {
+                    _errors.Add(new ConfigError(item.Mark, $"{draft.Subject}: an input expected a source or stage id, found {item.Describe()}"));
+                }
+                draft.HasInputErrors = true;
+                continue;
+            }
+            var dot = scalar.Value.IndexOf('.', StringComparison.Ordinal);
+            draft.Inputs.Add(dot < 0
+                ? new InputReference(scalar.Value, null, scalar.Mark)
+                : new InputReference(scalar.Value[..dot], scalar.Value[(dot + 1)..], scalar.Mark));
+        }
+    }
+
+    private void ReportUnknownOption(ComponentDraft draft, ConfigScalar key)
+    {
+        var descriptor = draft.Descriptor!;
+        var names = descriptor.Options.Select(o => o.Name).ToList();
+        var candidates = draft.Kind == ComponentKind.Source
+            ? names
+            : names.Concat(StageSettingsBinder.Names).Append("inputs").ToList();
+        var expected = names.Count == 0 ? $"{descriptor.Type} has no options" : $"expected one of {string.Join(", ", names)}";
+        if (draft.Kind != ComponentKind.Source)
+        {
+            expected += ", or a stage setting";
+        }
+        var message = draft.Kind == ComponentKind.Source && StageSettingsBinder.IsSetting(key.Value)
+            ? $"{draft.Subject}: '{key.Value}' is a stage setting, and sources have no isolate pool ({expected})"
+            : $"{draft.Subject}: unknown option '{key.Value}' ({expected})";
+        _errors.Add(new ConfigError(key.Mark, message, SpellingSuggestion.Closest(key.Value, candidates)));
+    }
+
+    /// <summary>Runs the component's build step once; its result is the factory the runtime uses.</summary>
+    private void Build(ComponentDraft draft)
+    {
+        var descriptor = draft.Descriptor!;
+        try
+        {
+            var factory = descriptor.Build(draft.Options!, new ComponentContext(draft.Id, _name, _dataDirectory));
+            var expectedType = draft.Kind switch
+            {
+                ComponentKind.Source => typeof(ISourceFactory),
+                ComponentKind.Processor => typeof(IProcessorFactory),
+                _ => typeof(ISinkFactory),
+            };
+            if (!expectedType.IsInstanceOfType(factory))
+            {
+                throw new InvalidOperationException($"its build step returned {factory?.GetType().Name ?? "null"}, expected an {expectedType.Name}");
+            }
+            draft.Factory = factory;
+        }
+        catch (ComponentBuildException e)
+        {
+            var mark = draft.OptionMarks.GetValueOrDefault(e.Option, draft.Mark);
+            _errors.Add(new ConfigError(mark, $"{draft.Subject}: option '{e.Option}': {e.Message.ReplaceLineEndings(" ")}"));
+        }
+#pragma warning disable CA1031 // A failing build step is a config error to report with the others, whatever it threw.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: the build step failed: {e.Message.ReplaceLineEndings(" ")}"));
+        }
+    }
+
+    private bool TryString(ConfigNode node, string subject, out string text)
+    {
+        text = "";
+        if (OptionValueConverter.TryConvert(node, typeof(string), subject, _errors, out var value) && value is string s)
+        {
+            if (s.Length == 0)
+            {
+                _errors.Add(new ConfigError(node.Mark, $"{subject}: expected a non-empty string, found ''"));
+                return false;
+            }
+            text = s;
+            return true;
+        }
+        return false;
+    }
+
+    private static bool IsHostAndPort(string address)
+    {
+        var colon = address.LastIndexOf(':');
+        return colon > 0
+            && int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            && port <= 65535;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using Pipeline.Components;
+using Pipeline.Events;
+
+namespace Pipeline.Config;
+
+/// <summary>
+/// Binds the runtime keys that sit beside a stage's or sink's own options (<c>isolates</c>, <c>router</c>,
+/// <c>mailbox</c>...) onto <see cref="StageSettings"/>.
+/// </summary>
+internal static class StageSettingsBinder
+{
+    public static IReadOnlyList<StageSettingInfo> Settings { get; } =
+    [
+        new("isolates", "integer >= 1, or auto", "1", "Workers in the stage's pool; auto = one per processor."),
+        new("router", "one of round_robin, least_loaded, key_affinity", "round_robin", "How events are spread over the isolates; least_loaded picks the shortest mailbox."),
+        new("key", "field path", "", "The field whose value picks the isolate; required with (and only allowed with) router: key_affinity."),
+        new("mailbox", "integer >= 1", "1024", "Mailbox capacity per isolate, in events."),
+        new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
+        new("max_attempts", "integer >= 1", "3", "Tries per event (per batch for sinks) before it is dead-lettered."),
+        new("retry_backoff", "duration", "50ms", "The first retry delay; it doubles on each further attempt."),
+        new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
+        new("restart_window", "duration", "1m", "The window max_restarts counts over."),
+        new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
+        new("batch_timeout", "duration", "200ms", "For sinks: the longest a partial batch waits for more events."),
+    ];
+
+    public static IEnumerable<string> Names => Settings.Select(s => s.Name);
+
+    public static bool IsSetting(string key) => Settings.Any(s => s.Name == key);
+
+    /// <param name="subject">Names the component in errors, e.g. <c>stage 'parse'</c>.</param>
+    /// <returns>False when the value was wrong (and reported).</returns>
+    public static bool Bind(string key, ConfigNode node, StageSettings settings, string subject, List<ConfigError> errors)
+    {
+        var before = errors.Count;
+        var what = $"{subject}: setting '{key}'";
+        switch (key)
+        {
+            case "isolates":
+                if (node is ConfigScalar { Value: "auto" })
+                {
+                    settings.Isolates = Environment.ProcessorCount;
+                }
+                else if (TryInt(node, what, 1, "an integer >= 1 or auto", errors, out var isolates))
+                {
+                    settings.Isolates = isolates;
+                }
+                break;
+            case "router":
+                if (OptionValueConverter.TryConvert(node, typeof(RouterKind), what, errors, out var router) && router is RouterKind r)
+                {
+                    settings.Router = r;
+                }
+                break;
+            case "key":
+                if (OptionValueConverter.TryConvert(node, typeof(FieldPath), what, errors, out var path) && path is FieldPath p)
+                {
+                    settings.Key = p;
+                }
+                break;
+            case "mailbox":
+                if (TryInt(node, what, 1, "an integer >= 1", errors, out var mailbox))
+                {
+                    settings.Mailbox = mailbox;
+                }
+                break;
+            case "when_full":
+                if (OptionValueConverter.TryConvert(node, typeof(WhenFull), what, errors, out var whenFull) && whenFull is WhenFull w)
+                {
+                    settings.WhenFull = w;
+                }
+                break;
+            case "max_attempts":
+                if (TryInt(node, what, 1, "an integer >= 1", errors, out var attempts))
+                {
+                    settings.MaxAttempts = attempts;
+                }
+                break;
+            case "retry_backoff":
+                if (TryDuration(node, what, errors, out var backoff))
+                {
+                    settings.RetryBackoff = backoff;
+                }
+                break;
+            case "max_restarts":
+                if (TryInt(node, what, 0, "an integer >= 0", errors, out var restarts))
+                {
+                    settings.MaxRestarts = restarts;
+                }
+                break;
+            case "restart_window":
+                if (TryDuration(node, what, errors, out var window))
+                {
+                    if (window > TimeSpan.Zero)
+                    {
+                        settings.RestartWindow = window;
+                    }
+                    else
+                    {
+                        errors.Add(new ConfigError(node.Mark, $"{what}: expected a duration longer than 0, found {node.Describe()}"));
+                    }
+                }
+                break;
+            case "batch_size":
+                if (TryInt(node, what, 1, "an integer >= 1", errors, out var batchSize))
+                {
+                    settings.BatchSize = batchSize;
+                }
+                break;
+            case "batch_timeout":
+                if (TryDuration(node, what, errors, out var batchTimeout))
+                {
+                    settings.BatchTimeout = batchTimeout;
+                }
+                break;
+            default:
+                throw new ArgumentException($"'{key}' is not a stage setting", nameof(key));
+        }
+        return errors.Count == before && node is not ConfigScalar { HasReportedError: true };
+    }
+
+    /// <summary>A key belongs with key_affinity and nowhere else; checked once every setting is bound.</summary>
+    /// <param name="failedKeys">Settings whose values were already reported wrong: no second error about them.</param>
+    public static void CheckRouterKey(StageSettings settings, IReadOnlyDictionary<string, SourceMark> marks, IReadOnlySet<string> failedKeys, SourceMark componentMark, string subject, List<ConfigError> errors)
+    {
+        if (failedKeys.Contains("router") || failedKeys.Contains("key"))
+        {
+            return;
+        }
+        if (settings.Router == RouterKind.KeyAffinity && settings.Key is null)
+        {
+            errors.Add(new ConfigError(
+                marks.GetValueOrDefault("router", componentMark),
+                $"{subject}: router key_affinity expected a 'key: <field path>' setting, found none"));
+        }
+        if (settings.Router != RouterKind.KeyAffinity && marks.TryGetValue("key", out var keyMark))
+        {
+            errors.Add(new ConfigError(
+                keyMark,
+                $"{subject}: 'key' is only used with router: key_affinity, found router: {ComponentDescriptor.ToSnakeCase(settings.Router.ToString())}"));
+        }
+    }
+
+    private static bool TryInt(ConfigNode node, string what, int minimum, string expected, List<ConfigError> errors, out int value)
+    {
+        value = 0;
+        if (node is ConfigScalar { HasReportedError: true })
+        {
+            return false;
+        }
+        if (node is ConfigScalar scalar && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= minimum)
+        {
+            return true;
+        }
+        errors.Add(new ConfigError(node.Mark, $"{what}: expected {expected}, found {node.Describe()}"));
+        return false;
+    }
+
+    private static bool TryDuration(ConfigNode node, string what, List<ConfigError> errors, out TimeSpan value)
+    {
+        value = TimeSpan.Zero;
+        if (OptionValueConverter.TryConvert(node, typeof(TimeSpan), what, errors, out var parsed) && parsed is TimeSpan ts)
+        {
+            value = ts;
+            return true;
+        }
+        return false;
+    }
+}
