@@ -1,6 +1,9 @@
+using Pipeline.Components;
+using Pipeline.Host;
+
 namespace Pipeline;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static Task<int> Main(string[] args) => Cli.RunAsync(args, Console.Out, Console.Error, BuiltInComponents.Create());
 }

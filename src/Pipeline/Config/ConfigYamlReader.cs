@@ -12,13 +12,15 @@ internal sealed class ConfigYamlReader
     private readonly string _file;
     private readonly List<ConfigError> _errors;
     private readonly Dictionary<string, ConfigNode> _anchors = new(StringComparer.Ordinal);
+    private readonly Scanner _scanner;
     private readonly IParser _parser;
 
     private ConfigYamlReader(string yaml, string file, List<ConfigError> errors)
     {
         _file = file;
         _errors = errors;
-        _parser = new Parser(new StringReader(yaml));
+        _scanner = new Scanner(new StringReader(yaml), skipComments: true);
+        _parser = new Parser(_scanner);
     }
 
     /// <summary>The root node, or null when the text is empty or not valid YAML (the reason is in <paramref name="errors"/>).</summary>
@@ -32,6 +34,13 @@ internal sealed class ConfigYamlReader
         catch (YamlException e)
         {
             errors.Add(new ConfigError(reader.ToMark(e.Start), "invalid YAML: " + OneLine(e.Message)));
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) on some malformed input, such as an unclosed
+            // flow mapping; where it stopped is the best mark there is.
+            errors.Add(new ConfigError(reader.ToMark(reader._scanner.CurrentPosition), "invalid YAML: the parser could not read past this point (is a bracket or quote left open?)"));
             return null;
         }
     }
@@ -94,7 +103,7 @@ internal sealed class ConfigYamlReader
             }
             if (seen.TryGetValue(key.Value, out var first))
             {
-                _errors.Add(new ConfigError(key.Mark, $"duplicate key '{key.Value}': it is already defined at line {first.Line}, column {first.Column}"));
+                _errors.Add(new ConfigError(key.Mark, $"duplicate key '{key.Value}': it is already defined at line {first.Line}, column {first.Column} (expected each key once)"));
                 continue;
             }
             seen.Add(key.Value, key.Mark);

@@ -12,12 +12,13 @@ internal static class SpellingSuggestion
     {
         string? best = null;
         var bestDistance = int.MaxValue;
-        // Up to a third of the word may be wrong, but at least one edit and never more than three.
-        var allowed = Math.Clamp(found.Length / 3, 1, 3);
         foreach (var candidate in candidates)
         {
+            // Up to a third of the longer word may be wrong (at least one edit, at most three), and never all of
+            // what was typed: "a" is not a typo of "b".
+            var allowed = Math.Clamp(Math.Max(found.Length, candidate.Length) / 3, 1, 3);
             var distance = Distance(found.ToLowerInvariant(), candidate.ToLowerInvariant());
-            if (distance <= allowed && distance < bestDistance)
+            if (distance <= allowed && distance < found.Length && distance < bestDistance)
             {
                 best = candidate;
                 bestDistance = distance;
