@@ -10,7 +10,7 @@ public sealed class GeneratorSourceOptions
     [Option("How many events to send before the source finishes; 0 never finishes.", Example = "1000000")]
     public long Count { get; set; }
 
-    [Option("What the events look like. object: a ~230-byte log record with timestamp, level, service, host, method, path, status, duration_ms, user (an email), request_id and message. docker_json: that record as a JSON string in a log field with stream and time, as container runtimes write it (for parse_json).",
+    [Option("What the events look like. object: a ~245-byte log record with timestamp, level, service, host, method, path, status, duration_ms, user (an email), request_id and message. docker_json: that record as a JSON string in a log field with stream and time, as container runtimes write it (for parse_json).",
         Example = "docker_json")]
     public GeneratorShape Shape { get; set; } = GeneratorShape.Object;
 

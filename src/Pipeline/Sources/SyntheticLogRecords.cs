@@ -15,12 +15,12 @@ internal static class SyntheticLogRecords
     public static readonly DateTime ReproducibleEpoch = new(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
 
     private static readonly string[] Services = ["checkout", "payments", "catalog", "auth", "search", "cart", "shipping", "frontend"];
-    private static readonly string[] FirstNames = ["ana", "ben", "chloe", "dev", "emma", "femi", "gus", "hana", "ivan", "jo", "kai", "lena"];
-    private static readonly string[] LastNames = ["li", "smith", "garcia", "okafor", "kim", "novak", "silva", "patel", "berg", "rossi"];
-    private static readonly string[] Paths = ["/api/orders/{0}", "/api/users/{0}/cart", "/api/products/{0}", "/api/search?q=item{0}", "/api/login", "/healthz"];
-    private static readonly string[] InfoMessages = ["request completed", "served from cache", "order placed", "session renewed"];
-    private static readonly string[] WarnMessages = ["slow response", "rate limited", "resource not found", "token expired"];
-    private static readonly string[] ErrorMessages = ["upstream timeout", "database unavailable", "unhandled exception", "connection reset"];
+    private static readonly string[] FirstNames = ["ana", "ben", "chloe", "dev", "emma", "femi", "gus", "hana", "ivan", "jo", "kai", "li"];
+    private static readonly string[] LastNames = ["li", "smith", "diaz", "okoro", "kim", "novak", "silva", "patel", "berg", "ross"];
+    private static readonly string[] Paths = ["/orders/{0}", "/users/{0}/cart", "/products/{0}", "/search?q=item{0}", "/login", "/healthz"];
+    private static readonly string[] InfoMessages = ["completed", "cache hit", "created", "renewed"];
+    private static readonly string[] WarnMessages = ["slow", "throttled", "not found", "expired"];
+    private static readonly string[] ErrorMessages = ["timeout", "db down", "exception", "reset"];
     private static readonly int[] InfoStatuses = [200, 200, 200, 200, 200, 201, 204, 304];
     private static readonly int[] WarnStatuses = [404, 404, 429, 401, 400];
     private static readonly int[] ErrorStatuses = [500, 502, 503, 504];
@@ -90,7 +90,7 @@ internal static class SyntheticLogRecords
         writer.WriteString("timestamp", time.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
         writer.WriteString("level", level);
         writer.WriteString("service", service);
-        writer.WriteString("host", $"{service}-{random.Next(1, 13):00}");
+        writer.WriteString("host", $"web-{random.Next(1, 13)}");
         writer.WriteString("method", method);
         writer.WriteString("path", string.Format(CultureInfo.InvariantCulture, Pick(random, Paths), random.Next(1000, 99999)));
         writer.WriteNumber("status", Pick(random, statuses));
