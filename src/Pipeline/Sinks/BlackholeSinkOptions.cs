@@ -1,0 +1,6 @@
+namespace Pipeline.Sinks;
+
+/// <summary>The blackhole sink has no options.</summary>
+public sealed class BlackholeSinkOptions
+{
+}

@@ -1,0 +1,7 @@
+namespace Pipeline.Sinks;
+
+public enum HttpSinkCompression
+{
+    None,
+    Gzip,
+}

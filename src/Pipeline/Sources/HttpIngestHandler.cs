@@ -1,0 +1,452 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO.Compression;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Pipeline.Components;
+using Pipeline.Events;
+
+namespace Pipeline.Sources;
+
+/// <summary>
+/// Turns one POST of NDJSON (application/x-ndjson, application/jsonl) or JSON (an array of objects, or one object),
+/// optionally gzip-compressed, into events. Hosted by <see cref="HttpSource"/>; any endpoint route builder can map it.
+/// </summary>
+/// <remarks>
+/// <para>Answers, always with a JSON body:</para>
+/// <list type="bullet">
+/// <item>200 <c>{"accepted": N, "errors": [{"line": 3, "error": "..."}]}</c>: the valid lines are in the pipeline; each
+/// malformed one is listed (NDJSON: 1-based <c>line</c>; JSON array: 0-based <c>index</c>) and dead-lettered.</item>
+/// <item>400: nothing in the body was valid (same shape, accepted 0).</item>
+/// <item>413: the body, or its gzip-decompressed form, is over <c>max_body</c>. 415: an unknown Content-Type or
+/// Content-Encoding. 405: not a POST.</item>
+/// <item>429 with Retry-After: downstream stayed full for <c>backpressure_timeout</c>. <b>Nothing of the request
+/// was accepted</b>, so the client resends the whole request. The deadline applies to the request's first event;
+/// once it is admitted the rest follow with ordinary backpressure (the response waits while the pipeline catches
+/// up), so a request is never split by a 429.</item>
+/// <item>503: the pipeline is shutting down. When that happens part-way through a request, <c>accepted</c> says
+/// how many events went in and <c>first_rejected</c> which line or index the client should resend from.</item>
+/// </list>
+/// <para>The body is read whole (bounded by <c>max_body</c>) before anything is sent, so a 413 or a broken gzip
+/// stream never leaves half a request in the pipeline. A W3C <c>traceparent</c>/<c>tracestate</c> header becomes
+/// the trace context of every event of the request.</para>
+/// </remarks>
+public sealed class HttpIngestHandler
+{
+    private const int InitialBodyBuffer = 16 * 1024;
+    private const string AcceptedContentTypes = "application/x-ndjson, application/ndjson, application/jsonl, application/json";
+
+    private readonly ISourceContext _context;
+    private readonly long _maxBody;
+    private readonly TimeSpan _backpressureTimeout;
+    private readonly string _retryAfterSeconds;
+    private volatile bool _shuttingDown;
+
+    public HttpIngestHandler(ISourceContext context, long maxBody, TimeSpan backpressureTimeout)
+    {
+        _context = context;
+        _maxBody = Math.Min(maxBody, Array.MaxLength - 1);
+        _backpressureTimeout = backpressureTimeout;
+        _retryAfterSeconds = Math.Max(1, (int)Math.Ceiling(backpressureTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+    }
+
+    private enum BodyFormat
+    {
+        Ndjson,
+        Json,
+    }
+
+    /// <summary>Maps the handler onto <paramref name="path"/> for every method, so non-POSTs get a 405 that says why.</summary>
+    public IEndpointConventionBuilder MapTo(IEndpointRouteBuilder endpoints, string path) => endpoints.Map(path, HandleAsync);
+
+    /// <summary>From now on every request is answered 503.</summary>
+    public void BeginShutdown() => _shuttingDown = true;
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var request = http.Request;
+        if (!HttpMethods.IsPost(request.Method))
+        {
+            http.Response.Headers.Allow = "POST";
+            await WriteErrorAsync(http, StatusCodes.Status405MethodNotAllowed, $"method {request.Method} is not allowed here; expected POST").ConfigureAwait(false);
+            return;
+        }
+        if (_shuttingDown)
+        {
+            await WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "the pipeline is shutting down; nothing was accepted").ConfigureAwait(false);
+            return;
+        }
+        if (!TryGetFormat(request.ContentType, out var format))
+        {
+            await WriteErrorAsync(http, StatusCodes.Status415UnsupportedMediaType,
+                $"unsupported Content-Type '{request.ContentType ?? "(none)"}'; expected one of {AcceptedContentTypes} (UTF-8)").ConfigureAwait(false);
+            return;
+        }
+        if (!TryGetGzip(request.Headers.ContentEncoding.ToString(), out var gzip))
+        {
+            await WriteErrorAsync(http, StatusCodes.Status415UnsupportedMediaType,
+                $"unsupported Content-Encoding '{request.Headers.ContentEncoding}'; expected gzip or none").ConfigureAwait(false);
+            return;
+        }
+        if (request.ContentLength > _maxBody)
+        {
+            await WriteTooLargeAsync(http).ConfigureAwait(false);
+            return;
+        }
+
+        byte[]? body = null;
+        try
+        {
+            int length;
+            try
+            {
+                (body, length) = await ReadBodyAsync(http, gzip).ConfigureAwait(false);
+            }
+            catch (InvalidDataException ex)
+            {
+                await WriteErrorAsync(http, StatusCodes.Status400BadRequest, $"the body is not valid gzip: {ex.Message}").ConfigureAwait(false);
+                return;
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's own limit (max_body on the raw bytes) tripped while a chunked body was streaming in.
+                await WriteTooLargeAsync(http).ConfigureAwait(false);
+                return;
+            }
+            if (body is null)
+            {
+                await WriteTooLargeAsync(http).ConfigureAwait(false);
+                return;
+            }
+            await IngestAsync(http, body.AsMemory(0, length), format).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one left to answer.
+        }
+        finally
+        {
+            if (body is not null)
+            {
+                ArrayPool<byte>.Shared.Return(body);
+            }
+        }
+    }
+
+    private async Task IngestAsync(HttpContext http, ReadOnlyMemory<byte> body, BodyFormat format)
+    {
+        var events = new List<Event>();
+        var positions = new List<int>();
+        var errors = new List<IngestLineError>();
+        if (format == BodyFormat.Ndjson)
+        {
+            ParseNdjson(body.Span, events, positions, errors);
+        }
+        else
+        {
+            ParseJson(body.Span, events, positions, errors);
+        }
+        var positionName = format == BodyFormat.Ndjson ? "line" : "index";
+
+        if (events.Count == 0)
+        {
+            ReportInvalid(body.Span, errors);
+            await WriteResultAsync(http, StatusCodes.Status400BadRequest, 0, positionName, errors,
+                errors.Count == 0 ? "the body holds no events" : "no valid events in the body", firstRejected: null).ConfigureAwait(false);
+            return;
+        }
+
+        var trace = ReadTraceContext(http.Request.Headers);
+        var cancellationToken = http.RequestAborted;
+        var admission = await _context.SendWithinAsync(events[0], trace, _backpressureTimeout, cancellationToken).ConfigureAwait(false);
+        if (admission != SendResult.Accepted)
+        {
+            ReleaseFrom(events, 0);
+            if (admission == SendResult.Backpressure)
+            {
+                // Invalid lines are not dead-lettered yet: the client resends the whole request, and they would be twice.
+                http.Response.Headers.RetryAfter = _retryAfterSeconds;
+                await WriteErrorAsync(http, StatusCodes.Status429TooManyRequests,
+                    $"the pipeline is full (no room within {_backpressureTimeout.TotalMilliseconds}ms); nothing was accepted, retry the whole request after {_retryAfterSeconds}s").ConfigureAwait(false);
+            }
+            else
+            {
+                await WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable, "the pipeline is shutting down; nothing was accepted").ConfigureAwait(false);
+            }
+            return;
+        }
+
+        ReportInvalid(body.Span, errors);
+        var accepted = 1;
+        for (; accepted < events.Count; accepted++)
+        {
+            if (!await _context.SendAsync(events[accepted], trace, cancellationToken).ConfigureAwait(false))
+            {
+                ReleaseFrom(events, accepted);
+                await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors,
+                    "the pipeline is shutting down; resend from first_rejected on", positions[accepted]).ConfigureAwait(false);
+                return;
+            }
+        }
+        await WriteResultAsync(http, StatusCodes.Status200OK, accepted, positionName, errors, error: null, firstRejected: null).ConfigureAwait(false);
+    }
+
+    private static void ParseNdjson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
+    {
+        var start = body.StartsWith("\uFEFF"u8) ? 3 : 0;
+        var lineNumber = 0;
+        while (start <= body.Length)
+        {
+            lineNumber++;
+            var rest = body[start..];
+            var newline = rest.IndexOf((byte)'\n');
+            var line = newline < 0 ? rest : rest[..newline];
+            // Blank lines (a trailing newline, CRLF leftovers) separate nothing and are not errors.
+            if (!line.Trim(" \t\r"u8).IsEmpty)
+            {
+                try
+                {
+                    events.Add(Event.Parse(line));
+                    positions.Add(lineNumber);
+                }
+                catch (EventFormatException ex)
+                {
+                    errors.Add(new IngestLineError(lineNumber, ex.Message, start, line.Length));
+                }
+            }
+            if (newline < 0)
+            {
+                break;
+            }
+            start += newline + 1;
+        }
+    }
+
+    private static void ParseJson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
+    {
+        // One nesting level more than events allow, for the enclosing array.
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 65 });
+        var index = 0;
+        var elementStart = 0;
+        try
+        {
+            if (!reader.Read())
+            {
+                return;
+            }
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                AddElement(body, events, positions, errors, 0, 0, body.Length, JsonTokenType.StartObject);
+                return;
+            }
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                errors.Add(new IngestLineError(0, $"expected a JSON object or an array of objects, found {reader.TokenType}", 0, body.Length));
+                return;
+            }
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                elementStart = (int)reader.TokenStartIndex;
+                var kind = reader.TokenType;
+                reader.Skip();
+                AddElement(body, events, positions, errors, index, elementStart, (int)reader.BytesConsumed - elementStart, kind);
+                index++;
+                elementStart = (int)reader.BytesConsumed;
+            }
+        }
+        catch (JsonException ex)
+        {
+            // A syntax error ends the array: nothing after it can be told apart. The elements before it stand.
+            errors.Add(new IngestLineError(index, $"invalid JSON: {ex.Message}", elementStart, body.Length - elementStart));
+        }
+    }
+
+    private static void AddElement(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors,
+        int index, int offset, int length, JsonTokenType kind)
+    {
+        if (kind != JsonTokenType.StartObject)
+        {
+            errors.Add(new IngestLineError(index, $"expected a JSON object, found {kind}", offset, length));
+            return;
+        }
+        try
+        {
+            events.Add(Event.Parse(body.Slice(offset, length)));
+            positions.Add(index);
+        }
+        catch (EventFormatException ex)
+        {
+            errors.Add(new IngestLineError(index, ex.Message, offset, length));
+        }
+    }
+
+    private void ReportInvalid(ReadOnlySpan<byte> body, List<IngestLineError> errors)
+    {
+        foreach (var error in errors)
+        {
+            _context.ReportInvalidInput(error.Reason, body.Slice(error.Offset, error.Length));
+        }
+    }
+
+    private static void ReleaseFrom(List<Event> events, int start)
+    {
+        for (var i = start; i < events.Count; i++)
+        {
+            events[i].Release();
+        }
+    }
+
+    /// <summary>Reads the whole (decompressed) body into a pooled array; null when it is over max_body.</summary>
+    private async Task<(byte[]? Body, int Length)> ReadBodyAsync(HttpContext http, bool gzip)
+    {
+        var sizeLimit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeLimit is { IsReadOnly: false })
+        {
+            // Raw bytes: also stops a chunked upload before it is all read. Decompressed bytes are counted below.
+            sizeLimit.MaxRequestBodySize = _maxBody;
+        }
+        var limit = (int)_maxBody;
+        var source = gzip ? new GZipStream(http.Request.Body, CompressionMode.Decompress, leaveOpen: true) : http.Request.Body;
+        await using (source.ConfigureAwait(false))
+        {
+            var initial = (int)Math.Min(http.Request.ContentLength is { } declared && !gzip ? declared + 1 : InitialBodyBuffer, limit + 1L);
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initial, 1));
+            var length = 0;
+            try
+            {
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, limit + 1L));
+                        buffer.AsSpan(0, length).CopyTo(grown);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = grown;
+                    }
+                    // Reading at most one byte past the limit is enough to know the body is too large.
+                    var window = Math.Min(buffer.Length, limit + 1) - length;
+                    var read = await source.ReadAsync(buffer.AsMemory(length, window), http.RequestAborted).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        var complete = buffer;
+                        buffer = null!;
+                        return (complete, length);
+                    }
+                    length += read;
+                    if (length > limit)
+                    {
+                        return (null, 0);
+                    }
+                }
+            }
+            finally
+            {
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+    }
+
+    private static bool TryGetFormat(string? contentType, out BodyFormat format)
+    {
+        format = BodyFormat.Ndjson;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+        {
+            return false;
+        }
+        if (parsed.CharSet is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        switch (parsed.MediaType?.ToUpperInvariant())
+        {
+            case "APPLICATION/X-NDJSON" or "APPLICATION/NDJSON" or "APPLICATION/JSONL" or "APPLICATION/X-JSONLINES":
+                format = BodyFormat.Ndjson;
+                return true;
+            case "APPLICATION/JSON":
+                format = BodyFormat.Json;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryGetGzip(string contentEncoding, out bool gzip)
+    {
+        var encoding = contentEncoding.Trim();
+        gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase);
+        return gzip || encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static ActivityContext ReadTraceContext(IHeaderDictionary headers)
+    {
+        var traceparent = headers["traceparent"];
+        if (traceparent.Count != 1)
+        {
+            return default;
+        }
+        var tracestate = headers["tracestate"];
+        // An invalid traceparent is ignored, as the W3C Trace Context spec asks, rather than failing the request.
+        return ActivityContext.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), isRemote: true, out var context)
+            ? context
+            : default;
+    }
+
+    private Task WriteTooLargeAsync(HttpContext http)
+        => WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge,
+            $"the body is larger than max_body ({_maxBody} bytes{(http.Request.Headers.ContentEncoding.Count > 0 ? ", after decompression" : "")}); nothing was accepted");
+
+    private static async Task WriteErrorAsync(HttpContext http, int status, string error)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(http.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error", error);
+            writer.WriteEndObject();
+        }
+        await http.Response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task WriteResultAsync(HttpContext http, int status, int accepted, string positionName,
+        List<IngestLineError> errors, string? error, int? firstRejected)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(http.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("accepted", accepted);
+            if (error is not null)
+            {
+                writer.WriteString("error", error);
+            }
+            if (firstRejected is { } position)
+            {
+                writer.WriteNumber("first_rejected", position);
+            }
+            writer.WriteStartArray("errors");
+            foreach (var e in errors)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber(positionName, e.Position);
+                writer.WriteString("error", e.Reason);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        await http.Response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+}

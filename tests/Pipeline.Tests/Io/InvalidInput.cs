@@ -1,0 +1,3 @@
+namespace Pipeline.Tests.Io;
+
+internal sealed record InvalidInput(string Reason, byte[] Raw);
