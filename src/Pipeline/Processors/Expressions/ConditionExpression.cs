@@ -235,7 +235,8 @@ public sealed partial class ConditionExpression
                 }
                 i = close + 1;
             }
-            if (i + 1 < text.Length && text[i] == '.' && (text[i + 1] == '"' || IsKeyChar(text[i + 1])))
+            // A dot right after a path always continues it, so that ".a..b" or ".a." reach FieldPath's own error.
+            if (i < text.Length && text[i] == '.')
             {
                 i++;
                 continue;
@@ -313,7 +314,9 @@ public sealed partial class ConditionExpression
             .Replace("Int32", "integer", StringComparison.Ordinal)
             .Replace("Int64", "integer", StringComparison.Ordinal)
             .Replace("Double", "number", StringComparison.Ordinal)
-            .Replace("Boolean", "bool", StringComparison.Ordinal);
+            .Replace("Boolean", "bool", StringComparison.Ordinal)
+            .Replace("Invalid Operation", "invalid operation (an operand is missing, or the operator does not apply to these types)", StringComparison.Ordinal)
+            .Replace("Argument list incompatible with delegate expression", "the arguments do not fit the function (see docs/expressions.md)", StringComparison.Ordinal);
     }
 
     private ComponentBuildException Error(string text, int position, string reason) => Error(_option, text, position, reason);
