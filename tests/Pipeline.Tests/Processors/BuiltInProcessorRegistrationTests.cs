@@ -1,0 +1,22 @@
+using Pipeline.Components;
+
+namespace Pipeline.Tests.Processors;
+
+public sealed class BuiltInProcessorRegistrationTests
+{
+    [Theory]
+    [InlineData("parse_json", "field,target,drop_source")]
+    [InlineData("filter", "condition")]
+    [InlineData("remap", "rename,copy,set,delete")]
+    [InlineData("redact", "fields,patterns,presets,replacement")]
+    [InlineData("hash", "fields,target_suffix,encoding")]
+    [InlineData("sample", "rate,key_field")]
+    [InlineData("route", "routes")]
+    [InlineData("delay", "duration,min,max")]
+    public void Every_processor_is_registered_with_its_documented_options(string type, string options)
+    {
+        Assert.True(BuiltInComponents.Create().TryGet(ComponentKind.Processor, type, out var descriptor));
+        Assert.Equal(options.Split(','), descriptor.Options.Select(o => o.Name));
+        Assert.All(descriptor.Options, o => Assert.False(string.IsNullOrWhiteSpace(o.Description)));
+    }
+}

@@ -1,0 +1,86 @@
+using Pipeline.Components;
+using Pipeline.Events;
+using Pipeline.Processors;
+using static Pipeline.Tests.Processors.ProcessorHarness;
+
+namespace Pipeline.Tests.Processors;
+
+public sealed class HashProcessorTests
+{
+    private const string AbcHex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    private const string EmptyHex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    private static HashFactory Hash(params string[] fields) => new(new HashOptions { Fields = [.. fields.Select(Path)] });
+
+    [Fact]
+    public void Strings_are_replaced_by_the_hex_sha256_of_their_utf8_bytes()
+        => Assert.Equal($$"""{"a":"{{AbcHex}}","b":"{{EmptyHex}}","c":"keep"}""", RunToJson(Hash(".a", ".b"), """{"a":"abc","b":"","c":"keep"}"""));
+
+    [Fact]
+    public void Base64_encoding_writes_the_padded_standard_alphabet()
+    {
+        var evt = Assert.Single(Run(new HashFactory(new HashOptions { Fields = [Path(".a")], Encoding = HashEncoding.Base64 }), """{"a":"abc"}""").Default);
+        Assert.Equal("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=", evt.Get(Path(".a")).ToString());
+    }
+
+    [Fact]
+    public void Other_types_are_hashed_as_their_json_text()
+        => Assert.Equal("""{"n":"73475cb40a568e8da8a045ced110137e159f890ac4da883b6b17dc651b3a8049","o":"015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"}""",
+            RunToJson(Hash(".n", ".o"), """{"n":42,"o":{"a":1}}"""));
+
+    [Fact]
+    public void Missing_and_null_fields_are_left_alone()
+        => Assert.Equal("""{"b":null}""", RunToJson(Hash(".a", ".b"), """{"b":null}"""));
+
+    [Fact]
+    public void A_target_suffix_writes_a_sibling_and_keeps_the_original()
+        => Assert.Equal($$"""{"user":{"email":"abc","email_sha256":"{{AbcHex}}"},"odd key":"abc","odd key_sha256":"{{AbcHex}}"}""",
+            RunToJson(new HashFactory(new HashOptions { Fields = [Path(".user.email"), Path(".\"odd key\"")], TargetSuffix = "_sha256" }),
+                """{"user":{"email":"abc"},"odd key":"abc"}"""));
+
+    [Fact]
+    public void Hashing_allocates_nothing_beyond_the_event_stores_own_read_and_write()
+    {
+        var path = Path(".payload");
+        var processor = Hash(".payload").CreateForIsolate(0);
+        var emitter = new RecordingEmitter();
+        var evt = Event.Parse($$"""{"payload":"{{new string('x', 1024)}}"}""");
+        processor.ProcessAsync(evt, emitter, TestContext.Current.CancellationToken);
+        Assert.Equal(64, evt.Get(path).ToString().Length);
+
+        // The store's cost of one string read and one UTF-8 write of the same size: zero for an arena store.
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            evt.Get(path).TryGetUtf8(out var utf8);
+            evt.SetString(path, utf8);
+        }
+        var store = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        emitter.Clear();
+        before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            processor.ProcessAsync(evt, emitter, TestContext.Current.CancellationToken);
+        }
+        var hashing = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(hashing <= store + store / 10 + 64 * 1024, $"1000 hashes allocated {hashing} bytes; the store's own read+write {store}");
+    }
+
+    [Fact]
+    public void No_fields_fails_the_build()
+        => Assert.Equal("fields", Assert.Throws<ComponentBuildException>(() => Hash()).Option);
+
+    [Fact]
+    public void An_empty_suffix_fails_the_build()
+        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [Path(".a")], TargetSuffix = "" })).Option);
+
+    [Fact]
+    public void A_suffix_on_an_array_element_fails_the_build()
+        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [Path(".a[0]")], TargetSuffix = "_h" })).Option);
+
+    [Fact]
+    public void The_root_fails_the_build()
+        => Assert.Equal("fields", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [FieldPath.Root] })).Option);
+}
