@@ -519,9 +519,12 @@ public sealed class Event
         _ => node.ValueLength,
     };
 
-    // Key with quotes and colon, value, and one comma.
+    // Key with quotes and colon, and the value; the comma before it is counted by the caller (see SeparatorSize).
     private static int EntrySize(in EventNode node) =>
-        ValueSize(node) + 1 + (node.KeyStart >= 0 ? node.KeyLength + 3 : 0);
+        ValueSize(node) + (node.KeyStart >= 0 ? node.KeyLength + 3 : 0);
+
+    // Sizes are exact for compact, escape-free content: a member costs a comma unless it is the only one.
+    private int SeparatorSize(int container) => _nodes![container].Count > 1 ? 1 : 0;
 
     /// <summary>Reads the value at the reader's current token into a new node, which is returned unlinked.
     /// The arena must already have room for the whole input.</summary>
@@ -806,7 +809,7 @@ public sealed class Event
             p.LastChild = previous;
         }
         p.Count--;
-        AddSize(parent, -EntrySize(nodes[node]));
+        AddSize(parent, -(EntrySize(nodes[node]) + (p.Count > 0 ? 1 : 0)));
         nodes[node].Parent = -1;
         nodes[node].Next = -1;
     }
@@ -923,7 +926,7 @@ public sealed class Event
                 {
                     child = NewNode();
                     Link(current, child);
-                    AddSize(current, EntrySize(_nodes[child]));
+                    AddSize(current, EntrySize(_nodes[child]) + SeparatorSize(current));
                 }
                 else
                 {
@@ -953,7 +956,7 @@ public sealed class Event
         c.Kind = (byte)EventValueKind.Null;
         c.Flags = EventJsonWriter.NeedsEscaping(key) ? EventNode.KeyNeedsEscaping : (byte)0;
         Link(parent, child);
-        AddSize(parent, EntrySize(_nodes[child]));
+        AddSize(parent, EntrySize(_nodes[child]) + SeparatorSize(parent));
         return child;
     }
 
@@ -1028,7 +1031,7 @@ public sealed class Event
             else
             {
                 Link(RootNode, c);
-                AddSize(RootNode, EntrySize(_nodes[c]));
+                AddSize(RootNode, EntrySize(_nodes[c]) + SeparatorSize(RootNode));
             }
             c = next;
         }
