@@ -394,14 +394,18 @@ public sealed class Event
     {
         var scratch = RentScratch();
         EventJsonWriter.Write(Nodes, _arena!, node, scratch);
-        return scratch.WrittenSpan.ToArray();
+        var bytes = scratch.WrittenSpan.ToArray();
+        ReturnScratch(scratch);
+        return bytes;
     }
 
     internal string ToJsonString(int node)
     {
         var scratch = RentScratch();
         EventJsonWriter.Write(Nodes, _arena!, node, scratch);
-        return Encoding.UTF8.GetString(scratch.WrittenSpan);
+        var text = Encoding.UTF8.GetString(scratch.WrittenSpan);
+        ReturnScratch(scratch);
+        return text;
     }
 
     internal void WriteValue(Utf8JsonWriter writer, int top)
@@ -481,9 +485,19 @@ public sealed class Event
 
     private static ArrayBufferWriter<byte> RentScratch()
     {
-        var scratch = t_scratch ??= new ArrayBufferWriter<byte>(1024);
+        var scratch = t_scratch ?? new ArrayBufferWriter<byte>(1024);
+        t_scratch = null;
         scratch.ResetWrittenCount();
         return scratch;
+    }
+
+    // Taken out while in use so that a nested call cannot share it; not kept once a huge event has grown it.
+    private static void ReturnScratch(ArrayBufferWriter<byte> scratch)
+    {
+        if (scratch.Capacity <= 1 << 20)
+        {
+            t_scratch = scratch;
+        }
     }
 
     private static ObjectDisposedException Released() =>

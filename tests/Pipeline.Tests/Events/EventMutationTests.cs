@@ -230,6 +230,17 @@ public sealed class EventMutationTests
     }
 
     [Fact]
+    public void Renaming_the_root_nests_the_whole_event_under_the_new_path()
+    {
+        var evt = Event.Parse("""{"a":1,"b":[2]}""");
+
+        Assert.True(evt.Rename(FieldPath.Root, P(".original")));
+
+        Assert.Equal("""{"original":{"a":1,"b":[2]}}""", evt.ToString());
+        Assert.Equal(evt.ToUtf8Json().Length, evt.EstimatedSize);
+    }
+
+    [Fact]
     public void Copy_duplicates_a_value_and_the_copies_are_independent()
     {
         var evt = Event.Parse("""{"src":{"k":"v","list":[1]}}""");
