@@ -14,7 +14,7 @@ public sealed class FieldPath : IEquatable<FieldPath>
     private FieldPath(string text, PathSegment[] segments)
     {
         Text = text;
-        Segments = segments;
+        SegmentArray = segments;
     }
 
     public static FieldPath Root { get; } = new(".", []);
@@ -22,7 +22,10 @@ public sealed class FieldPath : IEquatable<FieldPath>
     /// <summary>The path as the user wrote it, normalised with a leading dot.</summary>
     public string Text { get; }
 
-    public IReadOnlyList<PathSegment> Segments { get; }
+    public IReadOnlyList<PathSegment> Segments => SegmentArray;
+
+    /// <summary>The segments as an array, so that per-event lookups index without interface dispatch.</summary>
+    internal PathSegment[] SegmentArray { get; }
 
     public bool IsRoot => Segments.Count == 0;
 

@@ -1,6 +1,6 @@
 using Pipeline.Events;
 
-namespace Pipeline.Tests;
+namespace Pipeline.Tests.Events;
 
 public sealed class EventModelTests
 {
