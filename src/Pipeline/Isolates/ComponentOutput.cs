@@ -1,5 +1,6 @@
 using System.Buffers;
 using Pipeline.Components;
+using Pipeline.Config;
 
 namespace Pipeline.Isolates;
 
@@ -49,59 +50,95 @@ public sealed class ComponentOutput
     }
 
     /// <summary>
-    /// For sources: hands an envelope to every consumer, or to none. While any target mailbox is full it waits on
-    /// <paramref name="wait"/> (the caller's token, the topology's stopping token and any deadline); if that is
-    /// cancelled nothing was handed over and the caller still owns the event.
+    /// For sources: hands an envelope to every consumer, or to none. While a target mailbox is full it waits within
+    /// <paramref name="limits"/>; if those run out nothing was handed over, the caller still owns the event, and the
+    /// result says why (<see cref="SendResult.Backpressure"/> or <see cref="SendResult.ShuttingDown"/>).
     /// </summary>
     /// <remarks>
-    /// With several consumers the decision is made before the first hand-over: first every target isolate is
-    /// chosen and waited on until it has room, then the copies are written. Another producer can take a slot
-    /// between the two steps; the write then waits for room without the deadline, so an accepted event is never
+    /// With several consumers the decision is made before the first hand-over: every target isolate is chosen and
+    /// waited on until it has room, and only then are the copies written. Another producer can take a slot between
+    /// the two steps; the write then waits for room without the deadline, so an accepted event is never
     /// half-delivered, at the price of occasionally returning somewhat after the deadline.
     /// </remarks>
-    internal async ValueTask<bool> OfferAsync(Envelope envelope, CancellationToken wait, CancellationToken stop)
+    internal ValueTask<SendResult> OfferAsync(in Envelope envelope, OfferLimits limits, CancellationToken stop)
     {
         var consumers = _consumers;
         if (consumers.Length == 0)
         {
             _producer.UnconsumedDrops.Inc();
             envelope.Event.Release();
-            return true;
+            return new(SendResult.Accepted);
         }
         if (consumers.Length == 1)
         {
             var pool = consumers[0];
             var target = pool.Route(envelope.Event);
-            while (!pool.TrySendTo(target, envelope))
+            return pool.TrySendTo(target, envelope)
+                ? new(SendResult.Accepted)
+                : OfferToOneAsync(pool, target, envelope, limits, stop);
+        }
+        return OfferToAllAsync(consumers, envelope, limits, stop);
+    }
+
+    private static async ValueTask<SendResult> OfferToOneAsync(IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, CancellationToken stop)
+    {
+        using var wait = limits.CreateWaitSource();
+        try
+        {
+            do
             {
-                if (!await target.Mailbox.WaitToWriteAsync(wait).ConfigureAwait(false))
+                if (!await target.Mailbox.WaitToWriteAsync(wait.Token).ConfigureAwait(false))
                 {
-                    // Completed under us: only after the hard stop, and accounted by the pool as undrained.
+                    // Completed under us (only after the hard stop): the pool counts it undrained.
                     await pool.SendToAsync(target, envelope, stop).ConfigureAwait(false);
-                    return true;
+                    return SendResult.Accepted;
                 }
             }
-            return true;
+            while (!pool.TrySendTo(target, envelope));
+            return SendResult.Accepted;
         }
+        catch (OperationCanceledException) when (wait.IsCancellationRequested)
+        {
+            return limits.WhyCancelled();
+        }
+    }
 
+    private static async ValueTask<SendResult> OfferToAllAsync(IsolatePool[] consumers, Envelope envelope, OfferLimits limits, CancellationToken stop)
+    {
         var targets = ArrayPool<Isolate>.Shared.Rent(consumers.Length);
         try
         {
-            for (var i = 0; i < consumers.Length; i++)
+            // Decide: pick every target and wait until each has room, handing nothing over yet.
+            CancellationTokenSource? wait = null;
+            try
             {
-                targets[i] = consumers[i].Route(envelope.Event);
-                if (!consumers[i].IsFailed && targets[i].Mailbox.WhenFull == Config.WhenFull.Block)
+                for (var i = 0; i < consumers.Length; i++)
                 {
-                    await targets[i].Mailbox.WaitToWriteAsync(wait).ConfigureAwait(false);
+                    var mailbox = (targets[i] = consumers[i].Route(envelope.Event)).Mailbox;
+                    if (!consumers[i].IsFailed && mailbox.WhenFull == WhenFull.Block && mailbox.Count >= mailbox.Capacity)
+                    {
+                        wait ??= limits.CreateWaitSource();
+                        await mailbox.WaitToWriteAsync(wait.Token).ConfigureAwait(false);
+                    }
                 }
             }
+            catch (OperationCanceledException) when (wait?.IsCancellationRequested == true)
+            {
+                return limits.WhyCancelled();
+            }
+            finally
+            {
+                wait?.Dispose();
+            }
+
+            // Commit: from here the event is accepted and every consumer gets its copy.
             var last = consumers.Length - 1;
             for (var i = 0; i < last; i++)
             {
                 await consumers[i].SendToAsync(targets[i], envelope.WithEvent(envelope.Event.Clone()), stop).ConfigureAwait(false);
             }
             await consumers[last].SendToAsync(targets[last], envelope, stop).ConfigureAwait(false);
-            return true;
+            return SendResult.Accepted;
         }
         finally
         {
