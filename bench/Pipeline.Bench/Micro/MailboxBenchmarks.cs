@@ -24,14 +24,16 @@ public class MailboxBenchmarks
         _envelope = new Envelope(Event.Parse("""{"message":"hello","level":"info"}"""), default, 0, 1, "bench");
     }
 
-    [Benchmark(Baseline = true, Description = "TryWrite + TryRead, one envelope")]
+    /// <summary>TryWrite then TryRead of one envelope.</summary>
+    [Benchmark(Baseline = true)]
     public bool SingleHandOff()
     {
         _mailbox.TryWrite(_envelope);
         return _mailbox.TryRead(out _);
     }
 
-    [Benchmark(OperationsPerInvoke = Batch, Description = "TryWrite x64, then drain x64 (per envelope)")]
+    /// <summary>64 TryWrites, then 64 TryReads in one drain; reported per envelope.</summary>
+    [Benchmark(OperationsPerInvoke = Batch)]
     public int BatchDrain()
     {
         for (var i = 0; i < Batch; i++)
@@ -46,7 +48,8 @@ public class MailboxBenchmarks
         return drained;
     }
 
-    [Benchmark(OperationsPerInvoke = CrossThreadEvents, Description = "producer thread -> consumer loop draining batches (per envelope)")]
+    /// <summary>A producer thread and a consumer loop draining batches; reported per envelope.</summary>
+    [Benchmark(OperationsPerInvoke = CrossThreadEvents)]
     public async Task<int> AcrossThreads()
     {
         var mailbox = new Mailbox(1024);

@@ -155,9 +155,17 @@ internal abstract class Isolate
         }
         catch (Exception ex)
         {
-            // Only a bug in the runtime itself gets here; the stage is marked failed so it is visible and nothing waits on it.
-            Logger.Fatal(ex, "Isolate supervisor of {ComponentId} crashed", Pool.Id);
-            Pool.MarkFailed($"isolate supervisor crashed: {Describe(ex)}");
+            // Only a bug in the runtime itself gets here. The stage is marked failed so it is visible, and the mailbox
+            // is still emptied into the dead-letter output so no producer waits on it forever.
+            Pool.MarkFailed($"isolate supervisor crashed: {Describe(ex)}", ex);
+            try
+            {
+                await DeadLetterEverythingAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Already failed and logged; the topology's shutdown report counts whatever is left.
+            }
         }
         finally
         {
@@ -178,9 +186,8 @@ internal abstract class Isolate
         await DisposeInstanceAsync().ConfigureAwait(false);
         if (!Pool.TryTakeRestart(out var restarts))
         {
-            Logger.Error(ex, "Isolate {Isolate} of {ComponentId} crashed; {Restarts} restarts within {Window} is more than max_restarts {MaxRestarts}",
-                Index, Pool.Id, restarts, Settings.RestartWindow, Settings.MaxRestarts);
-            Pool.MarkFailed($"more than {Settings.MaxRestarts} restarts within {Settings.RestartWindow}; last: {Describe(ex)}");
+            // The one log line of the stage failure carries this last crash; no separate crash line.
+            Pool.MarkFailed($"more than {Settings.MaxRestarts} restarts within {Settings.RestartWindow}; last: {Describe(ex)}", ex);
             return true;
         }
         var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, restarts);

@@ -226,7 +226,7 @@ public sealed class IsolatePool
     internal bool TryTakeRestart(out int restartsInWindow) => _restarts.TryTake(out restartsInWindow);
 
     /// <summary>Marks the stage failed, once: readiness goes false and everything that reaches it is dead-lettered.</summary>
-    internal void MarkFailed(string reason)
+    internal void MarkFailed(string reason, Exception? cause)
     {
         if (Interlocked.CompareExchange(ref _failureReason, reason, null) is not null)
         {
@@ -234,6 +234,7 @@ public sealed class IsolatePool
         }
         _failed = true;
         Logger.Error(
+            cause,
             "Stage {ComponentId} failed: {Reason}. It is no longer ready; every event that reaches it is dead-lettered with reason {DeadLetterReason}",
             Id, reason, StageFailedReason);
     }

@@ -187,6 +187,8 @@ public sealed class FailureTests
         Assert.Equal(19, records.Count(r => r.GetProperty("reason").GetString() == "stage_failed"));
         Assert.Equal(2, pipeline.MetricsOf("doomed", "processor").Restarts.Value);
         Assert.Single(pipeline.Log.Events, IsStageFailedLine);
+        // Besides that line: one per restart, and nothing else at error level.
+        Assert.Equal(3, pipeline.Log.Events.Count(e => e.Level >= LogEventLevel.Error));
         Assert.Equal("failed", topology.Snapshot().Nodes.Single(n => n.Id == "doomed").State);
     }
 
