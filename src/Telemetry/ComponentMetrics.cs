@@ -45,4 +45,10 @@ public sealed class ComponentMetrics
 
     /// <summary>Counts events dropped on purpose: <c>filtered</c>, <c>sampled</c>, <c>mailbox_full</c>.</summary>
     public void Discard(string reason, long count = 1) => _discarded.WithLabels([.. _labels, reason]).Inc(count);
+
+    /// <summary>The bound error counter of one kind, for callers that count it often and cache the child.</summary>
+    public Counter.Child ErrorCounter(string errorType) => _errors.WithLabels([.. _labels, errorType]);
+
+    /// <summary>The bound discard counter of one reason, for callers that count it often and cache the child.</summary>
+    public Counter.Child DiscardCounter(string reason) => _discarded.WithLabels([.. _labels, reason]);
 }

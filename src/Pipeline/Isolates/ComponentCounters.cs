@@ -1,0 +1,95 @@
+using Pipeline.Telemetry;
+using Prometheus;
+
+namespace Pipeline.Isolates;
+
+/// <summary>
+/// A component's metrics plus the error and discard counters the runtime bumps, bound once so the hot path never
+/// builds a label array. The reason and error-type strings here are the ones users see as label values.
+/// </summary>
+public sealed class ComponentCounters
+{
+    /// <summary>Discard: a full mailbox under <c>when_full: drop_newest</c> dropped the offered event.</summary>
+    public const string MailboxFull = "mailbox_full";
+
+    /// <summary>Discard: a processor emitted nothing for an event (a filter or sample doing its job).</summary>
+    public const string DroppedByProcessor = "dropped_by_processor";
+
+    /// <summary>Discard: an event went to an output (typically a named one) that no component consumes.</summary>
+    public const string OutputUnconsumed = "output_unconsumed";
+
+    /// <summary>Error: one processing attempt of one event threw.</summary>
+    public const string ProcessingFailed = "processing_failed";
+
+    /// <summary>Error: one delivery attempt of one sink batch threw.</summary>
+    public const string DeliveryFailed = "delivery_failed";
+
+    /// <summary>Error: a sink's flush threw.</summary>
+    public const string FlushFailed = "flush_failed";
+
+    /// <summary>Error: an isolate's worker loop faulted and was handed to the supervisor.</summary>
+    public const string IsolateCrashed = "isolate_crashed";
+
+    /// <summary>Error: a source reported input that could not become an event.</summary>
+    public const string InvalidInput = "invalid_input";
+
+    /// <summary>Error: a source's run threw and was restarted.</summary>
+    public const string SourceFailed = "source_failed";
+
+    private readonly Counter.Child[] _errors;
+    private readonly Counter.Child[] _discards;
+
+    public ComponentCounters(ComponentMetrics metrics)
+    {
+        Metrics = metrics;
+        MailboxFullDrops = metrics.DiscardCounter(MailboxFull);
+        ProcessorDrops = metrics.DiscardCounter(DroppedByProcessor);
+        UnconsumedDrops = metrics.DiscardCounter(OutputUnconsumed);
+        ProcessingFailures = metrics.ErrorCounter(ProcessingFailed);
+        DeliveryFailures = metrics.ErrorCounter(DeliveryFailed);
+        FlushFailures = metrics.ErrorCounter(FlushFailed);
+        Crashes = metrics.ErrorCounter(IsolateCrashed);
+        InvalidInputs = metrics.ErrorCounter(InvalidInput);
+        SourceFailures = metrics.ErrorCounter(SourceFailed);
+        _errors = [ProcessingFailures, DeliveryFailures, FlushFailures, Crashes, InvalidInputs, SourceFailures];
+        _discards = [MailboxFullDrops, ProcessorDrops, UnconsumedDrops];
+    }
+
+    public ComponentMetrics Metrics { get; }
+
+    public string ComponentId => Metrics.ComponentId;
+
+    public Counter.Child MailboxFullDrops { get; }
+
+    public Counter.Child ProcessorDrops { get; }
+
+    public Counter.Child UnconsumedDrops { get; }
+
+    public Counter.Child ProcessingFailures { get; }
+
+    public Counter.Child DeliveryFailures { get; }
+
+    public Counter.Child FlushFailures { get; }
+
+    public Counter.Child Crashes { get; }
+
+    public Counter.Child InvalidInputs { get; }
+
+    public Counter.Child SourceFailures { get; }
+
+    /// <summary>Every error the runtime counted for this component, for the topology snapshot.</summary>
+    public long ErrorsTotal => Sum(_errors);
+
+    /// <summary>Every event the runtime discarded on purpose for this component.</summary>
+    public long DiscardedTotal => Sum(_discards);
+
+    private static long Sum(Counter.Child[] counters)
+    {
+        double total = 0;
+        foreach (var c in counters)
+        {
+            total += c.Value;
+        }
+        return (long)total;
+    }
+}

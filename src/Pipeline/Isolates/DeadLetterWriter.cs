@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Events;
+using Pipeline.Telemetry;
+using ILogger = Serilog.ILogger;
+
+namespace Pipeline.Isolates;
+
+/// <summary>
+/// The dead-letter output: one JSON object per line, appended to a file, for every event the pipeline gave up on.
+/// </summary>
+/// <remarks>
+/// Record shape: <c>{"timestamp","pipeline","component_id","reason","attempts","source_id","trace_id"?,
+/// "event": {…}}</c>, or <c>"raw": "…"</c> instead of <c>"event"</c> for input that never became an event.
+/// Thread-safe: every isolate of every stage writes here. Each record is flushed at once, because a dead-letter
+/// that sits in a buffer when the process dies is exactly the loss this file exists to prevent; dead-letters are
+/// rare, so the write per record costs nothing that matters. It never throws into the pipeline: if the disk
+/// fails, the failure is logged (the record is then lost, and the log says so).
+/// </remarks>
+public sealed class DeadLetterWriter : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
+    private readonly Utf8JsonWriter _json;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private FileStream? _file;
+    private bool _disposed;
+    private long _written;
+
+    public DeadLetterWriter(string path, string pipeline, ILogger logger, TimeProvider? time = null)
+    {
+        Path = path;
+        Pipeline = pipeline;
+        _logger = logger.ForContext<DeadLetterWriter>();
+        _time = time ?? TimeProvider.System;
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = false });
+    }
+
+    public string Path { get; }
+
+    public string Pipeline { get; }
+
+    /// <summary>Records written since start.</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Dead-letters an event. The caller still owns <paramref name="evt"/> (and releases it) afterwards.</summary>
+    public void Write(ComponentMetrics component, string reason, int attempts, in Envelope envelope)
+        => Write(component, reason, attempts, envelope.SourceId, envelope.TraceContext, envelope.Event, default, isRaw: false);
+
+    /// <summary>Dead-letters input that could not become an event (a malformed line).</summary>
+    public void WriteRaw(ComponentMetrics component, string reason, string sourceId, ReadOnlySpan<byte> raw)
+        => Write(component, reason, 1, sourceId, default, null, raw, isRaw: true);
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _disposed = true;
+            _json.Dispose();
+            _file?.Dispose();
+            _file = null;
+        }
+    }
+
+    private void Write(
+        ComponentMetrics component, string reason, int attempts, string sourceId, ActivityContext trace, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
+    {
+        component.DeadLettered.Inc();
+        Interlocked.Increment(ref _written);
+        lock (_lock)
+        {
+            try
+            {
+                if (_disposed)
+                {
+                    _logger.Error("Dead-letter output {Path} is closed; lost a record from {ComponentId} ({Reason})", Path, component.ComponentId, reason);
+                    return;
+                }
+                _buffer.ResetWrittenCount();
+                _json.Reset(_buffer);
+                _json.WriteStartObject();
+                _json.WriteString("timestamp", _time.GetUtcNow());
+                _json.WriteString("pipeline", Pipeline);
+                _json.WriteString("component_id", component.ComponentId);
+                _json.WriteString("reason", reason);
+                _json.WriteNumber("attempts", attempts);
+                _json.WriteString("source_id", sourceId);
+                if (trace.TraceId != default)
+                {
+                    _json.WriteString("trace_id", trace.TraceId.ToHexString());
+                }
+                if (isRaw)
+                {
+                    // Decoded with replacement characters: invalid UTF-8 is a likely reason the input was rejected.
+                    _json.WriteString("raw", Encoding.UTF8.GetString(raw));
+                }
+                else
+                {
+                    _json.WritePropertyName("event");
+                    evt!.WriteTo(_json);
+                }
+                _json.WriteEndObject();
+                _json.Flush();
+                _buffer.Write("\n"u8);
+                var file = _file ??= Open();
+                file.Write(_buffer.WrittenSpan);
+                file.Flush();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException or ArgumentException)
+            {
+                _logger.Error(ex, "Could not write a dead-letter record from {ComponentId} ({Reason}) to {Path}", component.ComponentId, reason, Path);
+            }
+        }
+    }
+
+    private FileStream Open()
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+        return new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, bufferSize: 0);
+    }
+}

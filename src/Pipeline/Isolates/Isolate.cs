@@ -1,0 +1,269 @@
+using Pipeline.Components;
+using Pipeline.Config;
+using Pipeline.Telemetry;
+using ILogger = Serilog.ILogger;
+
+namespace Pipeline.Isolates;
+
+/// <summary>
+/// One worker of a stage: a private processor or sink instance, a mailbox, and its own loop. This base class is
+/// the supervisor: it runs the loop, and when the loop faults it replaces the instance, retries the in-flight
+/// envelopes and restarts with backoff, until the stage's restart budget runs out.
+/// </summary>
+/// <remarks>
+/// The loop takes up to <see cref="StageSettings.BatchSize"/> envelopes per wake into <see cref="Batch"/>, which
+/// survives a restart: the envelopes a crash interrupted are the first the new instance sees.
+/// </remarks>
+internal abstract class Isolate
+{
+    private readonly Envelope[] _batch;
+
+    protected Isolate(IsolatePool pool, int index)
+    {
+        Pool = pool;
+        Index = index;
+        Settings = pool.Settings;
+        Logger = pool.Logger.ForContext(TelemetryNames.IsolateProperty, index);
+        var counters = pool.Counters;
+        Mailbox = new Mailbox(
+            Math.Max(1, Settings.Mailbox),
+            Settings.WhenFull,
+            Settings.WhenFull == WhenFull.DropNewest
+                ? dropped =>
+                {
+                    counters.MailboxFullDrops.Inc();
+                    dropped.Event.Release();
+                }
+                : null);
+        _batch = new Envelope[Math.Max(1, Settings.BatchSize)];
+    }
+
+    public int Index { get; }
+
+    public Mailbox Mailbox { get; }
+
+    /// <summary>True once the loop ended (drained, stopped or gave up).</summary>
+    public bool HasExited { get; private set; }
+
+    protected IsolatePool Pool { get; }
+
+    protected StageSettings Settings { get; }
+
+    protected ILogger Logger { get; }
+
+    /// <summary>The current batch: entries [<see cref="BatchPosition"/>, <see cref="BatchCount"/>) are still to handle.</summary>
+    protected Envelope[] Batch => _batch;
+
+    /// <summary>The next envelope of the batch to handle; everything before it is done.</summary>
+    protected int BatchPosition { get; set; }
+
+    protected int BatchCount { get; private set; }
+
+    protected ComponentCounters Counters => Pool.Counters;
+
+    internal Task Start(CancellationToken stop) => Task.Run(() => SuperviseAsync(stop), CancellationToken.None);
+
+    /// <summary>After the hard stop, once the loop has exited: dead-letters the unfinished batch and the mailbox.</summary>
+    internal void AbandonLeftovers()
+    {
+        if (!HasExited)
+        {
+            // A processor that ignores cancellation still owns its loop; reading its mailbox now would race it.
+            return;
+        }
+        AbandonHeldEvents(envelope => Pool.AbandonUndrained(envelope));
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            Pool.AbandonUndrained(_batch[i]);
+        }
+        BatchPosition = BatchCount;
+        while (Mailbox.TryRead(out var envelope))
+        {
+            Pool.AbandonUndrained(envelope);
+        }
+    }
+
+    /// <summary>Makes the private instance from the factory (the first time and after every crash).</summary>
+    protected abstract void CreateInstance();
+
+    /// <summary>Handles <see cref="Batch"/> from <see cref="BatchPosition"/> on, advancing it.</summary>
+    protected abstract ValueTask HandleBatchAsync(CancellationToken stop);
+
+    /// <summary>The mailbox ran empty (a sink flushes here).</summary>
+    protected virtual ValueTask OnMailboxEmptyAsync(CancellationToken stop) => default;
+
+    /// <summary>The mailbox is completed and drained: the last chance to flush.</summary>
+    protected virtual ValueTask OnDrainedAsync(CancellationToken stop) => default;
+
+    /// <summary>
+    /// The loop faulted with <paramref name="reason"/>. Charge an attempt to the in-flight envelopes and
+    /// dead-letter the ones that have used them all.
+    /// </summary>
+    protected abstract void OnCrashed(string reason);
+
+    /// <summary>Disposes the private instance, if any; never throws.</summary>
+    protected abstract ValueTask DisposeInstanceAsync();
+
+    /// <summary>Events the isolate holds outside the batch (a processor's emitted, not yet handed on).</summary>
+    protected virtual void AbandonHeldEvents(Action<Envelope> abandon)
+    {
+    }
+
+    protected static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
+
+    private async Task SuperviseAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                if (Pool.IsFailed)
+                {
+                    await DisposeInstanceAsync().ConfigureAwait(false);
+                    await DeadLetterEverythingAsync(stop).ConfigureAwait(false);
+                    return;
+                }
+                var created = false;
+                try
+                {
+                    CreateInstance();
+                    created = true;
+                    if (await RunLoopAsync(stop).ConfigureAwait(false))
+                    {
+                        await DisposeInstanceAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    // The stage failed while this isolate was healthy: go round to dead-lettering.
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    await DisposeInstanceAsync().ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    if (!await RecoverAsync(ex, chargeInFlight: created, stop).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // The hard stop: whatever is left is counted undrained by the topology.
+        }
+        catch (Exception ex)
+        {
+            // Only a bug in the runtime itself gets here. The stage is marked failed so it is visible, and the mailbox
+            // is still emptied into the dead-letter output so no producer waits on it forever.
+            Pool.MarkFailed($"isolate supervisor crashed: {Describe(ex)}", ex);
+            try
+            {
+                await DeadLetterEverythingAsync(stop).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Already failed and logged; the topology's shutdown report counts whatever is left.
+            }
+        }
+        finally
+        {
+            HasExited = true;
+        }
+    }
+
+    /// <returns>False when the isolate should stop (hard stop during the backoff).</returns>
+    private async ValueTask<bool> RecoverAsync(Exception ex, bool chargeInFlight, CancellationToken stop)
+    {
+        var reason = "isolate crashed: " + Describe(ex);
+        Counters.Crashes.Inc();
+        if (chargeInFlight)
+        {
+            // A factory that throws in CreateForIsolate never touched the batch; only a crash mid-work costs an attempt.
+            OnCrashed(reason);
+        }
+        await DisposeInstanceAsync().ConfigureAwait(false);
+        if (!Pool.TryTakeRestart(out var restarts))
+        {
+            // The one log line of the stage failure carries this last crash; no separate crash line.
+            Pool.MarkFailed($"more than {Settings.MaxRestarts} restarts within {Settings.RestartWindow}; last: {Describe(ex)}", ex);
+            return true;
+        }
+        var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, restarts);
+        Logger.Error(ex, "Isolate {Isolate} of {ComponentId} crashed; restarting with a new instance in {Delay} (restart {Restarts} within {Window})",
+            Index, Pool.Id, delay, restarts, Settings.RestartWindow);
+        Counters.Metrics.Restarts.Inc();
+        try
+        {
+            await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return false;
+        }
+        return true;
+    }
+
+    /// <returns>True when the mailbox completed and drained; false when the stage failed meanwhile.</returns>
+    private async ValueTask<bool> RunLoopAsync(CancellationToken stop)
+    {
+        while (true)
+        {
+            if (Pool.IsFailed)
+            {
+                return false;
+            }
+            if (BatchPosition < BatchCount)
+            {
+                await HandleBatchAsync(stop).ConfigureAwait(false);
+                continue;
+            }
+            if (FillBatch())
+            {
+                continue;
+            }
+            await OnMailboxEmptyAsync(stop).ConfigureAwait(false);
+            if (!await Mailbox.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                await OnDrainedAsync(stop).ConfigureAwait(false);
+                return true;
+            }
+        }
+    }
+
+    private bool FillBatch()
+    {
+        var count = 0;
+        while (count < _batch.Length && Mailbox.TryRead(out _batch[count]))
+        {
+            count++;
+        }
+        BatchPosition = 0;
+        BatchCount = count;
+        if (count > 0)
+        {
+            Counters.Metrics.Received.Inc(count);
+        }
+        return count > 0;
+    }
+
+    private async ValueTask DeadLetterEverythingAsync(CancellationToken stop)
+    {
+        void Fail(Envelope envelope) => Pool.DeadLetter(IsolatePool.StageFailedReason, envelope);
+        AbandonHeldEvents(Fail);
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            Fail(_batch[i]);
+        }
+        BatchPosition = BatchCount;
+        while (await Mailbox.WaitToReadAsync(stop).ConfigureAwait(false))
+        {
+            while (Mailbox.TryRead(out var envelope))
+            {
+                Counters.Metrics.Received.Inc();
+                Fail(envelope);
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Pipeline.Components;
+using Pipeline.Config;
+using Pipeline.Events;
+using Pipeline.Telemetry;
+using ILogger = Serilog.ILogger;
+
+namespace Pipeline.Isolates;
+
+/// <summary>
+/// A stage (or sink) at run time: N isolates that share nothing, the router that picks one per event, and the
+/// stage-wide state the isolates' supervisors share (the restart budget and whether the stage has failed).
+/// </summary>
+public sealed class IsolatePool
+{
+    /// <summary>Dead-letter reason for everything that reaches a stage after it failed.</summary>
+    public const string StageFailedReason = "stage_failed";
+
+    /// <summary>Dead-letter reason for what was still in a stage when the shutdown timeout ran out.</summary>
+    public const string UndrainedReason = "undrained_at_shutdown";
+
+    private readonly Isolate[] _isolates;
+    private readonly IRouter _router;
+    private readonly RestartBudget _restarts;
+    private readonly ComponentOutput[] _outputs;
+    private readonly IReadOnlyList<string> _outputNames;
+    private int _upstreamsOpen;
+    private volatile bool _failed;
+    private string? _failureReason;
+    private long _undrained;
+    private Task _completion = Task.CompletedTask;
+
+    private IsolatePool(
+        string id,
+        ComponentKind kind,
+        string type,
+        StageSettings settings,
+        ComponentCounters counters,
+        DeadLetterWriter deadLetters,
+        ILogger logger,
+        TimeProvider time,
+        IReadOnlyList<string> namedOutputs,
+        Func<IsolatePool, int, Isolate> createIsolate)
+    {
+        Id = id;
+        Kind = kind;
+        Type = type;
+        Settings = settings;
+        Counters = counters;
+        DeadLetters = deadLetters;
+        Logger = logger.ForContext(TelemetryNames.StageProperty, id);
+        Time = time;
+        _restarts = new RestartBudget(settings.MaxRestarts, settings.RestartWindow, time);
+        _outputNames = namedOutputs;
+        _outputs = kind == ComponentKind.Sink ? [] : new ComponentOutput[namedOutputs.Count + 1];
+        for (var i = 0; i < _outputs.Length; i++)
+        {
+            _outputs[i] = new ComponentOutput(counters, i == 0 ? null : namedOutputs[i - 1]);
+        }
+        var count = Math.Max(1, settings.Isolates);
+        _isolates = new Isolate[count];
+        for (var i = 0; i < count; i++)
+        {
+            _isolates[i] = createIsolate(this, i);
+        }
+        _router = settings.Router switch
+        {
+            RouterKind.RoundRobin => new RoundRobinRouter(count),
+            RouterKind.LeastLoaded => new LeastLoadedRouter([.. _isolates.Select(i => i.Mailbox)]),
+            RouterKind.KeyAffinity => new KeyAffinityRouter(
+                settings.Key ?? throw new InvalidOperationException($"stage '{id}': router key_affinity needs 'key: <field path>', found none"),
+                count),
+            _ => throw new InvalidOperationException($"stage '{id}': unknown router {settings.Router}"),
+        };
+    }
+
+    public string Id { get; }
+
+    public ComponentKind Kind { get; }
+
+    public string Type { get; }
+
+    public StageSettings Settings { get; }
+
+    public ComponentCounters Counters { get; }
+
+    public int IsolateCount => _isolates.Length;
+
+    /// <summary>Outputs of a processor: index 0 is the default, index i + 1 the named output i. Empty for sinks.</summary>
+    public IReadOnlyList<ComponentOutput> Outputs => _outputs;
+
+    public bool IsFailed => _failed;
+
+    public string? FailureReason => _failureReason;
+
+    /// <summary>Envelopes waiting in every isolate's mailbox.</summary>
+    public int MailboxDepth
+    {
+        get
+        {
+            var depth = 0;
+            foreach (var isolate in _isolates)
+            {
+                depth += isolate.Mailbox.Count;
+            }
+            return depth;
+        }
+    }
+
+    /// <summary>Envelopes this stage could not process before the hard stop (counted, and dead-lettered).</summary>
+    public long Undrained => Interlocked.Read(ref _undrained);
+
+    /// <summary>Completes when every isolate's loop has ended.</summary>
+    public Task Completion => _completion;
+
+    internal IReadOnlyList<Isolate> Isolates => _isolates;
+
+    internal DeadLetterWriter DeadLetters { get; }
+
+    internal ILogger Logger { get; }
+
+    internal TimeProvider Time { get; }
+
+    public static IsolatePool ForProcessor(
+        string id, string type, StageSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger, TimeProvider? time = null)
+        => new(id, ComponentKind.Processor, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, factory.NamedOutputs,
+            (pool, index) => new ProcessorIsolate(pool, index, factory));
+
+    public static IsolatePool ForSink(
+        string id, string type, StageSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger, TimeProvider? time = null)
+        => new(id, ComponentKind.Sink, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, [],
+            (pool, index) => new SinkIsolate(pool, index, factory));
+
+    /// <summary>The output an <c>inputs:</c> entry refers to: null for the default, else a named output; null if none.</summary>
+    public ComponentOutput? FindOutput(string? name)
+    {
+        if (name is null)
+        {
+            return _outputs.Length > 0 ? _outputs[0] : null;
+        }
+        for (var i = 0; i < _outputNames.Count; i++)
+        {
+            if (string.Equals(_outputNames[i], name, StringComparison.Ordinal))
+            {
+                return _outputs[i + 1];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Wiring: one more producer feeds this pool; its mailboxes complete when all producers finished.</summary>
+    internal void AddUpstream() => _upstreamsOpen++;
+
+    /// <summary>A producer finished for good (a source returned, an upstream pool drained).</summary>
+    internal void UpstreamFinished()
+    {
+        if (Interlocked.Decrement(ref _upstreamsOpen) == 0)
+        {
+            CompleteMailboxes();
+        }
+    }
+
+    internal void CompleteMailboxes()
+    {
+        foreach (var isolate in _isolates)
+        {
+            isolate.Mailbox.Complete();
+        }
+    }
+
+    internal void Start(CancellationToken stop)
+    {
+        var loops = new Task[_isolates.Length];
+        for (var i = 0; i < loops.Length; i++)
+        {
+            loops[i] = _isolates[i].Start(stop);
+        }
+        _completion = Task.WhenAll(loops);
+        if (Volatile.Read(ref _upstreamsOpen) == 0)
+        {
+            CompleteMailboxes();
+        }
+    }
+
+    internal Isolate Route(Event evt) => _isolates[_router.Route(evt)];
+
+    /// <summary>
+    /// Hands over without waiting. True when the envelope was taken care of: written, dropped under
+    /// <c>when_full: drop_newest</c> (the mailbox counts that), or dead-lettered because the stage failed.
+    /// False when the mailbox is full or completed; the caller still owns the envelope.
+    /// </summary>
+    internal bool TrySendTo(Isolate target, in Envelope envelope)
+    {
+        if (_failed)
+        {
+            DeadLetter(StageFailedReason, envelope);
+            return true;
+        }
+        return target.Mailbox.TryWrite(envelope with { Attempt = 1, EnqueuedTimestamp = Stopwatch.GetTimestamp() });
+    }
+
+    /// <summary>Hands over, waiting while the mailbox is full. Ownership of the event moves here.</summary>
+    internal ValueTask SendToAsync(Isolate target, in Envelope envelope, CancellationToken stop)
+    {
+        if (TrySendTo(target, envelope))
+        {
+            return default;
+        }
+        return WaitAndSendAsync(target, envelope with { Attempt = 1, EnqueuedTimestamp = Stopwatch.GetTimestamp() }, stop);
+    }
+
+    internal void DeadLetter(string reason, in Envelope envelope)
+    {
+        DeadLetters.Write(Counters.Metrics, reason, envelope.Attempt, envelope);
+        envelope.Event.Release();
+    }
+
+    /// <summary>Counts an envelope that could not be processed before the hard stop, and dead-letters it.</summary>
+    internal void AbandonUndrained(in Envelope envelope)
+    {
+        Interlocked.Increment(ref _undrained);
+        DeadLetter(UndrainedReason, envelope);
+    }
+
+    internal bool TryTakeRestart(out int restartsInWindow) => _restarts.TryTake(out restartsInWindow);
+
+    /// <summary>Marks the stage failed, once: readiness goes false and everything that reaches it is dead-lettered.</summary>
+    internal void MarkFailed(string reason, Exception? cause)
+    {
+        if (Interlocked.CompareExchange(ref _failureReason, reason, null) is not null)
+        {
+            return;
+        }
+        _failed = true;
+        Logger.Error(
+            cause,
+            "Stage {ComponentId} failed: {Reason}. It is no longer ready; every event that reaches it is dead-lettered with reason {DeadLetterReason}",
+            Id, reason, StageFailedReason);
+    }
+
+    /// <summary>After the hard stop: dead-letters what the stopped isolates still hold.</summary>
+    internal void AbandonLeftovers()
+    {
+        foreach (var isolate in _isolates)
+        {
+            isolate.AbandonLeftovers();
+        }
+    }
+
+    private async ValueTask WaitAndSendAsync(Isolate target, Envelope envelope, CancellationToken stop)
+    {
+        try
+        {
+            await target.Mailbox.WriteAsync(envelope, stop).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            AbandonUndrained(envelope);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            AbandonUndrained(envelope);
+        }
+    }
+}

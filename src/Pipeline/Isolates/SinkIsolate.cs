@@ -1,0 +1,153 @@
+using Pipeline.Components;
+using Pipeline.Events;
+
+namespace Pipeline.Isolates;
+
+/// <summary>
+/// An isolate of a sink. It delivers what its mailbox holds in batches of up to <c>batch_size</c>, flushes when
+/// the mailbox runs empty and on shutdown, and owns the delivery failure policy: a failed batch is retried whole
+/// with exponential backoff up to <c>max_attempts</c>, then each of its events is dead-lettered.
+/// </summary>
+/// <remarks>
+/// A partial batch never waits for more events (so never longer than <c>batch_timeout</c>): a batch is whatever
+/// accumulated while the previous one was delivered, which sizes batches to the sink's own speed.
+/// </remarks>
+internal sealed class SinkIsolate : Isolate
+{
+    private readonly ISinkFactory _factory;
+    private readonly List<Event> _events;
+    private ISink? _sink;
+    private int _batchAttempt = 1;
+    private bool _unflushed;
+
+    public SinkIsolate(IsolatePool pool, int index, ISinkFactory factory)
+        : base(pool, index)
+    {
+        _factory = factory;
+        _events = new List<Event>(Math.Max(1, Settings.BatchSize));
+    }
+
+    protected override void CreateInstance()
+    {
+        _sink = null;
+        _sink = _factory.CreateForIsolate(Index);
+    }
+
+    protected override async ValueTask HandleBatchAsync(CancellationToken stop)
+    {
+        var sink = _sink!;
+        _events.Clear();
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            _events.Add(Batch[i].Event);
+        }
+        while (true)
+        {
+            stop.ThrowIfCancellationRequested();
+            try
+            {
+                // Seam for tracing (next issue): the sink-delivery span goes around this call.
+                await sink.WriteAsync(_events, stop).ConfigureAwait(false);
+                Delivered();
+                return;
+            }
+            catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
+            {
+                Counters.DeliveryFailures.Inc();
+                var permanent = ex is PermanentFailureException;
+                if (permanent || _batchAttempt >= Settings.MaxAttempts)
+                {
+                    Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; dead-lettering its events{Permanent}",
+                        Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, permanent ? " (permanent failure)" : "");
+                    DeadLetterBatch(Describe(ex));
+                    return;
+                }
+                var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, _batchAttempt);
+                Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
+                    Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, delay);
+                await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
+                _batchAttempt++;
+            }
+        }
+    }
+
+    protected override ValueTask OnMailboxEmptyAsync(CancellationToken stop) => _unflushed ? FlushAsync(stop) : default;
+
+    protected override ValueTask OnDrainedAsync(CancellationToken stop) => FlushAsync(stop);
+
+    protected override void OnCrashed(string reason)
+    {
+        if (BatchPosition >= BatchCount)
+        {
+            return;
+        }
+        if (_batchAttempt >= Settings.MaxAttempts)
+        {
+            DeadLetterBatch(reason);
+            return;
+        }
+        _batchAttempt++;
+    }
+
+    protected override async ValueTask DisposeInstanceAsync()
+    {
+        var sink = _sink;
+        _sink = null;
+        if (sink is null)
+        {
+            return;
+        }
+        try
+        {
+            await sink.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.Warning(ex, "Disposing a sink instance of {ComponentId} failed", Pool.Id);
+        }
+    }
+
+    private void Delivered()
+    {
+        var count = BatchCount - BatchPosition;
+        long bytes = 0;
+        foreach (var evt in _events)
+        {
+            bytes += evt.EstimatedSize;
+            evt.Release();
+        }
+        _events.Clear();
+        Counters.Metrics.Sent.Inc(count);
+        Counters.Metrics.SentBytes.Inc(bytes);
+        BatchPosition = BatchCount;
+        _batchAttempt = 1;
+        _unflushed = true;
+    }
+
+    private void DeadLetterBatch(string reason)
+    {
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            Pool.DeadLetter(reason, Batch[i] with { Attempt = _batchAttempt });
+        }
+        _events.Clear();
+        BatchPosition = BatchCount;
+        _batchAttempt = 1;
+    }
+
+    private async ValueTask FlushAsync(CancellationToken stop)
+    {
+        _unflushed = false;
+        try
+        {
+            await _sink!.FlushAsync(stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
+        {
+            // The batches were already delivered as far as WriteAsync could tell; a sink that buffers past
+            // WriteAsync may lose them here, which the error counter and this line make visible.
+            Counters.FlushFailures.Inc();
+            Logger.Error(ex, "{ComponentId} failed to flush", Pool.Id);
+        }
+    }
+}

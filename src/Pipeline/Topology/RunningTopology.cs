@@ -1,0 +1,370 @@
+using Pipeline.Components;
+using Pipeline.Config;
+using Pipeline.Isolates;
+using Pipeline.Telemetry;
+using ILogger = Serilog.ILogger;
+
+namespace Pipeline.Topology;
+
+/// <summary>
+/// A validated <see cref="PipelineConfig"/> wired into sources and isolate pools, and its life: start, run until
+/// the sources finish or a stop is asked for, and drain on the way out. It knows nothing of any component's insides.
+/// </summary>
+/// <remarks>
+/// Shutdown completes mailboxes in topological order: a pool's mailboxes complete once every component feeding it
+/// has finished (a source returned, an upstream pool drained), so each isolate drains what it was given and then
+/// ends, and the sinks flush last. Nothing accepted is dropped on a graceful stop.
+/// </remarks>
+public sealed class RunningTopology : IAsyncDisposable
+{
+    /// <summary>After the shutdown timeout, how long stopped isolates get to notice the cancellation.</summary>
+    private static readonly TimeSpan HardStopGrace = TimeSpan.FromSeconds(5);
+
+    private readonly PipelineConfig _config;
+    private readonly ILogger _logger;
+    private readonly DeadLetterWriter _deadLetters;
+    private readonly IReadOnlyList<SupervisedSource> _sources;
+    private readonly IReadOnlyList<IsolatePool> _pools;
+    private readonly IReadOnlyList<TopologyEdge> _edges;
+    private readonly Dictionary<string, List<IsolatePool>> _consumersOf;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _hardStop = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _lifecycle = new();
+    private Task _everythingFinished = Task.CompletedTask;
+    private Task<ShutdownReport>? _stop;
+    private bool _started;
+
+    private RunningTopology(
+        PipelineConfig config,
+        ILogger logger,
+        DeadLetterWriter deadLetters,
+        IReadOnlyList<SupervisedSource> sources,
+        IReadOnlyList<IsolatePool> pools,
+        IReadOnlyList<TopologyEdge> edges,
+        Dictionary<string, List<IsolatePool>> consumersOf)
+    {
+        _config = config;
+        _logger = logger;
+        _deadLetters = deadLetters;
+        _sources = sources;
+        _pools = pools;
+        _edges = edges;
+        _consumersOf = consumersOf;
+    }
+
+    /// <summary>
+    /// Completes when every source returned on its own (stdin hit EOF, a generator sent its count) and everything
+    /// drained, or when <see cref="StopAsync"/> finished.
+    /// </summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Started, not stopping or finished, and no stage has failed.</summary>
+    public bool IsReady
+    {
+        get
+        {
+            if (!_started || _stopping.IsCancellationRequested || _completion.Task.IsCompleted)
+            {
+                return false;
+            }
+            foreach (var pool in _pools)
+            {
+                if (pool.IsFailed)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Why the topology is not healthy (the first failed stage), or null.</summary>
+    public string? FailureReason
+    {
+        get
+        {
+            foreach (var pool in _pools)
+            {
+                if (pool.FailureReason is { } reason)
+                {
+                    return $"stage '{pool.Id}' failed: {reason}";
+                }
+            }
+            return null;
+        }
+    }
+
+    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(logger);
+        var deadLetters = new DeadLetterWriter(config.ResolvedDeadLetterPath, config.Name, logger);
+        var sources = new List<SupervisedSource>();
+        var pools = new List<IsolatePool>();
+        var sourceById = new Dictionary<string, SupervisedSource>(StringComparer.Ordinal);
+        var poolById = new Dictionary<string, IsolatePool>(StringComparer.Ordinal);
+        foreach (var component in config.Components)
+        {
+            var counters = new ComponentCounters(metrics.ForComponent(config.Name, component.Id, KindLabel(component.Kind)));
+            switch (component.Kind)
+            {
+                case ComponentKind.Source:
+                    var source = new SupervisedSource(
+                        component,
+                        FactoryOf<ISourceFactory>(component),
+                        counters,
+                        new ComponentOutput(counters, name: null),
+                        logger.ForContext(TelemetryNames.StageProperty, component.Id));
+                    sources.Add(source);
+                    sourceById.Add(component.Id, source);
+                    break;
+                case ComponentKind.Processor:
+                    var stage = IsolatePool.ForProcessor(
+                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger);
+                    pools.Add(stage);
+                    poolById.Add(component.Id, stage);
+                    break;
+                default:
+                    var sink = IsolatePool.ForSink(
+                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger);
+                    pools.Add(sink);
+                    poolById.Add(component.Id, sink);
+                    break;
+            }
+        }
+
+        var edges = new List<TopologyEdge>();
+        var consumersOf = new Dictionary<string, List<IsolatePool>>(StringComparer.Ordinal);
+        foreach (var component in config.Components)
+        {
+            if (component.Kind == ComponentKind.Source)
+            {
+                continue;
+            }
+            var consumer = poolById[component.Id];
+            foreach (var input in component.Inputs)
+            {
+                var output = FindOutput(component, input, sourceById, poolById);
+                if (output.Consumers.Contains(consumer))
+                {
+                    continue;
+                }
+                output.AddConsumer(consumer);
+                edges.Add(new TopologyEdge(input.ComponentId, input.Output, component.Id));
+                if (!consumersOf.TryGetValue(input.ComponentId, out var consumers))
+                {
+                    consumersOf.Add(input.ComponentId, consumers = []);
+                }
+                if (!consumers.Contains(consumer))
+                {
+                    consumers.Add(consumer);
+                    consumer.AddUpstream();
+                }
+            }
+        }
+        return new RunningTopology(config, logger, deadLetters, sources, pools, edges, consumersOf);
+    }
+
+    /// <summary>Starts every isolate, then every source.</summary>
+    public Task StartAsync(CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        lock (_lifecycle)
+        {
+            if (_started || _stop is not null)
+            {
+                throw new InvalidOperationException("a topology starts once");
+            }
+            _started = true;
+        }
+        var finished = new List<Task>(_pools.Count + _sources.Count);
+        foreach (var pool in _pools)
+        {
+            pool.Start(_hardStop.Token);
+            finished.Add(ThenReleaseConsumersAsync(pool.Id, pool.Completion));
+        }
+        foreach (var source in _sources)
+        {
+            var context = new SourceContext(
+                source.Id, source.Output, source.Counters, _deadLetters,
+                _logger.ForContext(TelemetryNames.StageProperty, source.Id), _stopping.Token, _hardStop.Token);
+            source.Start(context, _stopping.Token);
+            finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));
+        }
+        _everythingFinished = Task.WhenAll(finished);
+        _ = _everythingFinished.ContinueWith(
+            static (_, state) => ((TaskCompletionSource)state!).TrySetResult(),
+            _completion,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, _sources.Count, _pools.Count);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Graceful stop: the sources stop, every mailbox drains through to the sinks, the sinks flush and are disposed.
+    /// If <paramref name="timeout"/> runs out first, the rest is cancelled and what was left is counted per stage
+    /// and dead-lettered. Calling it again returns the same report.
+    /// </summary>
+    public Task<ShutdownReport> StopAsync(TimeSpan timeout)
+    {
+        lock (_lifecycle)
+        {
+            return _stop ??= StopCoreAsync(timeout);
+        }
+    }
+
+    /// <summary>The nodes and edges with their counters now, for <c>/topology</c>.</summary>
+    public TopologySnapshot Snapshot()
+    {
+        var nodes = new List<TopologyNode>(_sources.Count + _pools.Count);
+        foreach (var source in _sources)
+        {
+            var m = source.Counters.Metrics;
+            nodes.Add(new TopologyNode(
+                source.Id, KindLabel(ComponentKind.Source), source.Type, _started && source.HasFinished ? "finished" : "running", 1,
+                (long)m.Received.Value, (long)m.Sent.Value, source.Counters.ErrorsTotal, source.Counters.DiscardedTotal, (long)m.DeadLettered.Value, 0));
+        }
+        foreach (var pool in _pools)
+        {
+            var m = pool.Counters.Metrics;
+            var state = pool.IsFailed ? "failed" : _started && pool.Completion.IsCompleted ? "finished" : "running";
+            nodes.Add(new TopologyNode(
+                pool.Id, KindLabel(pool.Kind), pool.Type, state, pool.IsolateCount,
+                (long)m.Received.Value, (long)m.Sent.Value, pool.Counters.ErrorsTotal, pool.Counters.DiscardedTotal, (long)m.DeadLettered.Value,
+                pool.MailboxDepth));
+        }
+        return new TopologySnapshot(_config.Name, IsReady, FailureReason, nodes, _edges);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(_config.ShutdownTimeout).ConfigureAwait(false);
+        _deadLetters.Dispose();
+        _stopping.Dispose();
+        _hardStop.Dispose();
+    }
+
+    internal static string KindLabel(ComponentKind kind) => kind switch
+    {
+        ComponentKind.Source => "source",
+        ComponentKind.Processor => "processor",
+        _ => "sink",
+    };
+
+    private static T FactoryOf<T>(ComponentConfig component)
+        where T : class
+        => component.Factory as T ?? throw new InvalidOperationException(
+            $"{component.Mark}: component '{component.Id}' of type '{component.Type}' needs an {typeof(T).Name}, found {component.Factory?.GetType().Name ?? "null"}");
+
+    private static ComponentOutput FindOutput(
+        ComponentConfig consumer, InputReference input, Dictionary<string, SupervisedSource> sources, Dictionary<string, IsolatePool> pools)
+    {
+        if (sources.TryGetValue(input.ComponentId, out var source))
+        {
+            return input.Output is null
+                ? source.Output
+                : throw new InvalidOperationException(
+                    $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but source '{input.ComponentId}' has only its default output (expected '{input.ComponentId}')");
+        }
+        if (!pools.TryGetValue(input.ComponentId, out var pool))
+        {
+            throw new InvalidOperationException($"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but no component has the id '{input.ComponentId}'");
+        }
+        if (pool.Kind == ComponentKind.Sink)
+        {
+            throw new InvalidOperationException($"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' is a sink and has no output");
+        }
+        return pool.FindOutput(input.Output) ?? throw new InvalidOperationException(
+            input.Output is null
+                ? $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' has only named outputs ({string.Join(", ", pool.Outputs.Skip(1).Select(o => $"{input.ComponentId}.{o.Name}"))})"
+                : $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' has no output named '{input.Output}'");
+    }
+
+    private async Task ThenReleaseConsumersAsync(string producerId, Task producerFinished)
+    {
+        try
+        {
+            await producerFinished.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Sources and supervisors catch everything themselves; this only keeps a bug from stalling shutdown.
+            _logger.Error(ex, "{ComponentId} ended with an unexpected error", producerId);
+        }
+        if (_consumersOf.TryGetValue(producerId, out var consumers))
+        {
+            foreach (var consumer in consumers)
+            {
+                consumer.UpstreamFinished();
+            }
+        }
+    }
+
+    private async Task<ShutdownReport> StopCoreAsync(TimeSpan timeout)
+    {
+        if (!_started)
+        {
+            _completion.TrySetResult();
+            return new ShutdownReport(true, _pools.ToDictionary(p => p.Id, _ => 0L), _deadLetters.Written);
+        }
+        _logger.Information("Pipeline {Pipeline} stopping: draining every stage within {Timeout}", _config.Name, timeout);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var drained = await FinishesWithinAsync(_everythingFinished, timeout).ConfigureAwait(false);
+        if (!drained)
+        {
+            _logger.Warning("Pipeline {Pipeline} did not drain within {Timeout}; cancelling what is left", _config.Name, timeout);
+            await _hardStop.CancelAsync().ConfigureAwait(false);
+            foreach (var pool in _pools)
+            {
+                pool.CompleteMailboxes();
+            }
+            if (!await FinishesWithinAsync(_everythingFinished, HardStopGrace).ConfigureAwait(false))
+            {
+                foreach (var pool in _pools.Where(p => !p.Completion.IsCompleted))
+                {
+                    _logger.Error("Stage {ComponentId} ignored cancellation and is still running; its mailbox is reported as undrained", pool.Id);
+                }
+            }
+            foreach (var pool in _pools)
+            {
+                pool.AbandonLeftovers();
+            }
+        }
+        var undrained = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var pool in _pools)
+        {
+            var left = pool.Undrained + (pool.Completion.IsCompleted ? 0 : pool.MailboxDepth);
+            undrained[pool.Id] = left;
+            drained &= left == 0;
+        }
+        var report = new ShutdownReport(drained, undrained, _deadLetters.Written);
+        if (drained)
+        {
+            _logger.Information("Pipeline {Pipeline} stopped: everything drained; {DeadLettered} events dead-lettered in total", _config.Name, report.DeadLettered);
+        }
+        else
+        {
+            _logger.Warning("Pipeline {Pipeline} stopped with undrained events {@Undrained}; {DeadLettered} events dead-lettered in total",
+                _config.Name, undrained.Where(u => u.Value > 0).ToDictionary(), report.DeadLettered);
+        }
+        _completion.TrySetResult();
+        return report;
+    }
+
+    private static async Task<bool> FinishesWithinAsync(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            await task.WaitAsync(timeout).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+}

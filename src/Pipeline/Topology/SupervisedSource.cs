@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Pipeline.Components;
+using Pipeline.Config;
+using Pipeline.Isolates;
+using ILogger = Serilog.ILogger;
+
+namespace Pipeline.Topology;
+
+/// <summary>
+/// A source at run time: a fresh <see cref="ISource"/> from its factory, run until it returns on its own or the
+/// topology stops; if it throws, it is replaced and restarted with exponential backoff.
+/// </summary>
+internal sealed class SupervisedSource(
+    ComponentConfig config,
+    ISourceFactory factory,
+    ComponentCounters counters,
+    ComponentOutput output,
+    ILogger logger)
+{
+    public string Id => config.Id;
+
+    public string Type => config.Type;
+
+    public ComponentCounters Counters => counters;
+
+    public ComponentOutput Output => output;
+
+    public Task Run { get; private set; } = Task.CompletedTask;
+
+    public bool HasFinished => Run.IsCompleted;
+
+    public void Start(ISourceContext context, CancellationToken stopping)
+        => Run = Task.Run(() => RunAsync(context, stopping), CancellationToken.None);
+
+    private async Task RunAsync(ISourceContext context, CancellationToken stopping)
+    {
+        var failures = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var source = factory.Create();
+                await source.RunAsync(context, stopping).ConfigureAwait(false);
+                if (!stopping.IsCancellationRequested)
+                {
+                    logger.Information("Source {ComponentId} finished on its own", Id);
+                }
+                return;
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // A source that ran fine for a whole restart window starts its backoff afresh.
+                failures = Stopwatch.GetElapsedTime(started) > config.Stage.RestartWindow ? 1 : failures + 1;
+                var delay = ExponentialBackoff.Delay(config.Stage.RetryBackoff, failures);
+                counters.SourceFailures.Inc();
+                counters.Metrics.Restarts.Inc();
+                logger.Error(ex, "Source {ComponentId} failed; restarting it in {Delay} (failure {Failures} in a row)", Id, delay, failures);
+                try
+                {
+                    await Task.Delay(delay, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}

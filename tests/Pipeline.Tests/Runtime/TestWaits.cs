@@ -1,0 +1,13 @@
+namespace Pipeline.Tests.Runtime;
+
+/// <summary>Every wait in these tests is bounded, so a bug fails the test instead of hanging it.</summary>
+internal static class TestWaits
+{
+    public static Task Guarded(this Task task) => task.WaitAsync(TestPipeline.HangGuard, TestContext.Current.CancellationToken);
+
+    public static Task<T> Guarded<T>(this Task<T> task) => task.WaitAsync(TestPipeline.HangGuard, TestContext.Current.CancellationToken);
+
+    public static Task Guarded(this ValueTask task) => task.AsTask().Guarded();
+
+    public static Task<T> Guarded<T>(this ValueTask<T> task) => task.AsTask().Guarded();
+}
