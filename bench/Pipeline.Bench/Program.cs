@@ -4,14 +4,18 @@ namespace Pipeline.Bench;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "throughput")
+        {
+            return await Throughput.ThroughputCommand.RunAsync(args[1..]).ConfigureAwait(false);
+        }
         if (args.Length > 0 && args[0] == "micro")
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
             return 0;
         }
-        Console.Error.WriteLine("usage: Pipeline.Bench micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short]");
+        Console.Error.WriteLine("usage: Pipeline.Bench throughput [--events N] [--hash-events N] [--only e2e|hash] | micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short]");
         return 2;
     }
 }

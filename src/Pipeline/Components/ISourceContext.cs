@@ -8,6 +8,9 @@ public interface ISourceContext
 {
     string ComponentId { get; }
 
+    /// <summary>The runtime's logger for this source, already enriched with its component id.</summary>
+    Serilog.ILogger Logger { get; }
+
     /// <summary>
     /// Hands an event to every downstream consumer, waiting while their mailboxes are full. The trace context
     /// (default when none came in) rides with the event. Returns false when the topology is shutting down.

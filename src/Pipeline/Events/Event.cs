@@ -15,7 +15,7 @@ namespace Pipeline.Events;
 /// <remarks>
 /// <para>Not thread-safe by design: an event belongs to exactly one isolate at a time, and ownership moves with its
 /// envelope. Fan-out hands each consumer its own <see cref="Clone"/>.</para>
-/// <para>Storage: two arrays rented from <see cref="ArrayPool{T}.Shared"/> (thread-safe, so an event may be released
+/// <para>Storage: two arrays rented from <see cref="EventMemory"/>'s pools (thread-safe, so an event may be released
 /// on another thread than the one that parsed it): a UTF-8 arena holding unescaped keys, unescaped strings and raw
 /// number text, and an array of <see cref="EventNode"/> linked by index (first child, next sibling, parent).
 /// Mutations append to both arrays and relink; bytes and nodes they orphan stay until <see cref="Release"/>,
@@ -53,8 +53,8 @@ public sealed class Event
 
     private Event(int arenaCapacity, int nodeCapacity)
     {
-        _arena = ArrayPool<byte>.Shared.Rent(arenaCapacity);
-        _nodes = ArrayPool<EventNode>.Shared.Rent(nodeCapacity);
+        _arena = EventMemory.Bytes.Rent(arenaCapacity);
+        _nodes = EventMemory.Nodes.Rent(nodeCapacity);
     }
 
     internal EventNode[] Nodes => _nodes ?? throw Released();
@@ -360,8 +360,8 @@ public sealed class Event
         _arena = null;
         _nodeCount = 0;
         _arenaLength = 0;
-        ArrayPool<EventNode>.Shared.Return(nodes);
-        ArrayPool<byte>.Shared.Return(arena);
+        EventMemory.Nodes.Return(nodes);
+        EventMemory.Bytes.Return(arena);
     }
 
     internal static string Describe(JsonNode? node) => node switch
@@ -777,9 +777,9 @@ public sealed class Event
     {
         if (_nodeCount == _nodes!.Length)
         {
-            var grown = ArrayPool<EventNode>.Shared.Rent(_nodes.Length * 2);
+            var grown = EventMemory.Nodes.Rent(_nodes.Length * 2);
             _nodes.AsSpan(0, _nodeCount).CopyTo(grown);
-            ArrayPool<EventNode>.Shared.Return(_nodes);
+            EventMemory.Nodes.Return(_nodes);
             _nodes = grown;
         }
         var index = _nodeCount++;
@@ -791,9 +791,9 @@ public sealed class Event
     {
         if (_arenaLength + extra > _arena!.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(_arenaLength + extra, _arena.Length * 2));
+            var grown = EventMemory.Bytes.Rent(Math.Max(_arenaLength + extra, _arena.Length * 2));
             _arena.AsSpan(0, _arenaLength).CopyTo(grown);
-            ArrayPool<byte>.Shared.Return(_arena);
+            EventMemory.Bytes.Return(_arena);
             _arena = grown;
         }
     }
@@ -805,10 +805,10 @@ public sealed class Event
         var start = _arenaLength;
         if (start + bytes.Length > _arena!.Length)
         {
-            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(start + bytes.Length, _arena.Length * 2));
+            var grown = EventMemory.Bytes.Rent(Math.Max(start + bytes.Length, _arena.Length * 2));
             _arena.AsSpan(0, start).CopyTo(grown);
             bytes.CopyTo(grown.AsSpan(start));
-            ArrayPool<byte>.Shared.Return(_arena);
+            EventMemory.Bytes.Return(_arena);
             _arena = grown;
         }
         else

@@ -78,6 +78,7 @@ public sealed class HttpSource : ISource
             }
             var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             _listening.TrySetResult([.. addresses.Select(a => new Uri(a))]);
+            context.Logger.Information("{ComponentId} accepts events on {Urls} (POST {Path})", context.ComponentId, string.Join(", ", addresses), _path);
 
             try
             {

@@ -22,6 +22,8 @@ internal sealed class SourceContext(
 {
     public string ComponentId => componentId;
 
+    public ILogger Logger => logger;
+
     public async ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken)
         => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false) == SendResult.Accepted;
 

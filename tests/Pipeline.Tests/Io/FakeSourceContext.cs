@@ -14,6 +14,8 @@ internal sealed class FakeSourceContext : ISourceContext
 
     public string ComponentId => "test_source";
 
+    public Serilog.ILogger Logger { get; } = Serilog.Core.Logger.None;
+
     /// <summary>What <see cref="SendWithinAsync"/> answers.</summary>
     public SendResult WithinResult { get; set; } = SendResult.Accepted;
 

@@ -47,7 +47,7 @@ internal sealed class TestPipeline : IAsyncDisposable
             RetryBackoff = TimeSpan.FromMilliseconds(1),
             WhenFull = whenFull,
             Router = router,
-            Key = key is null ? null : Events.FieldPath.Parse(key),
+            Key = key is null ? null : Pipeline.Events.FieldPath.Parse(key),
         };
 
     public TestPipeline Source(string id, ISourceFactory factory)

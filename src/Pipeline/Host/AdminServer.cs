@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.Telemetry;
+using Pipeline.Topology;
+using Prometheus;
+using Serilog;
+
+namespace Pipeline.Host;
+
+/// <summary>
+/// The admin port: <c>/healthz</c> (the process answers), <c>/readyz</c> (every stage running and not shutting
+/// down), <c>/metrics</c> (Prometheus text, or OpenMetrics when asked) and <c>/topology</c> (the DAG as JSON).
+/// Kept apart from ingest so that a flood of events never starves the probes.
+/// </summary>
+public sealed class AdminServer : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+
+    private readonly WebApplication _app;
+
+    private AdminServer(WebApplication app) => _app = app;
+
+    /// <summary>The addresses Kestrel bound, with the real port when the config asked for port 0.</summary>
+    public IReadOnlyList<string> Addresses =>
+        _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+
+    public static async Task<AdminServer> StartAsync(string address, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(logger);
+        builder.WebHost.UseUrls(ToUrl(address));
+        var app = builder.Build();
+
+        app.MapGet("/healthz", () => Results.Text("ok\n"));
+        app.MapGet("/readyz", () => topology.IsReady
+            ? Results.Text("ready\n")
+            : Results.Text($"not ready: {topology.FailureReason ?? "starting or shutting down"}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics");
+        app.MapGet("/topology", () => Results.Json(topology.Snapshot(), SnapshotJson));
+
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        return new AdminServer(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Accepts "host:port" as written in YAML (as Vector does) as well as full URLs.</summary>
+    internal static string ToUrl(string address)
+    {
+        if (address.Contains("://", StringComparison.Ordinal))
+        {
+            return address;
+        }
+        var colon = address.LastIndexOf(':');
+        var host = colon > 0 ? address[..colon] : address;
+        var port = colon > 0 ? address[(colon + 1)..] : "9464";
+        // Kestrel's "0.0.0.0" binds IPv4 only; "*" would also take IPv6. Keep what the user wrote.
+        if (host.Length == 0 || host == "*")
+        {
+            host = IPAddress.Any.ToString();
+        }
+        return $"http://{host}:{port}";
+    }
+}
