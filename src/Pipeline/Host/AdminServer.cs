@@ -36,6 +36,9 @@ public sealed class AdminServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(logger);
+        // The probes must keep answering while the pipeline drains: the service host, not a console lifetime of
+        // the admin server's own, decides when it stops.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedServerLifetime>();
         builder.WebHost.UseUrls(ToUrl(address));
         var app = builder.Build();
 

@@ -16,7 +16,10 @@ public static class ServiceHost
 {
     public static async Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken)
     {
-        await using var logger = LoggingSetup.CreateJsonConsoleLogger();
+        // A stdout sink owns standard output: the service's own logs then go to standard error, so the event stream
+        // stays one clean JSON-lines document that a downstream reader can parse.
+        var stdoutSinkConfigured = config.Sinks.Any(s => s.Type == "stdout");
+        await using var logger = LoggingSetup.CreateJsonConsoleLogger(toStandardError: stdoutSinkConfigured);
         Log.Logger = logger;
         var metrics = new PipelineMetrics(Metrics.DefaultRegistry);
 

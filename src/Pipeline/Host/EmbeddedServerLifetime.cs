@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Host;
 
 /// <summary>
-/// Host lifetime for a server that runs inside a component. The default console lifetime would also react to
+/// Host lifetime for a server embedded in the pipeline (the admin port, an http source). The default console lifetime would also react to
 /// SIGTERM and Ctrl-C and stop ingest on its own; the pipeline's shutdown order (sources first, then drain) is
 /// the service host's to run, through the source's cancellation token.
 /// </summary>
