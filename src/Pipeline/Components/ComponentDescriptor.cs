@@ -21,6 +21,9 @@ public sealed class ComponentDescriptor
         Options = ReadOptions(optionsType);
     }
 
+    /// <summary>The [Option] properties of any settings class, for sections that are not components (telemetry).</summary>
+    public static IReadOnlyList<OptionDescriptor> OptionsOf(Type settingsType) => ReadOptions(settingsType);
+
     public string Type { get; }
 
     public ComponentKind Kind { get; }

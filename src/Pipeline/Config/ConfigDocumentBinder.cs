@@ -9,7 +9,7 @@ namespace Pipeline.Config;
 /// </summary>
 internal sealed class ConfigDocumentBinder
 {
-    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "sources", "stages", "sinks"];
+    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "sources", "stages", "sinks"];
 
     private static readonly (string Key, ComponentKind Kind)[] Sections =
     [
@@ -27,6 +27,8 @@ internal sealed class ConfigDocumentBinder
     private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
     private string _adminAddress = "0.0.0.0:9464";
     private string? _deadLetterPath;
+    private readonly TracesSettings _traces = new();
+    private readonly LogsSettings _logs = new();
 
     private ConfigDocumentBinder(string file, ComponentCatalog catalog, List<ConfigError> errors)
     {
@@ -115,6 +117,8 @@ internal sealed class ConfigDocumentBinder
             ShutdownTimeout = _shutdownTimeout,
             AdminAddress = _adminAddress,
             DeadLetterPath = _deadLetterPath,
+            Traces = _traces,
+            Logs = _logs,
             Components = components.Select(c => new ComponentConfig
             {
                 Id = c.Id,
@@ -165,6 +169,9 @@ internal sealed class ConfigDocumentBinder
                         return "host:port such as 0.0.0.0:9464";
                     });
                     break;
+                case "telemetry":
+                    BindTelemetry(value);
+                    break;
                 case "dead_letter":
                     BindSmallSection(value, "dead_letter", "path", path =>
                     {
@@ -180,6 +187,70 @@ internal sealed class ConfigDocumentBinder
                         $"unknown top-level key '{key.Value}' (expected one of {string.Join(", ", TopLevelKeys)})",
                         SpellingSuggestion.Closest(key.Value, TopLevelKeys)));
                     break;
+            }
+        }
+    }
+
+    /// <summary><c>telemetry: { traces: {...}, logs: {...} }</c>, each bound like a component's options.</summary>
+    private void BindTelemetry(ConfigNode node)
+    {
+        if (node is ConfigScalar { IsNull: true })
+        {
+            return;
+        }
+        if (node is not ConfigMapping mapping)
+        {
+            _errors.Add(new ConfigError(node.Mark, $"'telemetry': expected a mapping with traces and logs, found {node.Describe()}"));
+            return;
+        }
+        string[] sections = ["traces", "logs"];
+        foreach (var (key, value) in mapping.Entries)
+        {
+            switch (key.Value)
+            {
+                case "traces":
+                    BindSettings(value, "telemetry.traces", _traces);
+                    break;
+                case "logs":
+                    BindSettings(value, "telemetry.logs", _logs);
+                    break;
+                default:
+                    _errors.Add(new ConfigError(
+                        key.Mark,
+                        $"'telemetry': unknown key '{key.Value}' (expected one of {string.Join(", ", sections)})",
+                        SpellingSuggestion.Closest(key.Value, sections)));
+                    break;
+            }
+        }
+    }
+
+    private void BindSettings(ConfigNode node, string section, object target)
+    {
+        if (node is ConfigScalar { IsNull: true })
+        {
+            return;
+        }
+        if (node is not ConfigMapping mapping)
+        {
+            _errors.Add(new ConfigError(node.Mark, $"'{section}': expected a mapping, found {node.Describe()}"));
+            return;
+        }
+        var options = ComponentDescriptor.OptionsOf(target.GetType());
+        foreach (var (key, value) in mapping.Entries)
+        {
+            var option = options.FirstOrDefault(o => o.Name == key.Value);
+            if (option is null)
+            {
+                var names = options.Select(o => o.Name).ToList();
+                _errors.Add(new ConfigError(
+                    key.Mark,
+                    $"'{section}': unknown option '{key.Value}' (expected one of {string.Join(", ", names)})",
+                    SpellingSuggestion.Closest(key.Value, names)));
+                continue;
+            }
+            if (OptionValueConverter.TryConvert(value, option.Property.PropertyType, $"'{section}.{option.Name}'", _errors, out var converted))
+            {
+                option.Property.SetValue(target, converted);
             }
         }
     }

@@ -23,6 +23,12 @@ public sealed class PipelineConfig
     /// <summary>Admin endpoints (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/topology</c>).</summary>
     public string AdminAddress { get; init; } = "0.0.0.0:9464";
 
+    /// <summary><c>telemetry.traces</c>: sampling and span export. Standard OTEL_* variables apply where YAML is silent.</summary>
+    public TracesSettings Traces { get; init; } = new();
+
+    /// <summary><c>telemetry.logs</c>: level and log shipping.</summary>
+    public LogsSettings Logs { get; init; } = new();
+
     public required IReadOnlyList<ComponentConfig> Components { get; init; }
 
     public IEnumerable<ComponentConfig> Sources => Components.Where(c => c.Kind == Components_.Source);
