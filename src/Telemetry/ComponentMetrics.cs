@@ -8,12 +8,14 @@ namespace Pipeline.Telemetry;
 /// </summary>
 public sealed class ComponentMetrics
 {
+    private readonly PipelineMetrics _owner;
     private readonly Counter _errors;
     private readonly Counter _discarded;
     private readonly string[] _labels;
 
     internal ComponentMetrics(PipelineMetrics owner, string pipeline, string componentId, string componentKind)
     {
+        _owner = owner;
         _labels = [pipeline, componentId, componentKind];
         ComponentId = componentId;
         Received = owner.ReceivedEvents.WithLabels(_labels);
@@ -51,4 +53,22 @@ public sealed class ComponentMetrics
 
     /// <summary>The bound discard counter of one reason, for callers that count it often and cache the child.</summary>
     public Counter.Child DiscardCounter(string reason) => _discarded.WithLabels([.. _labels, reason]);
+
+    /// <summary>
+    /// The latency histograms of a stage or sink, bound on first use (a source has none, so it publishes none):
+    /// processing time per event (processors), mailbox wait, and ingest-to-delivery latency (sinks).
+    /// </summary>
+    public StageInstruments CreateStageInstruments(bool processor, bool sink) => new(
+        processor ? _owner.StageDuration.WithLabels(_labels) : null,
+        _owner.MailboxWait.WithLabels(_labels),
+        sink ? _owner.EventLatency.WithLabels(_labels) : null,
+        state => _owner.Isolates.WithLabels([.. _labels, state]));
+
+    /// <summary>The gauges of one isolate of this stage, bound once; its mailbox capacity is set here.</summary>
+    public IsolateInstruments CreateIsolateInstruments(int isolate, int mailboxCapacity)
+    {
+        string[] labels = [.. _labels, isolate.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        _owner.MailboxCapacity.WithLabels(labels).Set(mailboxCapacity);
+        return new IsolateInstruments(_owner.MailboxEvents.WithLabels(labels), _owner.IsolateUtilization.WithLabels(labels));
+    }
 }

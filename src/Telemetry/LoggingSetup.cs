@@ -17,6 +17,7 @@ public static class LoggingSetup
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .Enrich.FromLogContext()
+            .Enrich.With<ActivityEnricher>()
             .WriteTo.Console(
                 new RenderedCompactJsonFormatter(),
                 standardErrorFromLevel: toStandardError ? LogEventLevel.Verbose : null);

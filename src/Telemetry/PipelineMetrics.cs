@@ -5,16 +5,30 @@ namespace Pipeline.Telemetry;
 /// <summary>
 /// Pipeline's Prometheus metrics. Names follow Vector's scheme (<c>component_received_events_total</c>, …) under a
 /// <c>pipeline_</c> prefix, with the labels <c>pipeline</c>, <c>component_id</c> and <c>component_kind</c> everywhere.
+/// docs/observability.md lists every metric with its labels and meaning.
 /// </summary>
+/// <remarks>
+/// Only the latency histograms carry exemplars (the trace and span id of <see cref="System.Diagnostics.Activity.Current"/>,
+/// so a sampled event's observation points at its hop span). Counters carry none: they are bumped with a span current
+/// too, and an exemplar per increment would cost a sampled event several allocations for nothing anyone looks at.
+/// </remarks>
 public sealed class PipelineMetrics
 {
     private static readonly string[] ComponentLabels =
         [TelemetryNames.PipelineLabel, TelemetryNames.ComponentIdLabel, TelemetryNames.ComponentKindLabel];
 
+    private static readonly string[] EdgeLabels =
+        [TelemetryNames.PipelineLabel, TelemetryNames.EdgeSourceLabel, TelemetryNames.EdgeTargetLabel, TelemetryNames.EdgeOutputLabel];
+
+    private readonly Lock _probesLock = new();
+    private Action[] _scrapeProbes = [];
+
     public PipelineMetrics(CollectorRegistry registry)
     {
+        ArgumentNullException.ThrowIfNull(registry);
         Registry = registry;
         var factory = Metrics.WithCustomRegistry(registry);
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         ReceivedEvents = factory.CreateCounter("pipeline_component_received_events_total", "Events a component received.", ComponentLabels);
         ReceivedBytes = factory.CreateCounter("pipeline_component_received_bytes_total", "Bytes of events a component received.", ComponentLabels);
         SentEvents = factory.CreateCounter("pipeline_component_sent_events_total", "Events a component sent on (sinks: delivered).", ComponentLabels);
@@ -23,6 +37,39 @@ public sealed class PipelineMetrics
         Discarded = factory.CreateCounter("pipeline_component_discarded_events_total", "Events dropped on purpose, by reason.", [.. ComponentLabels, "reason"]);
         DeadLetterEvents = factory.CreateCounter("pipeline_dead_letter_events_total", "Events written to the dead-letter output.", ComponentLabels);
         IsolateRestarts = factory.CreateCounter("pipeline_isolate_restarts_total", "Isolate worker loops restarted by the supervisor.", ComponentLabels);
+
+        var latency = new HistogramConfiguration
+        {
+            Buckets = [.. LatencyBuckets.Bounds],
+            ExemplarBehavior = new ExemplarBehavior { DefaultExemplarProvider = static (_, _) => Exemplar.FromTraceContext() },
+        };
+        StageDuration = factory.CreateHistogram(TelemetryNames.StageDurationMetric,
+            "A processor's time per event, per stage (one attempt). Exemplars: the trace of a sampled event.", ComponentLabels, latency);
+        MailboxWait = factory.CreateHistogram(TelemetryNames.MailboxWaitMetric,
+            "Time an event waited in a stage's or sink's mailbox, from enqueue to the start of its handling.", ComponentLabels, latency);
+        EventLatency = factory.CreateHistogram(TelemetryNames.EventLatencyMetric,
+            "Time from an event's ingest to its delivery by this sink.", ComponentLabels, latency);
+
+        string[] isolateLabels = [.. ComponentLabels, TelemetryNames.IsolateLabel];
+        MailboxEvents = factory.CreateGauge(TelemetryNames.MailboxEventsMetric, "Events waiting in an isolate's mailbox.", isolateLabels);
+        MailboxCapacity = factory.CreateGauge(TelemetryNames.MailboxCapacityMetric, "Capacity of an isolate's mailbox, in events.", isolateLabels);
+        IsolateUtilization = factory.CreateGauge(TelemetryNames.IsolateUtilizationMetric,
+            "Share of time an isolate was busy with a batch (not waiting on its mailbox) since the previous scrape, 0 to 1.", isolateLabels);
+        Isolates = factory.CreateGauge(TelemetryNames.IsolatesMetric,
+            "Isolates of a stage by state: running, restarting, failed, finished.", [.. ComponentLabels, TelemetryNames.StateLabel]);
+
+        EdgeEvents = factory.CreateCounter(TelemetryNames.EdgeEventsMetric,
+            "Events handed along one edge of the topology (output \"\" is the default output).", EdgeLabels);
+        TopologyEdge = factory.CreateGauge(TelemetryNames.TopologyEdgeMetric,
+            "1 for every edge of the topology: the node graph's edge list.", EdgeLabels);
+
+        TelemetryExported = factory.CreateCounter(TelemetryNames.TelemetryExportedMetric,
+            "Spans or log records the exporter delivered.", [TelemetryNames.SignalLabel]);
+        TelemetryDropped = factory.CreateCounter(TelemetryNames.TelemetryDroppedMetric,
+            "Spans or log records lost: the export queue was full, or the exporter failed.", [TelemetryNames.SignalLabel]);
+
+        registry.AddBeforeCollectCallback(RunScrapeProbes);
+        RuntimeMetrics.Register(registry);
     }
 
     public CollectorRegistry Registry { get; }
@@ -43,9 +90,156 @@ public sealed class PipelineMetrics
 
     internal Counter IsolateRestarts { get; }
 
+    internal Histogram StageDuration { get; }
+
+    internal Histogram MailboxWait { get; }
+
+    internal Histogram EventLatency { get; }
+
+    internal Gauge MailboxEvents { get; }
+
+    internal Gauge MailboxCapacity { get; }
+
+    internal Gauge IsolateUtilization { get; }
+
+    internal Gauge Isolates { get; }
+
+    internal Counter EdgeEvents { get; }
+
+    internal Gauge TopologyEdge { get; }
+
+    internal Counter TelemetryExported { get; }
+
+    internal Counter TelemetryDropped { get; }
+
     /// <summary>A fresh registry per instance, so tests and several pipelines in one process never share counters.</summary>
     public static PipelineMetrics CreateIsolated() => new(Metrics.NewCustomRegistry());
 
     public ComponentMetrics ForComponent(string pipeline, string componentId, string componentKind)
         => new(this, pipeline, componentId, componentKind);
+
+    /// <summary>
+    /// The counter of one DAG edge, bound once when the topology is wired; also sets the edge's
+    /// <c>pipeline_topology_edge</c> info gauge to 1.
+    /// </summary>
+    /// <param name="output">The named output the edge leaves from; null for the default output.</param>
+    public Counter.Child ForEdge(string pipeline, string source, string? output, string target)
+    {
+        string[] labels = [pipeline, source, target, output ?? ""];
+        TopologyEdge.WithLabels(labels).Set(1);
+        return EdgeEvents.WithLabels(labels);
+    }
+
+    /// <summary>Counters of exported and dropped spans or log records (<paramref name="signal"/>: spans, logs).</summary>
+    public (Counter.Child Exported, Counter.Child Dropped) ForTelemetrySignal(string signal)
+        => (TelemetryExported.WithLabels(signal), TelemetryDropped.WithLabels(signal));
+
+    /// <summary>
+    /// Runs <paramref name="probe"/> before every collection (a scrape of <c>/metrics</c>), to set the gauges that are
+    /// read rather than counted: mailbox depths, utilization, isolate states, exporter queue drops.
+    /// </summary>
+    public void AddScrapeProbe(Action probe)
+    {
+        lock (_probesLock)
+        {
+            _scrapeProbes = [.. _scrapeProbes, probe];
+        }
+    }
+
+    public void RemoveScrapeProbe(Action probe)
+    {
+        lock (_probesLock)
+        {
+            _scrapeProbes = [.. _scrapeProbes.Where(p => p != probe)];
+        }
+    }
+
+    /// <summary>
+    /// The cumulative bucket counts (one per <see cref="LatencyBuckets.Bounds"/> entry, then +Inf) of each processor's
+    /// <c>pipeline_stage_duration_seconds</c> and each sink's <c>pipeline_event_latency_seconds</c>, keyed by
+    /// component id, for <c>/topology</c>'s P95.
+    /// </summary>
+    /// <remarks>
+    /// prometheus-net publishes bucket counts only through its exposition, so this reads the registry's text output.
+    /// It runs when <c>/topology</c> is asked for (seconds apart), never on the hot path, which stays free of a second
+    /// bucket array per observation.
+    /// </remarks>
+    public async Task<IReadOnlyDictionary<string, double[]>> ReadLatencyBucketsAsync(string pipeline, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream();
+        await Registry.CollectAndExportAsTextAsync(stream, cancellationToken).ConfigureAwait(false);
+        stream.Position = 0;
+        using var reader = new StreamReader(stream);
+        var result = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var bounds = LatencyBuckets.Bounds;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (!line.StartsWith(TelemetryNames.StageDurationMetric + "_bucket{", StringComparison.Ordinal)
+                && !line.StartsWith(TelemetryNames.EventLatencyMetric + "_bucket{", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (LabelValue(line, TelemetryNames.PipelineLabel) != pipeline
+                || LabelValue(line, TelemetryNames.ComponentIdLabel) is not { } componentId
+                || LabelValue(line, "le") is not { } le)
+            {
+                continue;
+            }
+            var valueStart = line.LastIndexOf(' ');
+            if (!double.TryParse(line.AsSpan(valueStart + 1), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var count))
+            {
+                continue;
+            }
+            var index = le == "+Inf" ? bounds.Count : IndexOfBound(bounds, le);
+            if (index < 0)
+            {
+                continue;
+            }
+            if (!result.TryGetValue(componentId, out var counts))
+            {
+                result.Add(componentId, counts = new double[bounds.Count + 1]);
+            }
+            counts[index] = count;
+        }
+        return result;
+    }
+
+    private static string? LabelValue(string line, string label)
+    {
+        var key = label + "=\"";
+        var at = line.IndexOf("{" + key, StringComparison.Ordinal);
+        at = at >= 0 ? at + 1 : line.IndexOf("," + key, StringComparison.Ordinal) + 1;
+        if (at <= 0)
+        {
+            return null;
+        }
+        var start = at + key.Length;
+        var end = line.IndexOf('"', start);
+        return end < 0 ? null : line[start..end];
+    }
+
+    private static int IndexOfBound(IReadOnlyList<double> bounds, string le)
+    {
+        if (!double.TryParse(le, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return -1;
+        }
+        for (var i = 0; i < bounds.Count; i++)
+        {
+            // Printed and parsed back, a bound may differ in its last bits.
+            if (Math.Abs(bounds[i] - value) <= bounds[i] * 1e-9)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void RunScrapeProbes()
+    {
+        foreach (var probe in Volatile.Read(ref _scrapeProbes))
+        {
+            probe();
+        }
+    }
 }

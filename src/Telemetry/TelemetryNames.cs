@@ -1,8 +1,9 @@
 namespace Pipeline.Telemetry;
 
 /// <summary>
-/// The one place that knows the names of Pipeline's own telemetry. Components call <see cref="PipelineMetrics"/>
-/// and the runtime; they never name a metric, span or log property themselves.
+/// The one place that knows the names of Pipeline's own telemetry. Components call <see cref="PipelineMetrics"/>,
+/// <see cref="PipelineTracing"/> and the runtime; they never name a metric, span or log property themselves.
+/// docs/observability.md lists every name below with its meaning.
 /// </summary>
 public static class TelemetryNames
 {
@@ -17,7 +18,63 @@ public static class TelemetryNames
     public const string ComponentIdLabel = "component_id";
     public const string ComponentKindLabel = "component_kind";
 
+    /// <summary>Extra metric labels: the isolate index, an isolate state, a DAG edge's ends, the telemetry signal.</summary>
+    public const string IsolateLabel = "isolate";
+    public const string StateLabel = "state";
+    public const string EdgeSourceLabel = "source";
+    public const string EdgeTargetLabel = "target";
+    public const string EdgeOutputLabel = "output";
+    public const string SignalLabel = "signal";
+
     /// <summary>Log properties added while an isolate handles an event.</summary>
     public const string StageProperty = "pipeline.stage";
     public const string IsolateProperty = "pipeline.isolate";
+
+    /// <summary>Log properties: the W3C trace and span id (lower-case hex) of the event being handled.</summary>
+    public const string TraceIdProperty = "trace_id";
+    public const string SpanIdProperty = "span_id";
+
+    /// <summary>Span attributes (OpenTelemetry semantic conventions style: dotted, lower-case, namespaced).</summary>
+    public const string PipelineNameAttribute = "pipeline.name";
+    public const string StageAttribute = "pipeline.stage";
+    public const string StageTypeAttribute = "pipeline.stage.type";
+    public const string IsolateAttribute = "pipeline.isolate";
+    public const string AttemptAttribute = "pipeline.attempt";
+    public const string MailboxWaitAttribute = "pipeline.mailbox.wait_ms";
+    public const string SourceAttribute = "pipeline.source";
+    public const string SourceTypeAttribute = "pipeline.source.type";
+    public const string BatchSizeAttribute = "pipeline.batch.size";
+    public const string ReasonAttribute = "pipeline.reason";
+    public const string ErrorTypeAttribute = "error.type";
+
+    /// <summary>Span events: a failed attempt that will be retried, a dead-lettered event, a dropped event.</summary>
+    public const string RetryEvent = "pipeline.retry";
+    public const string DeadLetterEvent = "pipeline.dead_letter";
+    public const string DropEvent = "pipeline.drop";
+
+    /// <summary>Metric names (beside the component counters in <see cref="PipelineMetrics"/>).</summary>
+    public const string StageDurationMetric = "pipeline_stage_duration_seconds";
+    public const string MailboxWaitMetric = "pipeline_mailbox_wait_seconds";
+    public const string EventLatencyMetric = "pipeline_event_latency_seconds";
+    public const string MailboxEventsMetric = "pipeline_mailbox_events";
+    public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
+    public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
+    public const string IsolatesMetric = "pipeline_isolates";
+    public const string EdgeEventsMetric = "pipeline_edge_events_total";
+    public const string TopologyEdgeMetric = "pipeline_topology_edge";
+    public const string TelemetryExportedMetric = "pipeline_telemetry_exported_total";
+    public const string TelemetryDroppedMetric = "pipeline_telemetry_dropped_total";
+
+    /// <summary>Values of the <c>signal</c> label.</summary>
+    public const string SpansSignal = "spans";
+    public const string LogsSignal = "logs";
+
+    /// <summary>The span of one event's arrival at a source: <c>&lt;source id&gt; ingest</c>.</summary>
+    public static string IngestSpanName(string sourceId) => sourceId + " ingest";
+
+    /// <summary>The span of one event's hop through a stage: <c>&lt;stage id&gt; process</c>.</summary>
+    public static string HopSpanName(string stageId) => stageId + " process";
+
+    /// <summary>The span of one batch delivered by a sink: <c>&lt;sink id&gt; send</c>.</summary>
+    public static string DeliverySpanName(string sinkId) => sinkId + " send";
 }

@@ -46,8 +46,19 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapGet("/readyz", () => topology.IsReady
             ? Results.Text("ready\n")
             : Results.Text($"not ready: {topology.FailureReason ?? "starting or shutting down"}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics");
-        app.MapGet("/topology", () => Results.Json(topology.Snapshot(), SnapshotJson));
+        app.MapMetrics(
+            settings =>
+            {
+                settings.Registry = metrics.Registry;
+                // OpenMetrics (when the scraper sends Accept: application/openmetrics-text) is the format that
+                // carries exemplars, the link from a slow histogram bucket to the trace of a real event.
+                settings.EnableOpenMetrics = true;
+            },
+            "/metrics");
+        // A CancellationToken parameter, not HttpContext: a lambda taking only HttpContext would bind as a plain
+        // RequestDelegate and its IResult would be dropped.
+        app.MapGet("/topology", async (CancellationToken requestAborted) =>
+            Results.Json(await topology.SnapshotWithRatesAsync(requestAborted).ConfigureAwait(false), SnapshotJson));
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new AdminServer(app);

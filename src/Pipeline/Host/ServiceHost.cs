@@ -21,13 +21,37 @@ public static class ServiceHost
         var stdoutSinkConfigured = config.Sinks.Any(s => s.Type == "stdout");
         await using var logger = LoggingSetup.CreateJsonConsoleLogger(toStandardError: stdoutSinkConfigured);
         Log.Logger = logger;
+        // The default registry also carries prometheus-net's process and GC-collection metrics and the other meters
+        // (Kestrel's); RuntimeMetrics adds GC pause, heap and thread-pool figures under promtool-clean names.
+        RuntimeMetrics.ConfigureDefaultRegistry();
         var metrics = new PipelineMetrics(Metrics.DefaultRegistry);
+
+        TracingConfiguration tracingConfiguration;
+        try
+        {
+            tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable);
+        }
+        catch (ArgumentException ex)
+        {
+            logger.Error("{ConfigFile}: {Error}", config.File, ex.Message);
+            return 1;
+        }
+        using var tracing = TracingSetup.Start(tracingConfiguration, metrics);
+        if (tracingConfiguration.Exports)
+        {
+            logger.Information("Tracing: spans go to {Endpoint} over OTLP {Protocol}; sampler {Sampler}; service.name {ServiceName}",
+                tracingConfiguration.Endpoint, tracingConfiguration.Protocol, tracingConfiguration.Sampler.Description, tracingConfiguration.ServiceName);
+        }
+        else
+        {
+            logger.Information("Tracing: no exporter configured (telemetry.traces or OTEL_EXPORTER_OTLP_ENDPOINT), so no span is recorded; logs still carry trace ids");
+        }
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => RequestStop(ctx, stopping, logger, "SIGTERM"));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => RequestStop(ctx, stopping, logger, "SIGINT"));
 
-        await using var topology = RunningTopology.Build(config, metrics, logger);
+        await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name));
         await using var admin = await AdminServer.StartAsync(config.AdminAddress, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
 

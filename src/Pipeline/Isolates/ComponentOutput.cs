@@ -1,6 +1,7 @@
 using System.Buffers;
 using Pipeline.Components;
 using Pipeline.Config;
+using Prometheus;
 
 namespace Pipeline.Isolates;
 
@@ -12,6 +13,9 @@ public sealed class ComponentOutput
 {
     private readonly ComponentCounters _producer;
     private IsolatePool[] _consumers = [];
+
+    // pipeline_edge_events_total of the edge to each consumer (same index), bound once at wiring.
+    private Counter.Child?[] _edges = [];
 
     internal ComponentOutput(ComponentCounters producer, string? name)
     {
@@ -25,7 +29,12 @@ public sealed class ComponentOutput
     public IReadOnlyList<IsolatePool> Consumers => _consumers;
 
     /// <summary>Wiring only, before the topology starts.</summary>
-    internal void AddConsumer(IsolatePool pool) => _consumers = [.. _consumers, pool];
+    /// <param name="edge">Counts the events handed along this edge; null when nothing counts them.</param>
+    internal void AddConsumer(IsolatePool pool, Counter.Child? edge = null)
+    {
+        _consumers = [.. _consumers, pool];
+        _edges = [.. _edges, edge];
+    }
 
     /// <summary>
     /// Hands an envelope to every consumer, waiting while a mailbox is full. Ownership of the event moves here.
@@ -43,8 +52,10 @@ public sealed class ComponentOutput
                 return default;
             case 1:
                 var pool = consumers[0];
+                _edges[0]?.Inc();
                 return pool.SendToAsync(pool.Route(envelope.Event), envelope, stop);
             default:
+                CountAll();
                 return FanOutAsync(consumers, envelope, stop);
         }
     }
@@ -73,14 +84,36 @@ public sealed class ComponentOutput
         {
             var pool = consumers[0];
             var target = pool.Route(envelope.Event);
-            return pool.TrySendTo(target, envelope)
-                ? new(SendResult.Accepted)
-                : OfferToOneAsync(pool, target, envelope, limits, stop);
+            if (pool.TrySendTo(target, envelope))
+            {
+                _edges[0]?.Inc();
+                return new(SendResult.Accepted);
+            }
+            return OfferToOneAsync(pool, target, envelope, limits, _edges[0], stop);
         }
         return OfferToAllAsync(consumers, envelope, limits, stop);
     }
 
-    private static async ValueTask<SendResult> OfferToOneAsync(IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, CancellationToken stop)
+    private void CountAll()
+    {
+        foreach (var edge in _edges)
+        {
+            edge?.Inc();
+        }
+    }
+
+    private static async ValueTask<SendResult> OfferToOneAsync(
+        IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, Counter.Child? edge, CancellationToken stop)
+    {
+        var result = await OfferToOneCoreAsync(pool, target, envelope, limits, stop).ConfigureAwait(false);
+        if (result == SendResult.Accepted)
+        {
+            edge?.Inc();
+        }
+        return result;
+    }
+
+    private static async ValueTask<SendResult> OfferToOneCoreAsync(IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, CancellationToken stop)
     {
         using var wait = limits.CreateWaitSource();
         try
@@ -103,7 +136,7 @@ public sealed class ComponentOutput
         }
     }
 
-    private static async ValueTask<SendResult> OfferToAllAsync(IsolatePool[] consumers, Envelope envelope, OfferLimits limits, CancellationToken stop)
+    private async ValueTask<SendResult> OfferToAllAsync(IsolatePool[] consumers, Envelope envelope, OfferLimits limits, CancellationToken stop)
     {
         var targets = ArrayPool<Isolate>.Shared.Rent(consumers.Length);
         try
@@ -132,6 +165,7 @@ public sealed class ComponentOutput
             }
 
             // Commit: from here the event is accepted and every consumer gets its copy.
+            CountAll();
             var last = consumers.Length - 1;
             for (var i = 0; i < last; i++)
             {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Events;
@@ -48,11 +47,11 @@ public sealed class DeadLetterWriter : IDisposable
 
     /// <summary>Dead-letters an event. The caller still owns <paramref name="evt"/> (and releases it) afterwards.</summary>
     public void Write(ComponentMetrics component, string reason, int attempts, in Envelope envelope)
-        => Write(component, reason, attempts, envelope.SourceId, envelope.TraceContext, envelope.Event, default, isRaw: false);
+        => Write(component, reason, attempts, envelope.SourceId, envelope.TraceIdHex, envelope.Event, default, isRaw: false);
 
     /// <summary>Dead-letters input that could not become an event (a malformed line).</summary>
     public void WriteRaw(ComponentMetrics component, string reason, string sourceId, ReadOnlySpan<byte> raw)
-        => Write(component, reason, 1, sourceId, default, null, raw, isRaw: true);
+        => Write(component, reason, 1, sourceId, null, null, raw, isRaw: true);
 
     public void Dispose()
     {
@@ -66,7 +65,7 @@ public sealed class DeadLetterWriter : IDisposable
     }
 
     private void Write(
-        ComponentMetrics component, string reason, int attempts, string sourceId, ActivityContext trace, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
+        ComponentMetrics component, string reason, int attempts, string sourceId, string? traceId, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
     {
         component.DeadLettered.Inc();
         Interlocked.Increment(ref _written);
@@ -88,9 +87,9 @@ public sealed class DeadLetterWriter : IDisposable
                 _json.WriteString("reason", reason);
                 _json.WriteNumber("attempts", attempts);
                 _json.WriteString("source_id", sourceId);
-                if (trace.TraceId != default)
+                if (traceId is not null)
                 {
-                    _json.WriteString("trace_id", trace.TraceId.ToHexString());
+                    _json.WriteString("trace_id", traceId);
                 }
                 if (isRaw)
                 {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Config;
 using Pipeline.Telemetry;
@@ -32,10 +33,14 @@ internal abstract class Isolate
                 ? dropped =>
                 {
                     counters.MailboxFullDrops.Inc();
+                    // Called inside the producer's TryWrite, so the current span is the producer's hop of this event.
+                    PipelineTracing.RecordDrop(Activity.Current, ComponentCounters.MailboxFull);
                     dropped.Event.Release();
                 }
                 : null);
         _batch = new Envelope[Math.Max(1, Settings.BatchSize)];
+        LogContext = new IsolateLogContext(pool.Id, index);
+        Instruments = counters.Metrics.CreateIsolateInstruments(index, Mailbox.Capacity);
     }
 
     public int Index { get; }
@@ -44,6 +49,12 @@ internal abstract class Isolate
 
     /// <summary>True once the loop ended (drained, stopped or gave up).</summary>
     public bool HasExited { get; private set; }
+
+    /// <summary>True while the supervisor waits out the backoff before restarting a crashed loop.</summary>
+    public bool IsRestarting { get; private set; }
+
+    /// <summary>Mailbox depth and busy time, read when metrics are collected.</summary>
+    public IsolateInstruments Instruments { get; }
 
     protected IsolatePool Pool { get; }
 
@@ -60,6 +71,9 @@ internal abstract class Isolate
     protected int BatchCount { get; private set; }
 
     protected ComponentCounters Counters => Pool.Counters;
+
+    /// <summary>What this isolate's log lines carry: its stage and index, and the ids of the event it handles.</summary>
+    protected IsolateLogContext LogContext { get; }
 
     internal Task Start(CancellationToken stop) => Task.Run(() => SuperviseAsync(stop), CancellationToken.None);
 
@@ -113,6 +127,10 @@ internal abstract class Isolate
 
     private async Task SuperviseAsync(CancellationToken stop)
     {
+        // The loop's own flow starts clean: nothing current from whoever started the topology leaks into its spans,
+        // and everything the isolate runs (processor, sink, their awaits) sees this isolate's log context.
+        Activity.Current = null;
+        LogContext.Enter();
         try
         {
             while (true)
@@ -194,6 +212,7 @@ internal abstract class Isolate
         Logger.Error(ex, "Isolate {Isolate} of {ComponentId} crashed; restarting with a new instance in {Delay} (restart {Restarts} within {Window})",
             Index, Pool.Id, delay, restarts, Settings.RestartWindow);
         Counters.Metrics.Restarts.Inc();
+        IsRestarting = true;
         try
         {
             await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
@@ -201,6 +220,10 @@ internal abstract class Isolate
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             return false;
+        }
+        finally
+        {
+            IsRestarting = false;
         }
         return true;
     }
@@ -216,7 +239,15 @@ internal abstract class Isolate
             }
             if (BatchPosition < BatchCount)
             {
-                await HandleBatchAsync(stop).ConfigureAwait(false);
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    await HandleBatchAsync(stop).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Instruments.AddBusy(Stopwatch.GetTimestamp() - started);
+                }
                 continue;
             }
             if (FillBatch())

@@ -20,6 +20,9 @@ public sealed class IsolatePool
     /// <summary>Dead-letter reason for what was still in a stage when the shutdown timeout ran out.</summary>
     public const string UndrainedReason = "undrained_at_shutdown";
 
+    /// <summary>Tracing for pools built without a pipeline's: never samples, since nothing at its ingest did.</summary>
+    private static readonly PipelineTracing UntracedPipeline = new("pipeline", TraceSampler.Create("always_off", null));
+
     private readonly Isolate[] _isolates;
     private readonly IRouter _router;
     private readonly RestartBudget _restarts;
@@ -41,8 +44,11 @@ public sealed class IsolatePool
         ILogger logger,
         TimeProvider time,
         IReadOnlyList<string> namedOutputs,
+        ComponentTracer tracer,
         Func<IsolatePool, int, Isolate> createIsolate)
     {
+        Tracer = tracer;
+        Instruments = counters.Metrics.CreateStageInstruments(processor: kind == ComponentKind.Processor, sink: kind == ComponentKind.Sink);
         Id = id;
         Kind = kind;
         Type = type;
@@ -116,21 +122,62 @@ public sealed class IsolatePool
 
     internal IReadOnlyList<Isolate> Isolates => _isolates;
 
+    /// <summary>This stage's spans: hop spans for a processor, delivery spans for a sink.</summary>
+    internal ComponentTracer Tracer { get; }
+
+    /// <summary>This stage's latency histograms, bound once and shared by its isolates.</summary>
+    internal StageInstruments Instruments { get; }
+
     internal DeadLetterWriter DeadLetters { get; }
 
     internal ILogger Logger { get; }
 
     internal TimeProvider Time { get; }
 
+    /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     public static IsolatePool ForProcessor(
-        string id, string type, StageSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger, TimeProvider? time = null)
+        string id, string type, StageSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
+        TimeProvider? time = null, PipelineTracing? tracing = null)
         => new(id, ComponentKind.Processor, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, factory.NamedOutputs,
+            (tracing ?? UntracedPipeline).ForStage(id, type),
             (pool, index) => new ProcessorIsolate(pool, index, factory));
 
+    /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     public static IsolatePool ForSink(
-        string id, string type, StageSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger, TimeProvider? time = null)
+        string id, string type, StageSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
+        TimeProvider? time = null, PipelineTracing? tracing = null)
         => new(id, ComponentKind.Sink, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, [],
+            (tracing ?? UntracedPipeline).ForSink(id, type, factory.DeliversOverNetwork),
             (pool, index) => new SinkIsolate(pool, index, factory));
+
+    /// <summary>
+    /// At metrics collection: each isolate's mailbox depth and utilization, and how many isolates are in each state.
+    /// </summary>
+    internal void UpdateGauges()
+    {
+        int running = 0, restarting = 0, failed = 0, finished = 0;
+        foreach (var isolate in _isolates)
+        {
+            isolate.Instruments.Update(isolate.Mailbox.Count);
+            if (_failed)
+            {
+                failed++;
+            }
+            else if (isolate.HasExited)
+            {
+                finished++;
+            }
+            else if (isolate.IsRestarting)
+            {
+                restarting++;
+            }
+            else
+            {
+                running++;
+            }
+        }
+        Instruments.SetIsolateStates(running, restarting, failed, finished);
+    }
 
     /// <summary>The output an <c>inputs:</c> entry refers to: null for the default, else a named output; null if none.</summary>
     public ComponentOutput? FindOutput(string? name)
@@ -212,6 +259,8 @@ public sealed class IsolatePool
 
     internal void DeadLetter(string reason, in Envelope envelope)
     {
+        // The current span, if any, is this event's hop span or the delivery span of its batch.
+        PipelineTracing.RecordDeadLetter(Activity.Current, reason, envelope.Attempt);
         DeadLetters.Write(Counters.Metrics, reason, envelope.Attempt, envelope);
         envelope.Event.Release();
     }

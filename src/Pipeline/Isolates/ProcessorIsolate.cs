@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipeline.Components;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Isolates;
 
@@ -20,7 +21,8 @@ internal sealed class ProcessorIsolate : Isolate
     private readonly IsolateEmitter _emitter;
     private IProcessor? _processor;
 
-    // The envelope whose emitted events sit in the emitter, kept for their trace context and source id.
+    // The envelope whose emitted events sit in the emitter, kept for their trace context and source id; its
+    // TraceContext is the hop span's when the event is sampled, so the next hop becomes that span's child.
     private Envelope _emittedFrom;
     private bool _handingOff;
 
@@ -40,6 +42,8 @@ internal sealed class ProcessorIsolate : Isolate
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
         var processor = _processor!;
+        var tracer = Pool.Tracer;
+        var instruments = Pool.Instruments;
         var dropped = 0;
         var sent = 0;
         try
@@ -49,28 +53,48 @@ internal sealed class ProcessorIsolate : Isolate
                 stop.ThrowIfCancellationRequested();
                 var envelope = Batch[BatchPosition];
                 var input = envelope.Event;
-                // Seam for tracing (next issue): start the stage-hop span here, parented on envelope.TraceContext,
-                // and end it after the hand-off below.
-                if (!await TryProcessAsync(processor, envelope, stop).ConfigureAwait(false))
+                var waited = Stopwatch.GetTimestamp() - envelope.EnqueuedTimestamp;
+                // Null (and no Activity at all) unless the event is sampled. While the processor runs, the hop span is
+                // Activity.Current, so the processor's code, its logs and the exemplars below see it.
+                var span = tracer.StartHop(envelope.TraceContext, Index, envelope.Attempt, waited);
+                LogContext.Handling(envelope.TraceContext, envelope.NewTraceId);
+                try
                 {
-                    // Dead-lettered after its last attempt.
+                    if (envelope.Attempt == 1)
+                    {
+                        // A retry after a crash is the same dequeue; it is not counted twice.
+                        StageInstruments.ObserveTicks(instruments.MailboxWait, waited);
+                    }
+                    if (!await TryProcessAsync(processor, envelope, stop).ConfigureAwait(false))
+                    {
+                        // Dead-lettered after its last attempt.
+                        BatchPosition++;
+                        continue;
+                    }
+                    span?.SetTag(TelemetryNames.AttemptAttribute, Batch[BatchPosition].Attempt);
                     BatchPosition++;
-                    continue;
+                    if (_emitter.Count == 0)
+                    {
+                        dropped++;
+                        PipelineTracing.RecordDrop(span, ComponentCounters.DroppedByProcessor);
+                        input.Release();
+                        continue;
+                    }
+                    if (!_emitter.Contains(input))
+                    {
+                        // The processor replaced the event with others (a split): the input is done with.
+                        input.Release();
+                    }
+                    _emittedFrom = span is null ? envelope : envelope with { TraceContext = span.Context };
+                    sent += await HandOffAsync(stop).ConfigureAwait(false);
                 }
-                BatchPosition++;
-                if (_emitter.Count == 0)
+                finally
                 {
-                    dropped++;
-                    input.Release();
-                    continue;
+                    // The span ends after the hand-off, so it covers waiting on a full downstream mailbox too; and
+                    // nothing of this event stays current for the next one on this loop.
+                    PipelineTracing.End(span);
+                    LogContext.Idle();
                 }
-                if (!_emitter.Contains(input))
-                {
-                    // The processor replaced the event with others (a split): the input is done with.
-                    input.Release();
-                }
-                _emittedFrom = envelope;
-                sent += await HandOffAsync(stop).ConfigureAwait(false);
             }
         }
         finally
@@ -140,15 +164,19 @@ internal sealed class ProcessorIsolate : Isolate
     /// <returns>True when the processor succeeded (its output is in the emitter); false when the event was dead-lettered.</returns>
     private async ValueTask<bool> TryProcessAsync(IProcessor processor, Envelope envelope, CancellationToken stop)
     {
+        var duration = Pool.Instruments.Duration!;
         while (true)
         {
+            var started = Stopwatch.GetTimestamp();
             try
             {
                 await processor.ProcessAsync(envelope.Event, _emitter, stop).ConfigureAwait(false);
+                StageInstruments.ObserveTicks(duration, Stopwatch.GetTimestamp() - started);
                 return true;
             }
             catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
             {
+                StageInstruments.ObserveTicks(duration, Stopwatch.GetTimestamp() - started);
                 _emitter.ReleaseAll(keep: envelope.Event);
                 Counters.ProcessingFailures.Inc();
                 var permanent = ex is PermanentFailureException;
@@ -160,6 +188,7 @@ internal sealed class ProcessorIsolate : Isolate
                     return false;
                 }
                 var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, envelope.Attempt);
+                PipelineTracing.RecordRetry(Activity.Current, envelope.Attempt, ex, delay);
                 Logger.Warning(ex, "{ComponentId} failed on an event at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
                     Pool.Id, envelope.Attempt, Settings.MaxAttempts, delay);
                 await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
@@ -193,7 +222,7 @@ internal sealed class ProcessorIsolate : Isolate
                 }
                 // Nulled before the hand-off: from here the consumer owns it, even if the hand-off is cancelled.
                 events[i] = null!;
-                var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now);
+                var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId);
                 await outputs[slot].SendAsync(next, stop).ConfigureAwait(false);
                 handed++;
             }

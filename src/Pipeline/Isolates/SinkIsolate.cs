@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Isolates;
 
@@ -36,38 +38,65 @@ internal sealed class SinkIsolate : Isolate
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
         var sink = _sink!;
+        var instruments = Pool.Instruments;
+        var now = Stopwatch.GetTimestamp();
+        List<ActivityLink>? links = null;
         _events.Clear();
         for (var i = BatchPosition; i < BatchCount; i++)
         {
-            _events.Add(Batch[i].Event);
-        }
-        while (true)
-        {
-            stop.ThrowIfCancellationRequested();
-            try
+            ref readonly var envelope = ref Batch[i];
+            _events.Add(envelope.Event);
+            if (_batchAttempt == 1)
             {
-                // Seam for tracing (next issue): the sink-delivery span goes around this call.
-                await sink.WriteAsync(_events, stop).ConfigureAwait(false);
-                Delivered();
-                return;
+                // A batch retried after a crash was dequeued once; its wait is not counted again.
+                StageInstruments.ObserveTicks(instruments.MailboxWait, now - envelope.EnqueuedTimestamp);
             }
-            catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
+            if (envelope.IsSampled)
             {
-                Counters.DeliveryFailures.Inc();
-                var permanent = ex is PermanentFailureException;
-                if (permanent || _batchAttempt >= Settings.MaxAttempts)
+                (links ??= []).Add(new ActivityLink(envelope.TraceContext));
+            }
+        }
+        // One delivery span per batch, only when the batch holds a sampled event; it is Activity.Current while the
+        // sink runs, so the sink's logs and the latency exemplars point at it.
+        var span = links is null ? null : Pool.Tracer.StartDelivery(links, Index, _events.Count);
+        span?.SetTag(TelemetryNames.AttemptAttribute, _batchAttempt);
+        LogContext.Handling(Batch[BatchPosition].TraceContext, Batch[BatchPosition].NewTraceId);
+        try
+        {
+            while (true)
+            {
+                stop.ThrowIfCancellationRequested();
+                try
                 {
-                    Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; dead-lettering its events{Permanent}",
-                        Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, permanent ? " (permanent failure)" : "");
-                    DeadLetterBatch(Describe(ex));
+                    await sink.WriteAsync(_events, stop).ConfigureAwait(false);
+                    Delivered();
                     return;
                 }
-                var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, _batchAttempt);
-                Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
-                    Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, delay);
-                await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
-                _batchAttempt++;
+                catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
+                {
+                    Counters.DeliveryFailures.Inc();
+                    var permanent = ex is PermanentFailureException;
+                    if (permanent || _batchAttempt >= Settings.MaxAttempts)
+                    {
+                        Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; dead-lettering its events{Permanent}",
+                            Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, permanent ? " (permanent failure)" : "");
+                        DeadLetterBatch(Describe(ex));
+                        return;
+                    }
+                    var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, _batchAttempt);
+                    PipelineTracing.RecordRetry(span, _batchAttempt, ex, delay);
+                    Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
+                        Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, delay);
+                    await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
+                    _batchAttempt++;
+                    span?.SetTag(TelemetryNames.AttemptAttribute, _batchAttempt);
+                }
             }
+        }
+        finally
+        {
+            PipelineTracing.End(span);
+            LogContext.Idle();
         }
     }
 
@@ -110,6 +139,12 @@ internal sealed class SinkIsolate : Isolate
     private void Delivered()
     {
         var count = BatchCount - BatchPosition;
+        var latency = Pool.Instruments.Latency!;
+        var now = Stopwatch.GetTimestamp();
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            StageInstruments.ObserveTicks(latency, now - Batch[i].IngestTimestamp);
+        }
         long bytes = 0;
         foreach (var evt in _events)
         {
@@ -126,6 +161,7 @@ internal sealed class SinkIsolate : Isolate
 
     private void DeadLetterBatch(string reason)
     {
+        PipelineTracing.RecordFailure(Activity.Current, reason);
         for (var i = BatchPosition; i < BatchCount; i++)
         {
             Pool.DeadLetter(reason, Batch[i] with { Attempt = _batchAttempt });

@@ -50,5 +50,7 @@ public sealed class HttpSinkFactory : ISinkFactory
         _client = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = options.Timeout };
     }
 
+    public bool DeliversOverNetwork => true;
+
     public ISink CreateForIsolate(int isolateIndex) => new HttpSink(_client, _uri, _headers, _gzip, _timeout);
 }

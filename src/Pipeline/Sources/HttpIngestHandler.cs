@@ -34,7 +34,8 @@ namespace Pipeline.Sources;
 /// </list>
 /// <para>The body is read whole (bounded by <c>max_body</c>) before anything is sent, so a 413 or a broken gzip
 /// stream never leaves half a request in the pipeline. A W3C <c>traceparent</c>/<c>tracestate</c> header becomes
-/// the trace context of every event of the request.</para>
+/// the trace context of every event of the request; an event's own <c>traceparent</c> field (the source's
+/// <c>traceparent_field</c>) overrides it for that event.</para>
 /// </remarks>
 public sealed class HttpIngestHandler
 {
@@ -45,10 +46,13 @@ public sealed class HttpIngestHandler
     private readonly long _maxBody;
     private readonly TimeSpan _backpressureTimeout;
     private readonly string _retryAfterSeconds;
+    private readonly FieldPath? _traceparentField;
     private volatile bool _shuttingDown;
 
-    public HttpIngestHandler(ISourceContext context, long maxBody, TimeSpan backpressureTimeout)
+    /// <param name="traceparentField">A field whose valid W3C traceparent overrides the request's for that event; null for none.</param>
+    public HttpIngestHandler(ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null)
     {
+        _traceparentField = traceparentField;
         _context = context;
         _maxBody = Math.Min(maxBody, Array.MaxLength - 1);
         _backpressureTimeout = backpressureTimeout;
@@ -164,7 +168,7 @@ public sealed class HttpIngestHandler
 
         var trace = ReadTraceContext(http.Request.Headers);
         var cancellationToken = http.RequestAborted;
-        var admission = await _context.SendWithinAsync(events[0], trace, _backpressureTimeout, cancellationToken).ConfigureAwait(false);
+        var admission = await _context.SendWithinAsync(events[0], TraceContextOf(events[0], trace), _backpressureTimeout, cancellationToken).ConfigureAwait(false);
         if (admission != SendResult.Accepted)
         {
             ReleaseFrom(events, 0);
@@ -186,7 +190,7 @@ public sealed class HttpIngestHandler
         var accepted = 1;
         for (; accepted < events.Count; accepted++)
         {
-            if (!await _context.SendAsync(events[accepted], trace, cancellationToken).ConfigureAwait(false))
+            if (!await _context.SendAsync(events[accepted], TraceContextOf(events[accepted], trace), cancellationToken).ConfigureAwait(false))
             {
                 ReleaseFrom(events, accepted);
                 await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors,
@@ -398,6 +402,21 @@ public sealed class HttpIngestHandler
         return ActivityContext.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), isRemote: true, out var context)
             ? context
             : default;
+    }
+
+    /// <summary>
+    /// The event's own traceparent field when it holds a valid one (then removed: it was transport metadata, and the
+    /// trace context now travels in the envelope), else the request's context.
+    /// </summary>
+    private ActivityContext TraceContextOf(Event evt, in ActivityContext requestContext)
+    {
+        if (_traceparentField is null || !evt.Get(_traceparentField).TryGetString(out var traceparent)
+            || !ActivityContext.TryParse(traceparent, traceState: null, isRemote: true, out var own))
+        {
+            return requestContext;
+        }
+        evt.Remove(_traceparentField);
+        return own;
     }
 
     private Task WriteTooLargeAsync(HttpContext http)

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Components;
+using Pipeline.Events;
 
 namespace Pipeline.Sources;
 
@@ -23,10 +24,12 @@ public sealed class HttpSource : ISource
     private readonly string _path;
     private readonly long _maxBody;
     private readonly TimeSpan _backpressureTimeout;
+    private readonly FieldPath? _traceparentField;
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public HttpSource(IPEndPoint endpoint, string path, long maxBody, TimeSpan backpressureTimeout)
+    public HttpSource(IPEndPoint endpoint, string path, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null)
     {
+        _traceparentField = traceparentField;
         _endpoint = endpoint;
         _path = path;
         _maxBody = maxBody;
@@ -41,7 +44,7 @@ public sealed class HttpSource : ISource
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
-        var handler = new HttpIngestHandler(context, _maxBody, _backpressureTimeout);
+        var handler = new HttpIngestHandler(context, _maxBody, _backpressureTimeout, _traceparentField);
         WebApplication app;
         try
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using Pipeline.Components;
+using Pipeline.Events;
 
 namespace Pipeline.Sources;
 
@@ -10,6 +11,7 @@ public sealed class HttpSourceFactory : ISourceFactory
     private readonly string _path;
     private readonly long _maxBody;
     private readonly TimeSpan _backpressureTimeout;
+    private readonly FieldPath _traceparentField;
 
     public HttpSourceFactory(HttpSourceOptions options, ComponentContext context)
     {
@@ -36,9 +38,12 @@ public sealed class HttpSourceFactory : ISourceFactory
         _path = options.Path;
         _maxBody = options.MaxBody.Bytes;
         _backpressureTimeout = options.BackpressureTimeout;
+        _traceparentField = options.TraceparentField;
     }
 
-    public ISource Create() => new HttpSource(_endpoint, _path, _maxBody, _backpressureTimeout);
+    public bool ReceivesRequests => true;
+
+    public ISource Create() => new HttpSource(_endpoint, _path, _maxBody, _backpressureTimeout, _traceparentField);
 
     internal static bool TryParseAddress(string address, out IPEndPoint endpoint)
     {

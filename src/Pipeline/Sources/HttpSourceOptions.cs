@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Events;
 
 namespace Pipeline.Sources;
 
@@ -17,4 +18,8 @@ public sealed class HttpSourceOptions
     [Option("How long a request waits for room downstream before it is answered 429 with Retry-After; a 429 means nothing of that request was accepted.",
         Example = "500ms")]
     public TimeSpan BackpressureTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Option("Field holding a W3C traceparent per event. When it holds a valid one, it becomes that event's trace context (overriding the request's traceparent header) and the field is removed from the event; an invalid one is left as it is.",
+        Example = ".trace.parent")]
+    public FieldPath TraceparentField { get; set; } = FieldPath.Parse(".traceparent");
 }

@@ -26,6 +26,10 @@ public sealed class RunningTopology : IAsyncDisposable
     private readonly IReadOnlyList<SupervisedSource> _sources;
     private readonly IReadOnlyList<IsolatePool> _pools;
     private readonly IReadOnlyList<TopologyEdge> _edges;
+    private readonly IReadOnlyList<Prometheus.Counter.Child> _edgeCounters;
+    private readonly PipelineMetrics _metrics;
+    private readonly TopologyRates _rates;
+    private readonly Action _updateGauges;
     private readonly Dictionary<string, List<IsolatePool>> _consumersOf;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _hardStop = new();
@@ -37,14 +41,21 @@ public sealed class RunningTopology : IAsyncDisposable
 
     private RunningTopology(
         PipelineConfig config,
+        PipelineMetrics metrics,
         ILogger logger,
         DeadLetterWriter deadLetters,
         IReadOnlyList<SupervisedSource> sources,
         IReadOnlyList<IsolatePool> pools,
         IReadOnlyList<TopologyEdge> edges,
+        IReadOnlyList<Prometheus.Counter.Child> edgeCounters,
         Dictionary<string, List<IsolatePool>> consumersOf)
     {
         _config = config;
+        _metrics = metrics;
+        _edgeCounters = edgeCounters;
+        _rates = new TopologyRates();
+        _updateGauges = UpdateGauges;
+        metrics.AddScrapeProbe(_updateGauges);
         _logger = logger;
         _deadLetters = deadLetters;
         _sources = sources;
@@ -96,10 +107,18 @@ public sealed class RunningTopology : IAsyncDisposable
     }
 
     public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger)
+        => Build(config, metrics, logger, tracing: null);
+
+    /// <param name="tracing">
+    /// The pipeline's tracing (the service host resolves it from YAML and the OTEL_* variables); null takes the
+    /// sampler from the config's <c>telemetry.traces</c> alone. Spans are recorded only if a tracer provider listens.
+    /// </param>
+    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
+        tracing ??= new PipelineTracing(config.Name, TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), _ => null).Sampler);
         var deadLetters = new DeadLetterWriter(config.ResolvedDeadLetterPath, config.Name, logger);
         var sources = new List<SupervisedSource>();
         var pools = new List<IsolatePool>();
@@ -116,19 +135,20 @@ public sealed class RunningTopology : IAsyncDisposable
                         FactoryOf<ISourceFactory>(component),
                         counters,
                         new ComponentOutput(counters, name: null),
-                        logger.ForContext(TelemetryNames.StageProperty, component.Id));
+                        logger.ForContext(TelemetryNames.StageProperty, component.Id),
+                        tracing.ForSource(component.Id, component.Type, FactoryOf<ISourceFactory>(component).ReceivesRequests));
                     sources.Add(source);
                     sourceById.Add(component.Id, source);
                     break;
                 case ComponentKind.Processor:
                     var stage = IsolatePool.ForProcessor(
-                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger);
+                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger, tracing: tracing);
                     pools.Add(stage);
                     poolById.Add(component.Id, stage);
                     break;
                 default:
                     var sink = IsolatePool.ForSink(
-                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger);
+                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger, tracing: tracing);
                     pools.Add(sink);
                     poolById.Add(component.Id, sink);
                     break;
@@ -136,6 +156,7 @@ public sealed class RunningTopology : IAsyncDisposable
         }
 
         var edges = new List<TopologyEdge>();
+        var edgeCounters = new List<Prometheus.Counter.Child>();
         var consumersOf = new Dictionary<string, List<IsolatePool>>(StringComparer.Ordinal);
         foreach (var component in config.Components)
         {
@@ -151,8 +172,10 @@ public sealed class RunningTopology : IAsyncDisposable
                 {
                     continue;
                 }
-                output.AddConsumer(consumer);
+                var edgeCounter = metrics.ForEdge(config.Name, input.ComponentId, input.Output, component.Id);
+                output.AddConsumer(consumer, edgeCounter);
                 edges.Add(new TopologyEdge(input.ComponentId, input.Output, component.Id));
+                edgeCounters.Add(edgeCounter);
                 if (!consumersOf.TryGetValue(input.ComponentId, out var consumers))
                 {
                     consumersOf.Add(input.ComponentId, consumers = []);
@@ -164,7 +187,7 @@ public sealed class RunningTopology : IAsyncDisposable
                 }
             }
         }
-        return new RunningTopology(config, logger, deadLetters, sources, pools, edges, consumersOf);
+        return new RunningTopology(config, metrics, logger, deadLetters, sources, pools, edges, edgeCounters, consumersOf);
     }
 
     /// <summary>Starts every isolate, then every source.</summary>
@@ -189,7 +212,7 @@ public sealed class RunningTopology : IAsyncDisposable
         {
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
-                _logger.ForContext(TelemetryNames.StageProperty, source.Id), _stopping.Token, _hardStop.Token);
+                _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token);
             source.Start(context, _stopping.Token);
             finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));
         }
@@ -240,12 +263,38 @@ public sealed class RunningTopology : IAsyncDisposable
         return new TopologySnapshot(_config.Name, IsReady, FailureReason, nodes, _edges);
     }
 
+    /// <summary>
+    /// <see cref="Snapshot"/> with live numbers, for <c>/topology</c>: events/s per node and edge, and the P95 per
+    /// stage (processing time) and per sink (ingest-to-delivery latency), both over the last few seconds (see
+    /// <see cref="TopologyRates"/>). Reads the latency histograms' buckets from the metrics registry.
+    /// </summary>
+    public async Task<TopologySnapshot> SnapshotWithRatesAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = Snapshot();
+        var buckets = await _metrics.ReadLatencyBucketsAsync(_config.Name, cancellationToken).ConfigureAwait(false);
+        var edgeCounts = new long[_edgeCounters.Count];
+        for (var i = 0; i < edgeCounts.Length; i++)
+        {
+            edgeCounts[i] = (long)_edgeCounters[i].Value;
+        }
+        return _rates.Apply(snapshot, edgeCounts, buckets);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(_config.ShutdownTimeout).ConfigureAwait(false);
+        _metrics.RemoveScrapeProbe(_updateGauges);
         _deadLetters.Dispose();
         _stopping.Dispose();
         _hardStop.Dispose();
+    }
+
+    private void UpdateGauges()
+    {
+        foreach (var pool in _pools)
+        {
+            pool.UpdateGauges();
+        }
     }
 
     internal static string KindLabel(ComponentKind kind) => kind switch

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Isolates;
+using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
 namespace Pipeline.Topology;
@@ -17,6 +18,7 @@ internal sealed class SourceContext(
     ComponentCounters counters,
     DeadLetterWriter deadLetters,
     ILogger logger,
+    ComponentTracer tracer,
     CancellationToken stopping,
     CancellationToken hardStop) : ISourceContext
 {
@@ -47,29 +49,64 @@ internal sealed class SourceContext(
         cancellationToken.ThrowIfCancellationRequested();
         // Measured before the hand-off: afterwards the event belongs to a downstream isolate.
         var size = evt.EstimatedSize;
-        // Seam for tracing (next issue): the ingest span starts here, and its context replaces traceContext when sampled.
-        var envelope = new Envelope(evt, traceContext, Stopwatch.GetTimestamp(), 1, componentId);
-        var pending = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
-        if (pending.IsCompletedSuccessfully)
+        // The one sampling decision for this event. The ingest span (sampled events only) is current while the event
+        // is offered; the caller's own current Activity is put back before returning, whatever happened.
+        var ambient = Activity.Current;
+        var span = tracer.StartIngest(traceContext, out var context, out var newTraceId);
+        var envelope = new Envelope(evt, context, Stopwatch.GetTimestamp(), 1, componentId, NewTraceId: newTraceId);
+        try
         {
-            var result = pending.Result;
-            Count(result, size);
-            return new(result);
+            var pending = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
+            if (pending.IsCompletedSuccessfully)
+            {
+                var result = pending.Result;
+                Count(result, size, span);
+                PipelineTracing.End(span);
+                return new(result);
+            }
+            // The continuation captured this flow with the span current; it ends the span there.
+            return AwaitAndCountAsync(pending, size, span);
         }
-        return AwaitAndCountAsync(pending, size);
+        catch (Exception ex)
+        {
+            PipelineTracing.RecordFailure(span, ex.Message);
+            PipelineTracing.End(span);
+            throw;
+        }
+        finally
+        {
+            if (Activity.Current != ambient)
+            {
+                Activity.Current = ambient;
+            }
+        }
     }
 
-    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<SendResult> pending, int size)
+    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<SendResult> pending, int size, Activity? span)
     {
-        var result = await pending.ConfigureAwait(false);
-        Count(result, size);
-        return result;
+        try
+        {
+            var result = await pending.ConfigureAwait(false);
+            Count(result, size, span);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            PipelineTracing.RecordFailure(span, ex.Message);
+            throw;
+        }
+        finally
+        {
+            PipelineTracing.End(span);
+        }
     }
 
-    private void Count(SendResult result, int size)
+    private void Count(SendResult result, int size, Activity? span)
     {
         if (result != SendResult.Accepted)
         {
+            // Not accepted, and the caller still owns the event: a 429 or 503 for HTTP, the span says which.
+            PipelineTracing.RecordFailure(span, result == SendResult.Backpressure ? "backpressure: downstream stayed full" : "the pipeline is shutting down");
             return;
         }
         var metrics = counters.Metrics;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Config;
 using Pipeline.Isolates;
+using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
 namespace Pipeline.Topology;
@@ -15,7 +16,8 @@ internal sealed class SupervisedSource(
     ISourceFactory factory,
     ComponentCounters counters,
     ComponentOutput output,
-    ILogger logger)
+    ILogger logger,
+    ComponentTracer tracer)
 {
     public string Id => config.Id;
 
@@ -24,6 +26,9 @@ internal sealed class SupervisedSource(
     public ComponentCounters Counters => counters;
 
     public ComponentOutput Output => output;
+
+    /// <summary>The ingest spans of this source, and the sampling decision for its events.</summary>
+    public ComponentTracer Tracer => tracer;
 
     public Task Run { get; private set; } = Task.CompletedTask;
 

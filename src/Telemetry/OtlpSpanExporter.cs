@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+
+namespace Pipeline.Telemetry;
+
+/// <summary>The OTLP span exporter (gRPC or HTTP/protobuf), counting what it delivered and what it failed on.</summary>
+public sealed class OtlpSpanExporter : OtlpTraceExporter
+{
+    public OtlpSpanExporter(OtlpExporterOptions options, ExportCounts counts)
+        : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        Counts = counts;
+    }
+
+    public ExportCounts Counts { get; }
+
+    public override ExportResult Export(in Batch<Activity> batch)
+    {
+        ExportResult result;
+        try
+        {
+            result = base.Export(batch);
+        }
+        catch (Exception)
+        {
+            result = ExportResult.Failure;
+        }
+        Counts.Record(result, batch.Count);
+        return result;
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Pipeline.Telemetry;
+
+/// <summary>
+/// The pipeline's spans: one <see cref="ActivitySource"/> for all of them, the sampling decision made at ingest, and
+/// a <see cref="ComponentTracer"/> per component that knows its span name and attributes. The runtime calls this;
+/// components never start spans of their own.
+/// </summary>
+/// <remarks>
+/// A span exists only for a sampled event: an unsampled one never reaches <see cref="ActivitySource.StartActivity(string, ActivityKind)"/>,
+/// so it costs no Activity and no allocation. Whether anything records is up to the tracer provider
+/// (<see cref="TracingSetup"/>): without one the source has no listener and no event is sampled, but every event
+/// still gets a trace id for its logs and dead-letter record.
+/// </remarks>
+public sealed class PipelineTracing
+{
+    public static readonly ActivitySource Source = new(
+        TelemetryNames.ActivitySourceName,
+        typeof(PipelineTracing).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0");
+
+    public PipelineTracing(string pipelineName, TraceSampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineName);
+        ArgumentNullException.ThrowIfNull(sampler);
+        PipelineName = pipelineName;
+        Sampler = sampler;
+    }
+
+    public string PipelineName { get; }
+
+    public TraceSampler Sampler { get; }
+
+    /// <summary>The tracer of a source. HTTP ingest is a server span; a generator or stdin produces events, so a producer span.</summary>
+    public ComponentTracer ForSource(string componentId, string componentType, bool receivesRequests)
+        => new(this, componentId, componentType, TelemetryNames.IngestSpanName(componentId), receivesRequests ? ActivityKind.Server : ActivityKind.Producer);
+
+    /// <summary>The tracer of a processor stage: its hops are internal spans (isolates are in-process).</summary>
+    public ComponentTracer ForStage(string componentId, string componentType)
+        => new(this, componentId, componentType, TelemetryNames.HopSpanName(componentId), ActivityKind.Internal);
+
+    /// <summary>The tracer of a sink: client spans for sinks that deliver over the network, internal for the others.</summary>
+    public ComponentTracer ForSink(string componentId, string componentType, bool deliversOverNetwork)
+        => new(this, componentId, componentType, TelemetryNames.DeliverySpanName(componentId), deliversOverNetwork ? ActivityKind.Client : ActivityKind.Internal);
+
+    /// <summary>A failed attempt that will be retried: a span event with the attempt, the error and the delay.</summary>
+    public static void RecordRetry(Activity? span, int attempt, Exception error, TimeSpan delay)
+    {
+        if (span is null)
+        {
+            return;
+        }
+        span.AddEvent(new ActivityEvent(TelemetryNames.RetryEvent, tags: new ActivityTagsCollection
+        {
+            [TelemetryNames.AttemptAttribute] = attempt,
+            [TelemetryNames.ErrorTypeAttribute] = error.GetType().FullName,
+            ["exception.message"] = error.Message,
+            ["pipeline.retry.delay_ms"] = delay.TotalMilliseconds,
+        }));
+    }
+
+    /// <summary>An event given up on: a span event with the reason, and the span's status becomes an error.</summary>
+    public static void RecordDeadLetter(Activity? span, string reason, int attempts)
+    {
+        if (span is null)
+        {
+            return;
+        }
+        span.AddEvent(new ActivityEvent(TelemetryNames.DeadLetterEvent, tags: new ActivityTagsCollection
+        {
+            [TelemetryNames.ReasonAttribute] = reason,
+            [TelemetryNames.AttemptAttribute] = attempts,
+        }));
+        span.SetStatus(ActivityStatusCode.Error, reason);
+    }
+
+    /// <summary>An event dropped on purpose (a filter, a full mailbox under drop_newest): a span event with the reason.</summary>
+    public static void RecordDrop(Activity? span, string reason)
+        => span?.AddEvent(new ActivityEvent(TelemetryNames.DropEvent, tags: new ActivityTagsCollection { [TelemetryNames.ReasonAttribute] = reason }));
+
+    /// <summary>The operation failed as a whole (a batch that could not be delivered, an event not accepted).</summary>
+    public static void RecordFailure(Activity? span, string description) => span?.SetStatus(ActivityStatusCode.Error, description);
+
+    /// <summary>
+    /// Ends a span and leaves <see cref="Activity.Current"/> empty, so nothing of this event reaches the next one
+    /// handled on the same isolate loop (a processor that started an Activity of its own and forgot it included).
+    /// </summary>
+    public static void End(Activity? span)
+    {
+        span?.Stop();
+        if (Activity.Current is not null)
+        {
+            Activity.Current = null;
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Reflection;
+using OpenTelemetry.Exporter;
+
+namespace Pipeline.Telemetry;
+
+/// <summary>
+/// The effective trace settings: YAML where it says something, else the standard OpenTelemetry environment
+/// variables, else the defaults. docs/observability.md has the table.
+/// </summary>
+/// <remarks>
+/// The exporter defaults to <c>none</c> unless an OTLP endpoint is configured (YAML <c>endpoint</c>,
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>) or <c>exporter: otlp</c> /
+/// <c>OTEL_TRACES_EXPORTER=otlp</c> asks for one: a sampled span with nowhere to go is pure cost. Without an
+/// exporter no event is sampled, but every event still carries a trace id for its logs and dead-letter record.
+/// </remarks>
+public sealed record TracingConfiguration
+{
+    public const string ExporterNone = "none";
+    public const string ExporterOtlp = "otlp";
+    public const string ProtocolGrpc = "grpc";
+    public const string ProtocolHttpProtobuf = "http/protobuf";
+
+    public static readonly string ServiceVersion =
+        typeof(TracingConfiguration).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>One id per process, as the resource semantic conventions suggest for service.instance.id.</summary>
+    private static readonly string InstanceId = Guid.NewGuid().ToString();
+
+    public required string Exporter { get; init; }
+
+    /// <summary>The full URL spans are sent to (for HTTP, with <c>/v1/traces</c>).</summary>
+    public required Uri Endpoint { get; init; }
+
+    public required string Protocol { get; init; }
+
+    /// <summary><c>key=value,key2=value2</c>, as <c>OTEL_EXPORTER_OTLP_HEADERS</c>.</summary>
+    public string? Headers { get; init; }
+
+    public required TraceSampler Sampler { get; init; }
+
+    public required IReadOnlyDictionary<string, object> Resource { get; init; }
+
+    public int MaxQueueSize { get; init; } = 2048;
+
+    public int MaxExportBatchSize { get; init; } = 512;
+
+    public TimeSpan ScheduledDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan ExportTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public bool Exports => Exporter != ExporterNone;
+
+    public string ServiceName => (string)Resource["service.name"];
+
+    /// <summary>Resolves YAML over the environment over the defaults.</summary>
+    /// <exception cref="ArgumentException">A value is wrong; the message names the setting, what was expected and what was found.</exception>
+    public static TracingConfiguration Resolve(TracingOptions yaml, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(environment);
+        string? Env(string name) => environment(name) is { Length: > 0 } value ? value.Trim() : null;
+
+        var protocol = (yaml.Protocol ?? Env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? Env("OTEL_EXPORTER_OTLP_PROTOCOL") ?? ProtocolGrpc).ToLowerInvariant();
+        if (protocol is not (ProtocolGrpc or ProtocolHttpProtobuf))
+        {
+            throw new ArgumentException($"telemetry.traces.protocol: expected {ProtocolGrpc} or {ProtocolHttpProtobuf}, found '{protocol}'");
+        }
+        var endpoint = ResolveEndpoint(yaml.Endpoint, Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), Env("OTEL_EXPORTER_OTLP_ENDPOINT"), protocol);
+
+        var exporter = (yaml.Exporter ?? Env("OTEL_TRACES_EXPORTER") ?? (endpoint.Configured ? ExporterOtlp : ExporterNone)).ToLowerInvariant();
+        if (exporter is not (ExporterNone or ExporterOtlp))
+        {
+            throw new ArgumentException($"telemetry.traces.exporter: expected {ExporterNone} or {ExporterOtlp}, found '{exporter}'");
+        }
+        if (yaml.Exporter is null && string.Equals(Env("OTEL_SDK_DISABLED"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            exporter = ExporterNone;
+        }
+
+        var ratioText = Env("OTEL_TRACES_SAMPLER_ARG");
+        double? ratio = yaml.Ratio;
+        if (ratio is null && ratioText is not null)
+        {
+            ratio = double.TryParse(ratioText, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
+                ? parsed
+                : throw new ArgumentException($"OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, found '{ratioText}'");
+        }
+        var sampler = TraceSampler.Create(yaml.Sampler ?? Env("OTEL_TRACES_SAMPLER") ?? TraceSampler.Default.Name, ratio);
+
+        var headers = yaml.Headers is { Count: > 0 }
+            ? string.Join(",", yaml.Headers.Select(h => $"{h.Key}={h.Value}"))
+            : Env("OTEL_EXPORTER_OTLP_TRACES_HEADERS") ?? Env("OTEL_EXPORTER_OTLP_HEADERS");
+
+        return new TracingConfiguration
+        {
+            Exporter = exporter,
+            Endpoint = endpoint.Url,
+            Protocol = protocol,
+            Headers = headers,
+            Sampler = sampler,
+            Resource = ResolveResource(yaml, Env),
+            MaxQueueSize = Positive(yaml.MaxQueueSize, Env("OTEL_BSP_MAX_QUEUE_SIZE"), "max_queue_size", 2048),
+            MaxExportBatchSize = Positive(yaml.MaxExportBatchSize, Env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "max_export_batch_size", 512),
+            ScheduledDelay = yaml.ScheduledDelay ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_SCHEDULE_DELAY"), "scheduled_delay", 5000)),
+            ExportTimeout = yaml.ExportTimeout ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_EXPORT_TIMEOUT"), "export_timeout", 10000)),
+        };
+    }
+
+    /// <summary>The OTLP exporter's options: everything set explicitly, so what was resolved here is what is used.</summary>
+    public OtlpExporterOptions ToOtlpExporterOptions() => new()
+    {
+        Endpoint = Endpoint,
+        Protocol = Protocol == ProtocolHttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
+        Headers = Headers,
+        TimeoutMilliseconds = (int)Math.Min(int.MaxValue, ExportTimeout.TotalMilliseconds),
+    };
+
+    /// <summary>
+    /// Resource attributes, later sources winning: defaults (service.name "pipeline", service.version,
+    /// service.instance.id, host.name), then the Kubernetes Downward API variables K8S_NODE_NAME, K8S_POD_NAME and
+    /// K8S_NAMESPACE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME, then YAML.
+    /// </summary>
+    internal static Dictionary<string, object> ResolveResource(TracingOptions yaml, Func<string, string?> env)
+    {
+        var attributes = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["service.name"] = "pipeline",
+            ["service.version"] = ServiceVersion,
+            ["service.instance.id"] = InstanceId,
+            ["host.name"] = Environment.MachineName,
+        };
+        foreach (var (variable, attribute) in new[] { ("K8S_NODE_NAME", "k8s.node.name"), ("K8S_POD_NAME", "k8s.pod.name"), ("K8S_NAMESPACE_NAME", "k8s.namespace.name") })
+        {
+            if (env(variable) is { } value)
+            {
+                attributes[attribute] = value;
+            }
+        }
+        if (env("OTEL_RESOURCE_ATTRIBUTES") is { } list)
+        {
+            // W3C Baggage-like: key=value pairs separated by commas, values percent-encoded.
+            foreach (var pair in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    throw new ArgumentException($"OTEL_RESOURCE_ATTRIBUTES: expected key=value pairs separated by commas, found '{pair}'");
+                }
+                attributes[pair[..equals].Trim()] = Uri.UnescapeDataString(pair[(equals + 1)..].Trim());
+            }
+        }
+        if (env("OTEL_SERVICE_NAME") is { } serviceName)
+        {
+            attributes["service.name"] = serviceName;
+        }
+        foreach (var (key, value) in yaml.ResourceAttributes ?? new Dictionary<string, string>())
+        {
+            attributes[key] = value;
+        }
+        if (yaml.ServiceName is { Length: > 0 } yamlServiceName)
+        {
+            attributes["service.name"] = yamlServiceName;
+        }
+        return attributes;
+    }
+
+    private static (Uri Url, bool Configured) ResolveEndpoint(string? yaml, string? tracesEnv, string? baseEnv, string protocol)
+    {
+        var http = protocol == ProtocolHttpProtobuf;
+        // The signal-specific variable is the full URL; the base one (and YAML, which stands in for it) gets /v1/traces for HTTP.
+        var (text, isBase, setting) = yaml is not null ? (yaml, true, "telemetry.traces.endpoint")
+            : tracesEnv is not null ? (tracesEnv, false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            : baseEnv is not null ? (baseEnv, true, "OTEL_EXPORTER_OTLP_ENDPOINT")
+            : (http ? "http://localhost:4318" : "http://localhost:4317", true, "");
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"{setting}: expected an http:// or https:// URL, found '{text}'");
+        }
+        if (http && isBase && !url.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
+        {
+            url = new Uri(url, url.AbsolutePath.TrimEnd('/') + "/v1/traces");
+        }
+        return (url, setting.Length > 0);
+    }
+
+    private static int Positive(int? yaml, string? env, string setting, int fallback)
+    {
+        if (yaml is { } value)
+        {
+            return value > 0 ? value : throw new ArgumentException($"telemetry.traces.{setting}: expected a number above 0, found {value}");
+        }
+        if (env is null)
+        {
+            return fallback;
+        }
+        return int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
+            ? parsed
+            : throw new ArgumentException($"OTEL_BSP_{setting.ToUpperInvariant()}: expected a number above 0, found '{env}'");
+    }
+}
