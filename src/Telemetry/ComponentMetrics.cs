@@ -64,11 +64,14 @@ public sealed class ComponentMetrics
         sink ? _owner.EventLatency.WithLabels(_labels) : null,
         state => _owner.Isolates.WithLabels([.. _labels, state]));
 
-    /// <summary>The gauges of one isolate of this stage, bound once; its mailbox capacity is set here.</summary>
-    public IsolateInstruments CreateIsolateInstruments(int isolate, int mailboxCapacity)
+    /// <summary>
+    /// The gauges and latency recorders of one isolate of this stage, bound once; its mailbox capacity is set here.
+    /// </summary>
+    public IsolateInstruments CreateIsolateInstruments(int isolate, int mailboxCapacity, StageInstruments stage)
     {
+        ArgumentNullException.ThrowIfNull(stage);
         string[] labels = [.. _labels, isolate.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         _owner.MailboxCapacity.WithLabels(labels).Set(mailboxCapacity);
-        return new IsolateInstruments(_owner.MailboxEvents.WithLabels(labels), _owner.IsolateUtilization.WithLabels(labels));
+        return new IsolateInstruments(_owner.MailboxEvents.WithLabels(labels), _owner.IsolateUtilization.WithLabels(labels), stage);
     }
 }

@@ -34,18 +34,22 @@ public sealed class ComponentTracer
     /// is the fresh trace id the event's logs and dead-letter record will carry.
     /// </summary>
     /// <returns>The ingest span, now <see cref="Activity.Current"/>; null when the event is not sampled.</returns>
+    /// <param name="ambient">When a span was started: the Activity that was current before, for the caller to put back.</param>
     /// <remarks>
-    /// The caller ends the span with <see cref="PipelineTracing.End"/> once the event was handed on, and puts back the
-    /// Activity that was current before (a root span must not adopt whatever the caller had as its parent).
+    /// The caller ends the span with <see cref="PipelineTracing.End"/> once the event was handed on, and then makes
+    /// <paramref name="ambient"/> current again (a root span must not adopt whatever the caller had as its parent).
+    /// An unsampled event leaves <see cref="Activity.Current"/> alone, so it costs the caller nothing to put back.
     /// </remarks>
-    public Activity? StartIngest(in ActivityContext incoming, out ActivityContext context, out CompactTraceId newTraceId)
+    public Activity? StartIngest(in ActivityContext incoming, out ActivityContext context, out CompactTraceId newTraceId, out Activity? ambient)
     {
+        ambient = null;
         var listening = PipelineTracing.Source.HasListeners();
         if (incoming.TraceId != default)
         {
             newTraceId = default;
             if (listening && _owner.Sampler.ShouldSample(incoming))
             {
+                ambient = Activity.Current;
                 var span = Start(incoming);
                 if (span is not null)
                 {
@@ -61,7 +65,8 @@ public sealed class ComponentTracer
         newTraceId = CompactTraceId.CreateRandom();
         if (listening && _owner.Sampler.ShouldSampleRoot(newTraceId))
         {
-            if (Activity.Current is not null)
+            ambient = Activity.Current;
+            if (ambient is not null)
             {
                 Activity.Current = null;
             }

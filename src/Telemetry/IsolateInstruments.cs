@@ -24,11 +24,23 @@ public sealed class IsolateInstruments
     private long _lastBusyTicks;
     private long _lastUpdate = Stopwatch.GetTimestamp();
 
-    internal IsolateInstruments(Gauge.Child depth, Gauge.Child utilization)
+    internal IsolateInstruments(Gauge.Child depth, Gauge.Child utilization, StageInstruments stage)
     {
         _depth = depth;
         _utilization = utilization;
+        Duration = stage.Duration is { } duration ? new LatencyRecorder(duration) : null;
+        MailboxWait = new LatencyRecorder(stage.MailboxWait);
+        Latency = stage.Latency is { } latency ? new LatencyRecorder(latency) : null;
     }
+
+    /// <summary>This isolate's share of <c>pipeline_stage_duration_seconds</c>; null for sinks.</summary>
+    public LatencyRecorder? Duration { get; }
+
+    /// <summary>This isolate's share of <c>pipeline_mailbox_wait_seconds</c>.</summary>
+    public LatencyRecorder MailboxWait { get; }
+
+    /// <summary>This isolate's share of <c>pipeline_event_latency_seconds</c>; null for processors.</summary>
+    public LatencyRecorder? Latency { get; }
 
     /// <summary>Ticks spent busy since start; written by the isolate's loop only.</summary>
     public long BusyTicks => Volatile.Read(ref _busyTicks);
@@ -36,9 +48,12 @@ public sealed class IsolateInstruments
     /// <summary>The isolate finished a batch that kept it busy for <paramref name="ticks"/>.</summary>
     public void AddBusy(long ticks) => Volatile.Write(ref _busyTicks, _busyTicks + ticks);
 
-    /// <summary>At collection: sets the depth gauge, and the utilization gauge once a window has passed.</summary>
+    /// <summary>At collection: flushes the latency recorders, sets the depth gauge, and the utilization once a window has passed.</summary>
     public void Update(int mailboxDepth)
     {
+        Duration?.Flush();
+        MailboxWait.Flush();
+        Latency?.Flush();
         _depth.Set(mailboxDepth);
         // Two scrapers at once (Prometheus and /topology) must not both close the same window.
         lock (_update)

@@ -84,11 +84,16 @@ public sealed class PipelineTracing
 
     /// <summary>
     /// Ends a span and leaves <see cref="Activity.Current"/> empty, so nothing of this event reaches the next one
-    /// handled on the same isolate loop (a processor that started an Activity of its own and forgot it included).
+    /// handled on the same isolate loop (a child Activity the processor started and forgot included). For an
+    /// unsampled event (no span) nothing was made current, and nothing is read: that path stays free.
     /// </summary>
     public static void End(Activity? span)
     {
-        span?.Stop();
+        if (span is null)
+        {
+            return;
+        }
+        span.Stop();
         if (Activity.Current is not null)
         {
             Activity.Current = null;

@@ -20,14 +20,16 @@ internal static class ThroughputCommand
         var events = ArgOr(args, "--events", 3_000_000);
         var hashEvents = ArgOr(args, "--hash-events", 400_000);
         var only = ArgOr(args, "--only", "all");
+        var sampling = ArgOr(args, "--sampling", "off");
+        double? ratio = sampling == "off" ? null : double.Parse(sampling, CultureInfo.InvariantCulture);
         Console.WriteLine($"# {Environment.ProcessorCount} cores, {RuntimeInformationText()}, Server GC: {System.Runtime.GCSettings.IsServerGC}");
 
         if (only is "all" or "e2e")
         {
             foreach (var isolates in new[] { 1, 2 })
             {
-                await RunReferenceTopologyAsync(isolates, events / 4, print: false).ConfigureAwait(false); // warm-up: JIT and tiered PGO
-                await RunReferenceTopologyAsync(isolates, events, print: true).ConfigureAwait(false);
+                await RunReferenceTopologyAsync(isolates, events / 4, ratio, print: false).ConfigureAwait(false); // warm-up: JIT and tiered PGO
+                await RunReferenceTopologyAsync(isolates, events, ratio, print: true).ConfigureAwait(false);
             }
         }
         if (only is "all" or "hash")
@@ -37,7 +39,7 @@ internal static class ThroughputCommand
         return 0;
     }
 
-    private static async Task RunReferenceTopologyAsync(int isolates, int events, bool print)
+    private static async Task RunReferenceTopologyAsync(int isolates, int events, double? samplingRatio, bool print)
     {
         var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-");
         var yaml = $$"""
@@ -80,6 +82,14 @@ internal static class ThroughputCommand
         var config = WithTimedStages(loaded, timers);
         var metrics = PipelineMetrics.CreateIsolated();
         using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
+        using var tracing = samplingRatio is { } ratio
+            ? TracingSetup.Start(
+                TracingConfiguration.Resolve(
+                    new TracingOptions { Sampler = "parentbased_traceidratio", Ratio = ratio, MaxQueueSize = 65536, ScheduledDelay = TimeSpan.FromMilliseconds(200) },
+                    _ => null),
+                metrics,
+                new NoopSpanExporter())
+            : null;
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -88,7 +98,7 @@ internal static class ThroughputCommand
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
 
-        await using (var topology = RunningTopology.Build(config, metrics, logger))
+        await using (var topology = RunningTopology.Build(config, metrics, logger, tracing?.ForPipeline(config.Name)))
         {
             await topology.StartAsync(CancellationToken.None).ConfigureAwait(false);
             await topology.Completion.ConfigureAwait(false);
@@ -102,6 +112,13 @@ internal static class ThroughputCommand
                 var seconds = clock.Elapsed.TotalSeconds;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"throughput isolates={isolates} events={events} delivered={delivered} seconds={seconds:F2} events_per_s={events / seconds:N0} alloc_bytes_per_event={(double)allocated / events:F0} cpu_s={cpu.TotalSeconds:F2} gen0_gcs={GC.CollectionCount(0) - gcBefore}"));
+                if (tracing is not null)
+                {
+                    tracing.Flush(TimeSpan.FromSeconds(30));
+                    var spans = await SpanCountsAsync(metrics).ConfigureAwait(false);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  tracing sampling={samplingRatio} spans_exported={spans.Exported} spans_dropped={spans.Dropped} traced_events_per_s={events * samplingRatio / seconds:N0}"));
+                }
                 foreach (var (stage, timer) in timers)
                 {
                     var h = timer.Merged();
@@ -145,6 +162,25 @@ internal static class ThroughputCommand
             AdminAddress = config.AdminAddress,
             Components = components,
         };
+    }
+
+    private static async Task<(long Exported, long Dropped)> SpanCountsAsync(PipelineMetrics metrics)
+    {
+        using var stream = new MemoryStream();
+        await metrics.Registry.CollectAndExportAsTextAsync(stream).ConfigureAwait(false);
+        long exported = 0, dropped = 0;
+        foreach (var line in System.Text.Encoding.UTF8.GetString(stream.ToArray()).Split('\n'))
+        {
+            if (line.StartsWith("pipeline_telemetry_exported_total{signal=\"spans\"}", StringComparison.Ordinal))
+            {
+                exported = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("pipeline_telemetry_dropped_total{signal=\"spans\"}", StringComparison.Ordinal))
+            {
+                dropped = (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+        return (exported, dropped);
     }
 
     internal static double Micros(long stopwatchTicks) => stopwatchTicks * 1_000_000.0 / Stopwatch.Frequency;

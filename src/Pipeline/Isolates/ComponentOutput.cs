@@ -14,8 +14,10 @@ public sealed class ComponentOutput
     private readonly ComponentCounters _producer;
     private IsolatePool[] _consumers = [];
 
-    // pipeline_edge_events_total of the edge to each consumer (same index), bound once at wiring.
+    // pipeline_edge_events_total of the edge to each consumer, bound once at wiring. Every consumer gets every event
+    // this output hands on (fan-out copies), so one count serves all edges; it is published at metrics collection.
     private Counter.Child?[] _edges = [];
+    private long _handedOn;
 
     internal ComponentOutput(ComponentCounters producer, string? name)
     {
@@ -37,7 +39,24 @@ public sealed class ComponentOutput
     }
 
     /// <summary>
+    /// Counts <paramref name="events"/> handed on through <see cref="SendAsync"/> on every edge of this output (each
+    /// consumer got each of them). Isolates call it once per batch, so the hot path bumps no shared counter per event.
+    /// </summary>
+    internal void CountHandedOn(long events) => Interlocked.Add(ref _handedOn, events);
+
+    /// <summary>At metrics collection: brings every edge counter of this output up to date.</summary>
+    internal void PublishEdgeCounts()
+    {
+        var handedOn = Interlocked.Read(ref _handedOn);
+        foreach (var edge in _edges)
+        {
+            edge?.IncTo(handedOn);
+        }
+    }
+
+    /// <summary>
     /// Hands an envelope to every consumer, waiting while a mailbox is full. Ownership of the event moves here.
+    /// The caller counts the edges with <see cref="CountHandedOn"/>.
     /// Only <paramref name="stop"/> (the hard stop after the shutdown timeout) interrupts the wait; an envelope
     /// that cannot be delivered then is counted undrained and dead-lettered by the pool.
     /// </summary>
@@ -52,10 +71,8 @@ public sealed class ComponentOutput
                 return default;
             case 1:
                 var pool = consumers[0];
-                _edges[0]?.Inc();
                 return pool.SendToAsync(pool.Route(envelope.Event), envelope, stop);
             default:
-                CountAll();
                 return FanOutAsync(consumers, envelope, stop);
         }
     }
@@ -86,29 +103,22 @@ public sealed class ComponentOutput
             var target = pool.Route(envelope.Event);
             if (pool.TrySendTo(target, envelope))
             {
-                _edges[0]?.Inc();
+                Interlocked.Increment(ref _handedOn);
                 return new(SendResult.Accepted);
             }
-            return OfferToOneAsync(pool, target, envelope, limits, _edges[0], stop);
+            return OfferToOneAsync(pool, target, envelope, limits, stop);
         }
         return OfferToAllAsync(consumers, envelope, limits, stop);
     }
 
-    private void CountAll()
-    {
-        foreach (var edge in _edges)
-        {
-            edge?.Inc();
-        }
-    }
 
-    private static async ValueTask<SendResult> OfferToOneAsync(
-        IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, Counter.Child? edge, CancellationToken stop)
+
+    private async ValueTask<SendResult> OfferToOneAsync(IsolatePool pool, Isolate target, Envelope envelope, OfferLimits limits, CancellationToken stop)
     {
         var result = await OfferToOneCoreAsync(pool, target, envelope, limits, stop).ConfigureAwait(false);
         if (result == SendResult.Accepted)
         {
-            edge?.Inc();
+            Interlocked.Increment(ref _handedOn);
         }
         return result;
     }
@@ -165,7 +175,7 @@ public sealed class ComponentOutput
             }
 
             // Commit: from here the event is accepted and every consumer gets its copy.
-            CountAll();
+            CountHandedOn(1);
             var last = consumers.Length - 1;
             for (var i = 0; i < last; i++)
             {

@@ -15,7 +15,7 @@ namespace Pipeline.Isolates;
 /// The loop takes up to <see cref="StageSettings.BatchSize"/> envelopes per wake into <see cref="Batch"/>, which
 /// survives a restart: the envelopes a crash interrupted are the first the new instance sees.
 /// </remarks>
-internal abstract class Isolate
+internal abstract class Isolate : IHandledEventTrace
 {
     private readonly Envelope[] _batch;
 
@@ -39,8 +39,8 @@ internal abstract class Isolate
                 }
                 : null);
         _batch = new Envelope[Math.Max(1, Settings.BatchSize)];
-        LogContext = new IsolateLogContext(pool.Id, index);
-        Instruments = counters.Metrics.CreateIsolateInstruments(index, Mailbox.Capacity);
+        LogContext = new IsolateLogContext(pool.Id, index, this);
+        Instruments = counters.Metrics.CreateIsolateInstruments(index, Mailbox.Capacity, pool.Instruments);
     }
 
     public int Index { get; }
@@ -74,6 +74,9 @@ internal abstract class Isolate
 
     /// <summary>What this isolate's log lines carry: its stage and index, and the ids of the event it handles.</summary>
     protected IsolateLogContext LogContext { get; }
+
+    /// <summary>For the log enricher, when a line is logged: the event this isolate is handling right now.</summary>
+    public abstract bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId);
 
     internal Task Start(CancellationToken stop) => Task.Run(() => SuperviseAsync(stop), CancellationToken.None);
 

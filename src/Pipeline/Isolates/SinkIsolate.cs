@@ -38,7 +38,6 @@ internal sealed class SinkIsolate : Isolate
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
         var sink = _sink!;
-        var instruments = Pool.Instruments;
         var now = Stopwatch.GetTimestamp();
         List<ActivityLink>? links = null;
         _events.Clear();
@@ -46,21 +45,20 @@ internal sealed class SinkIsolate : Isolate
         {
             ref readonly var envelope = ref Batch[i];
             _events.Add(envelope.Event);
-            if (_batchAttempt == 1)
-            {
-                // A batch retried after a crash was dequeued once; its wait is not counted again.
-                StageInstruments.ObserveTicks(instruments.MailboxWait, now - envelope.EnqueuedTimestamp);
-            }
             if (envelope.IsSampled)
             {
                 (links ??= []).Add(new ActivityLink(envelope.TraceContext));
             }
         }
         // One delivery span per batch, only when the batch holds a sampled event; it is Activity.Current while the
-        // sink runs, so the sink's logs and the latency exemplars point at it.
+        // sink runs, so the sink's logs and the sampled events' exemplars point at it.
         var span = links is null ? null : Pool.Tracer.StartDelivery(links, Index, _events.Count);
         span?.SetTag(TelemetryNames.AttemptAttribute, _batchAttempt);
-        LogContext.Handling(Batch[BatchPosition].TraceContext, Batch[BatchPosition].NewTraceId);
+        if (_batchAttempt == 1)
+        {
+            // A batch retried after a crash was dequeued once; its wait is not counted again.
+            RecordMailboxWait(now, span);
+        }
         try
         {
             while (true)
@@ -96,8 +94,22 @@ internal sealed class SinkIsolate : Isolate
         finally
         {
             PipelineTracing.End(span);
-            LogContext.Idle();
         }
+    }
+
+    /// <summary>A batch is logged about by its first event (a sampled batch's lines carry its delivery span instead).</summary>
+    public override bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId)
+    {
+        var position = BatchPosition;
+        if (position < BatchCount)
+        {
+            context = Batch[position].TraceContext;
+            newTraceId = Batch[position].NewTraceId;
+            return true;
+        }
+        context = default;
+        newTraceId = default;
+        return false;
     }
 
     protected override ValueTask OnMailboxEmptyAsync(CancellationToken stop) => _unflushed ? FlushAsync(stop) : default;
@@ -139,12 +151,7 @@ internal sealed class SinkIsolate : Isolate
     private void Delivered()
     {
         var count = BatchCount - BatchPosition;
-        var latency = Pool.Instruments.Latency!;
-        var now = Stopwatch.GetTimestamp();
-        for (var i = BatchPosition; i < BatchCount; i++)
-        {
-            StageInstruments.ObserveTicks(latency, now - Batch[i].IngestTimestamp);
-        }
+        RecordLatency(Stopwatch.GetTimestamp(), Activity.Current);
         long bytes = 0;
         foreach (var evt in _events)
         {
@@ -157,6 +164,40 @@ internal sealed class SinkIsolate : Isolate
         BatchPosition = BatchCount;
         _batchAttempt = 1;
         _unflushed = true;
+    }
+
+    /// <summary>Each envelope's wait from enqueue to now; a sampled event's with the delivery span as exemplar.</summary>
+    private void RecordMailboxWait(long now, Activity? span)
+    {
+        var recorder = Instruments.MailboxWait;
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            ref readonly var envelope = ref Batch[i];
+            Record(recorder, now - envelope.EnqueuedTimestamp, span is not null && envelope.IsSampled);
+        }
+    }
+
+    /// <summary>Each envelope's latency from ingest to now, delivered; a sampled event's with the delivery span as exemplar.</summary>
+    private void RecordLatency(long now, Activity? span)
+    {
+        var recorder = Instruments.Latency!;
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            ref readonly var envelope = ref Batch[i];
+            Record(recorder, now - envelope.IngestTimestamp, span is not null && envelope.IsSampled);
+        }
+    }
+
+    private static void Record(LatencyRecorder recorder, long ticks, bool withExemplar)
+    {
+        if (withExemplar)
+        {
+            recorder.RecordWithExemplar(ticks);
+        }
+        else
+        {
+            recorder.RecordTicks(ticks);
+        }
     }
 
     private void DeadLetterBatch(string reason)

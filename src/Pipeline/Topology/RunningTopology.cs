@@ -283,6 +283,8 @@ public sealed class RunningTopology : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync(_config.ShutdownTimeout).ConfigureAwait(false);
+        // One last update, so the latency observations not yet collected are in the histograms.
+        UpdateGauges();
         _metrics.RemoveScrapeProbe(_updateGauges);
         _deadLetters.Dispose();
         _stopping.Dispose();
@@ -291,9 +293,17 @@ public sealed class RunningTopology : IAsyncDisposable
 
     private void UpdateGauges()
     {
+        foreach (var source in _sources)
+        {
+            source.Output.PublishEdgeCounts();
+        }
         foreach (var pool in _pools)
         {
             pool.UpdateGauges();
+            foreach (var output in pool.Outputs)
+            {
+                output.PublishEdgeCounts();
+            }
         }
     }
 

@@ -51,9 +51,19 @@ internal sealed class SourceContext(
         var size = evt.EstimatedSize;
         // The one sampling decision for this event. The ingest span (sampled events only) is current while the event
         // is offered; the caller's own current Activity is put back before returning, whatever happened.
-        var ambient = Activity.Current;
-        var span = tracer.StartIngest(traceContext, out var context, out var newTraceId);
+        var span = tracer.StartIngest(traceContext, out var context, out var newTraceId, out var ambient);
         var envelope = new Envelope(evt, context, Stopwatch.GetTimestamp(), 1, componentId, NewTraceId: newTraceId);
+        if (span is null)
+        {
+            var untraced = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
+            if (untraced.IsCompletedSuccessfully)
+            {
+                var result = untraced.Result;
+                Count(result, size, span: null);
+                return new(result);
+            }
+            return AwaitAndCountAsync(untraced, size, span: null);
+        }
         try
         {
             var pending = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
@@ -75,10 +85,7 @@ internal sealed class SourceContext(
         }
         finally
         {
-            if (Activity.Current != ambient)
-            {
-                Activity.Current = ambient;
-            }
+            Activity.Current = ambient;
         }
     }
 
