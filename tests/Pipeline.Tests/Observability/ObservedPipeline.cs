@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Text.Json;
+using OpenTelemetry.Exporter;
+using Pipeline.Components;
+using Pipeline.Config;
+using Pipeline.Telemetry;
+using Pipeline.Tests.Runtime;
+using Pipeline.Topology;
+using Serilog;
+
+namespace Pipeline.Tests.Observability;
+
+/// <summary>
+/// A topology built in code with tracing on: a tracer provider whose exporter is in memory (through the real batch
+/// export queue of <see cref="TracingSetup"/>), a logger with the <see cref="ActivityEnricher"/> writing into a
+/// captured log, its own metrics registry, and a unique pipeline name, so the spans of this test can be told from
+/// those of tests running beside it (every tracer provider in the process listens to the pipeline's source).
+/// </summary>
+internal sealed class ObservedPipeline : IAsyncDisposable
+{
+    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
+
+    private readonly List<ComponentConfig> _components = [];
+    private readonly List<Activity> _exported = [];
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pipeline-observability-tests", Guid.NewGuid().ToString("N"));
+    private readonly TracingSetup _tracing;
+    private RunningTopology? _topology;
+
+    public ObservedPipeline(string sampler = "parentbased_always_on", double? ratio = null)
+    {
+        Name = "obs-" + Guid.NewGuid().ToString("N")[..12];
+        _tracing = TracingSetup.Start(
+            TracingConfiguration.Resolve(new TracingOptions { Sampler = sampler, Ratio = ratio, ScheduledDelay = TimeSpan.FromMilliseconds(50) }, _ => null),
+            Metrics,
+            new InMemoryExporter<Activity>(_exported));
+        Logger = new LoggerConfiguration().MinimumLevel.Verbose().Enrich.With<ActivityEnricher>().WriteTo.Sink(Log).CreateLogger();
+    }
+
+    public string Name { get; }
+
+    public PipelineMetrics Metrics { get; } = PipelineMetrics.CreateIsolated();
+
+    public CapturedLog Log { get; } = new();
+
+    /// <summary>The logger the topology logs with; test components log through it too, as component code would.</summary>
+    public ILogger Logger { get; }
+
+    public string DeadLetterPath => Path.Combine(_directory, "dead-letter.jsonl");
+
+    public RunningTopology Topology => _topology ?? throw new InvalidOperationException("call StartAsync first");
+
+    public ObservedPipeline Source(string id, ISourceFactory factory)
+        => Add(id, ComponentKind.Source, "test_source", factory, [], new StageSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
+
+    public ObservedPipeline Stage(string id, IProcessorFactory factory, string[] inputs, StageSettings? settings = null)
+        => Add(id, ComponentKind.Processor, "test_processor", factory, inputs, settings ?? TestPipeline.Settings(isolates: 2));
+
+    public ObservedPipeline Sink(string id, ISinkFactory factory, string[] inputs, StageSettings? settings = null)
+        => Add(id, ComponentKind.Sink, "test_sink", factory, inputs, settings ?? TestPipeline.Settings());
+
+    public async Task<RunningTopology> StartAsync()
+    {
+        var config = new PipelineConfig
+        {
+            File = "<test>",
+            Name = Name,
+            Components = _components,
+            DataDirectory = _directory,
+            DeadLetterPath = DeadLetterPath,
+            ShutdownTimeout = HangGuard,
+        };
+        _topology = RunningTopology.Build(config, Metrics, Logger, _tracing.ForPipeline(Name));
+        await _topology.StartAsync(TestContext.Current.CancellationToken);
+        return _topology;
+    }
+
+    /// <summary>Drains the topology and exports every queued span; returns this pipeline's spans.</summary>
+    public async Task<IReadOnlyList<Activity>> StopAndCollectSpansAsync()
+    {
+        var report = await Topology.StopAsync(HangGuard);
+        Assert.True(report.Drained, "the topology should drain");
+        Assert.True(_tracing.Flush(HangGuard), "the span export queue should flush");
+        lock (_exported)
+        {
+            return [.. _exported.Where(a => Equals(a.GetTagItem(TelemetryNames.PipelineNameAttribute), Name))];
+        }
+    }
+
+    public IReadOnlyList<JsonElement> DeadLetters()
+    {
+        if (!File.Exists(DeadLetterPath))
+        {
+            return [];
+        }
+        return [.. File.ReadAllLines(DeadLetterPath).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_topology is not null)
+        {
+            await _topology.DisposeAsync();
+        }
+        _tracing.Dispose();
+        ((IDisposable)Logger).Dispose();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private ObservedPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, StageSettings settings)
+    {
+        Assert.True(TestComponents.Catalog.TryGet(kind, type, out var descriptor));
+        _components.Add(new ComponentConfig
+        {
+            Id = id,
+            Kind = kind,
+            Descriptor = descriptor,
+            Options = descriptor.CreateDefaultOptions(),
+            Factory = factory,
+            Inputs = [.. inputs.Select(i => new InputReference(i, null, SourceMark.None))],
+            Stage = settings,
+            Mark = new SourceMark("<test>", _components.Count + 1, 1),
+        });
+        return this;
+    }
+}
