@@ -41,7 +41,14 @@ public sealed class PipelineMetrics
         var latency = new HistogramConfiguration
         {
             Buckets = [.. LatencyBuckets.Bounds],
-            ExemplarBehavior = new ExemplarBehavior { DefaultExemplarProvider = static (_, _) => Exemplar.FromTraceContext() },
+            // Only the pipeline's own spans make exemplars: an observation replayed at collection time (see
+            // LatencyRecorder) runs under whatever the scrape request has current, which is no event's trace.
+            ExemplarBehavior = new ExemplarBehavior
+            {
+                DefaultExemplarProvider = static (_, _) => System.Diagnostics.Activity.Current?.Source == PipelineTracing.Source
+                    ? Exemplar.FromTraceContext()
+                    : Exemplar.None,
+            },
         };
         StageDuration = factory.CreateHistogram(TelemetryNames.StageDurationMetric,
             "A processor's time per event, per stage (one attempt). Exemplars: the trace of a sampled event.", ComponentLabels, latency);

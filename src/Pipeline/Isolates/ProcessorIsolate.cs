@@ -32,7 +32,7 @@ internal sealed class ProcessorIsolate : Isolate
     private readonly IsolateEmitter _emitter;
     private readonly int[] _handedPerSlot;
     private IProcessor? _processor;
-    private int _untilTimed = 1;
+    private int _untilTimed = TimingStride;
 
     // The envelope whose emitted events sit in the emitter, kept for their trace context and source id; its
     // TraceContext is the hop span's when the event is sampled, so the next hop becomes that span's child.

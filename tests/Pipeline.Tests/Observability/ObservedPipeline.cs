@@ -21,7 +21,7 @@ internal sealed class ObservedPipeline : IAsyncDisposable
     public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
 
     private readonly List<ComponentConfig> _components = [];
-    private readonly List<Activity> _exported = [];
+    private readonly ExportedSpans _exported = new();
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "pipeline-observability-tests", Guid.NewGuid().ToString("N"));
     private readonly TracingSetup _tracing;
     private RunningTopology? _topology;
@@ -80,10 +80,7 @@ internal sealed class ObservedPipeline : IAsyncDisposable
         var report = await Topology.StopAsync(HangGuard);
         Assert.True(report.Drained, "the topology should drain");
         Assert.True(_tracing.Flush(HangGuard), "the span export queue should flush");
-        lock (_exported)
-        {
-            return [.. _exported.Where(a => Equals(a.GetTagItem(TelemetryNames.PipelineNameAttribute), Name))];
-        }
+        return [.. _exported.Where(a => Equals(a.GetTagItem(TelemetryNames.PipelineNameAttribute), Name))];
     }
 
     public IReadOnlyList<JsonElement> DeadLetters()
