@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using Pipeline.Components;
 using Pipeline.Config;
@@ -26,13 +27,23 @@ internal sealed class ObservedPipeline : IAsyncDisposable
     private readonly TracingSetup _tracing;
     private RunningTopology? _topology;
 
-    public ObservedPipeline(string sampler = "parentbased_always_on", double? ratio = null)
+    /// <param name="exporter">Replaces the in-memory exporter (the spans are then not collected).</param>
+    /// <param name="maxQueueSize">
+    /// Large by default: every tracer provider in the process queues the spans of every pipeline, those of tests
+    /// running beside this one included, and a test that counts spans must not lose any to a full queue.
+    /// </param>
+    public ObservedPipeline(string sampler = "parentbased_always_on", double? ratio = null, BaseExporter<Activity>? exporter = null, int maxQueueSize = 65536)
     {
         Name = "obs-" + Guid.NewGuid().ToString("N")[..12];
-        _tracing = TracingSetup.Start(
-            TracingConfiguration.Resolve(new TracingOptions { Sampler = sampler, Ratio = ratio, ScheduledDelay = TimeSpan.FromMilliseconds(50) }, _ => null),
-            Metrics,
-            new InMemoryExporter<Activity>(_exported));
+        var options = new TracingOptions
+        {
+            Sampler = sampler,
+            Ratio = ratio,
+            ScheduledDelay = TimeSpan.FromMilliseconds(50),
+            MaxQueueSize = maxQueueSize,
+            ExportTimeout = TimeSpan.FromSeconds(5),
+        };
+        _tracing = TracingSetup.Start(TracingConfiguration.Resolve(options, _ => null), Metrics, exporter ?? new InMemoryExporter<Activity>(_exported));
         Logger = new LoggerConfiguration().MinimumLevel.Verbose().Enrich.With<ActivityEnricher>().WriteTo.Sink(Log).CreateLogger();
     }
 
@@ -81,6 +92,14 @@ internal sealed class ObservedPipeline : IAsyncDisposable
         Assert.True(report.Drained, "the topology should drain");
         Assert.True(_tracing.Flush(HangGuard), "the span export queue should flush");
         return [.. _exported.Where(a => Equals(a.GetTagItem(TelemetryNames.PipelineNameAttribute), Name))];
+    }
+
+    /// <summary>The current value of a sample in this pipeline's /metrics exposition (collected now).</summary>
+    public async Task<double> MetricAsync(string name, params (string Label, string Value)[] labels)
+    {
+        using var stream = new MemoryStream();
+        await Metrics.Registry.CollectAndExportAsTextAsync(stream, TestContext.Current.CancellationToken);
+        return Exposition.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray())).Value(name, labels);
     }
 
     public IReadOnlyList<JsonElement> DeadLetters()
