@@ -4,14 +4,15 @@ using Prometheus;
 namespace Pipeline.Telemetry;
 
 /// <summary>
-/// One isolate's gauges. The isolate only adds up the ticks it was busy (one plain write per batch); the mailbox depth
-/// and the busy fraction are computed when metrics are collected.
+/// One isolate's gauges and latency recorders. The isolate only notes when it starts waiting on an empty mailbox and
+/// when it takes the next batch; the mailbox depth and the busy fraction are computed when metrics are collected.
 /// </summary>
 /// <remarks>
-/// Busy means handling a batch, from taking it out of the mailbox until the last of it was handed on, so waiting on
-/// a full downstream mailbox counts as busy (as in Vector's <c>utilization</c>): a stage at 1.0 is saturated or
-/// blocked, and either way it is the bottleneck to look at. Utilization is the busy share of the wall time since the
-/// previous update, an update at least <see cref="MinimumWindow"/> after the one before.
+/// Busy is everything but waiting on an empty mailbox, so waiting on a full downstream mailbox counts as busy (as in
+/// Vector's <c>utilization</c>): a stage at 1.0 is saturated or blocked, and either way it is the bottleneck to look
+/// at. Idle time is what is measured, because a saturated isolate never waits and so never reads the clock for it.
+/// Utilization is the busy share of the wall time since the previous update, an update at least
+/// <see cref="MinimumWindow"/> after the one before.
 /// </remarks>
 public sealed class IsolateInstruments
 {
@@ -20,8 +21,9 @@ public sealed class IsolateInstruments
     private readonly Gauge.Child _depth;
     private readonly Gauge.Child _utilization;
     private readonly Lock _update = new();
-    private long _busyTicks;
-    private long _lastBusyTicks;
+    private long _idleTicks;
+    private long _idleSince = Stopwatch.GetTimestamp();
+    private long _lastIdleTicks;
     private long _lastUpdate = Stopwatch.GetTimestamp();
 
     internal IsolateInstruments(Gauge.Child depth, Gauge.Child utilization, StageInstruments stage)
@@ -42,14 +44,36 @@ public sealed class IsolateInstruments
     /// <summary>This isolate's share of <c>pipeline_event_latency_seconds</c>; null for processors.</summary>
     public LatencyRecorder? Latency { get; }
 
-    /// <summary>Ticks spent busy since start; written by the isolate's loop only.</summary>
-    public long BusyTicks => Volatile.Read(ref _busyTicks);
+    /// <summary>The isolate starts waiting on its empty mailbox; written by the isolate's loop only.</summary>
+    public void IdleFrom(long timestamp)
+    {
+        if (Volatile.Read(ref _idleSince) == 0)
+        {
+            Volatile.Write(ref _idleSince, timestamp);
+        }
+    }
 
-    /// <summary>The isolate finished a batch that kept it busy for <paramref name="ticks"/>.</summary>
-    public void AddBusy(long ticks) => Volatile.Write(ref _busyTicks, _busyTicks + ticks);
+    /// <summary>The isolate took a batch: the wait, if there was one, is over.</summary>
+    public void IdleUntil(long timestamp)
+    {
+        var since = Volatile.Read(ref _idleSince);
+        if (since != 0)
+        {
+            Volatile.Write(ref _idleTicks, _idleTicks + Math.Max(0, timestamp - since));
+            Volatile.Write(ref _idleSince, 0);
+        }
+    }
+
+    /// <summary>Ticks spent waiting on an empty mailbox, the wait going on now included.</summary>
+    private long IdleTicks(long now)
+    {
+        var since = Volatile.Read(ref _idleSince);
+        return Volatile.Read(ref _idleTicks) + (since != 0 ? Math.Max(0, now - since) : 0);
+    }
 
     /// <summary>At collection: flushes the latency recorders, sets the depth gauge, and the utilization once a window has passed.</summary>
-    public void Update(int mailboxDepth)
+    /// <param name="exited">The isolate's loop has ended: it does no work any more, and its utilization is 0.</param>
+    public void Update(int mailboxDepth, bool exited = false)
     {
         Duration?.Flush();
         MailboxWait.Flush();
@@ -64,9 +88,9 @@ public sealed class IsolateInstruments
             {
                 return;
             }
-            var busy = BusyTicks;
-            _utilization.Set(Math.Clamp((double)(busy - _lastBusyTicks) / elapsed, 0, 1));
-            _lastBusyTicks = busy;
+            var idle = IdleTicks(now);
+            _utilization.Set(exited ? 0 : Math.Clamp(1 - ((double)(idle - _lastIdleTicks) / elapsed), 0, 1));
+            _lastIdleTicks = idle;
             _lastUpdate = now;
         }
     }

@@ -70,6 +70,15 @@ internal abstract class Isolate : IHandledEventTrace
 
     protected int BatchCount { get; private set; }
 
+    /// <summary>When the current batch was taken out of the mailbox (<see cref="Stopwatch"/> ticks): every envelope's dequeue time.</summary>
+    protected long BatchTaken { get; private set; }
+
+    /// <summary>
+    /// True from taking a batch until <see cref="HandleBatchAsync"/> clears it: false when the handling is resumed after
+    /// a crash, when <see cref="BatchTaken"/> no longer says when the work started.
+    /// </summary>
+    protected bool FreshBatch { get; set; }
+
     protected ComponentCounters Counters => Pool.Counters;
 
     /// <summary>What this isolate's log lines carry: its stage and index, and the ids of the event it handles.</summary>
@@ -242,15 +251,7 @@ internal abstract class Isolate : IHandledEventTrace
             }
             if (BatchPosition < BatchCount)
             {
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    await HandleBatchAsync(stop).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Instruments.AddBusy(Stopwatch.GetTimestamp() - started);
-                }
+                await HandleBatchAsync(stop).ConfigureAwait(false);
                 continue;
             }
             if (FillBatch())
@@ -258,7 +259,13 @@ internal abstract class Isolate : IHandledEventTrace
                 continue;
             }
             await OnMailboxEmptyAsync(stop).ConfigureAwait(false);
-            if (!await Mailbox.WaitToReadAsync(stop).ConfigureAwait(false))
+            var waiting = Mailbox.WaitToReadAsync(stop);
+            if (!waiting.IsCompletedSuccessfully)
+            {
+                // Idle from here until the next batch is taken (utilization is the rest); no clock read while busy.
+                Instruments.IdleFrom(Stopwatch.GetTimestamp());
+            }
+            if (!await waiting.ConfigureAwait(false))
             {
                 await OnDrainedAsync(stop).ConfigureAwait(false);
                 return true;
@@ -277,6 +284,9 @@ internal abstract class Isolate : IHandledEventTrace
         BatchCount = count;
         if (count > 0)
         {
+            BatchTaken = Stopwatch.GetTimestamp();
+            FreshBatch = true;
+            Instruments.IdleUntil(BatchTaken);
             Counters.Metrics.Received.Inc(count);
         }
         return count > 0;

@@ -158,7 +158,7 @@ public sealed class IsolatePool
         int running = 0, restarting = 0, failed = 0, finished = 0;
         foreach (var isolate in _isolates)
         {
-            isolate.Instruments.Update(isolate.Mailbox.Count);
+            isolate.Instruments.Update(isolate.Mailbox.Count, isolate.HasExited);
             if (_failed)
             {
                 failed++;

@@ -62,8 +62,9 @@ internal sealed class ProcessorIsolate : Isolate
         var sent = 0;
         // The batch left the mailbox just now: the end of every envelope's mailbox wait, and the start of the first
         // event's processing. A timed event's end is the next one's start when nothing waited in between.
-        var dequeued = Stopwatch.GetTimestamp();
-        var started = dequeued;
+        var dequeued = BatchTaken;
+        var started = FreshBatch ? dequeued : 0;
+        FreshBatch = false;
         try
         {
             while (BatchPosition < BatchCount)

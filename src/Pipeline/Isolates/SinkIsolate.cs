@@ -38,7 +38,6 @@ internal sealed class SinkIsolate : Isolate
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
         var sink = _sink!;
-        var now = Stopwatch.GetTimestamp();
         List<ActivityLink>? links = null;
         _events.Clear();
         for (var i = BatchPosition; i < BatchCount; i++)
@@ -57,7 +56,7 @@ internal sealed class SinkIsolate : Isolate
         if (_batchAttempt == 1)
         {
             // A batch retried after a crash was dequeued once; its wait is not counted again.
-            RecordMailboxWait(now, span);
+            RecordMailboxWait(BatchTaken, span);
         }
         try
         {
