@@ -36,6 +36,10 @@ internal static class ThroughputCommand
         {
             await HashScaling.RunAsync(hashEvents).ConfigureAwait(false);
         }
+        if (only is "all" or "logs")
+        {
+            LogEnrichment.Run(ArgOr(args, "--log-lines", 1_000_000));
+        }
         return 0;
     }
 
