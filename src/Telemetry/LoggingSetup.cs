@@ -17,6 +17,25 @@ public static class LoggingSetup
     /// <summary>Changed at runtime (admin endpoint or SIGHUP) without rebuilding the logger.</summary>
     public static LoggingLevelSwitch LevelSwitch { get; } = new(LogEventLevel.Information);
 
+    /// <summary>
+    /// Sets <see cref="LevelSwitch"/> and records the change in one Information line, written under whichever of the
+    /// old and new levels is the more verbose, so the line survives unless both are above Information.
+    /// </summary>
+    /// <param name="cause">How the change came, e.g. "the admin endpoint" or "SIGHUP".</param>
+    /// <returns>The level before the change.</returns>
+    public static LogEventLevel ChangeLevel(LogEventLevel level, ILogger logger, string cause)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var previous = LevelSwitch.MinimumLevel;
+        if (level < previous)
+        {
+            LevelSwitch.MinimumLevel = level;
+        }
+        logger.Information("Log level changed from {PreviousLevel} to {LogLevel} by {Cause}", LogLevelNames.Name(previous), LogLevelNames.Name(level), cause);
+        LevelSwitch.MinimumLevel = level;
+        return previous;
+    }
+
     public static LoggerConfiguration JsonConsole(LoggerConfiguration configuration, bool toStandardError = false)
         => configuration
             .MinimumLevel.ControlledBy(LevelSwitch)
