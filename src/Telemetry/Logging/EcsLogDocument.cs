@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Json;
 
 namespace Pipeline.Telemetry.Logging;
@@ -23,6 +24,9 @@ public static class EcsLogDocument
 
     private static readonly JsonValueFormatter StructuredValue = new(typeTagName: null);
 
+    // The same rendering as the stdout line's "message", so a line reads the same in a terminal and in Kibana.
+    private static readonly ITextFormatter Message = JsonLogFormat.CreateMessageOnly();
+
     public static JsonObject Create(LogEvent logEvent, LogServiceIdentity service)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
@@ -43,7 +47,7 @@ public static class EcsLogDocument
         {
             ["@timestamp"] = logEvent.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             ["log"] = log,
-            ["message"] = logEvent.RenderMessage(CultureInfo.InvariantCulture),
+            ["message"] = RenderMessage(logEvent),
             ["ecs"] = new JsonObject { ["version"] = EcsVersion },
             ["service"] = serviceObject,
             ["host"] = new JsonObject { ["name"] = service.HostName },
@@ -80,6 +84,13 @@ public static class EcsLogDocument
             document["labels"] = labels;
         }
         return document;
+    }
+
+    private static string RenderMessage(LogEvent logEvent)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        Message.Format(logEvent, text);
+        return text.ToString();
     }
 
     private static string LabelText(LogEventPropertyValue value)

@@ -36,6 +36,9 @@ public static class JsonLogFormat
         + TelemetryNames.SpanIdProperty + ": Coalesce(" + TelemetryNames.SpanIdProperty + ", @sp), "
         + "..rest()} }\n";
 
+    /// <summary>The rendered message alone, as the <c>message</c> field has it (strings unquoted, structures as JSON).</summary>
+    public static ITextFormatter CreateMessageOnly() => new ExpressionTemplate("{@m}", CultureInfo.InvariantCulture);
+
     /// <summary>A new formatter; it is thread-safe, so one per sink is enough.</summary>
     public static ITextFormatter Create() => new ExpressionTemplate(Template, CultureInfo.InvariantCulture);
 }
