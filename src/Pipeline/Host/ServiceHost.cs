@@ -42,7 +42,12 @@ public static class ServiceHost
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => RequestStop(ctx, stopping, logger, "SIGTERM"));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => RequestStop(ctx, stopping, logger, "SIGINT"));
-        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx => ReloadLogLevel(ctx, config.File, logger));
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+        {
+            // Cancel the default action, which for SIGHUP is to terminate.
+            ctx.Cancel = true;
+            ReloadLogLevel(config.File, logger);
+        });
 
         await using var topology = RunningTopology.Build(config, metrics, logger);
         await using var admin = await AdminServer.StartAsync(config.AdminAddress, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
@@ -75,10 +80,8 @@ public static class ServiceHost
     /// SIGHUP re-reads the log level (YAML <c>telemetry.logs.level</c>, else PIPELINE_LOG_LEVEL, else information) and
     /// applies it; nothing else of the config is reloaded. A file that no longer loads leaves the level as it was.
     /// </summary>
-    private static void ReloadLogLevel(PosixSignalContext context, string configFile, Serilog.ILogger logger)
+    internal static void ReloadLogLevel(string configFile, Serilog.ILogger logger)
     {
-        // Cancel the default action, which for SIGHUP is to terminate.
-        context.Cancel = true;
         try
         {
             // The CLI runs the built-in catalog; the file is re-read only for its telemetry.logs section.

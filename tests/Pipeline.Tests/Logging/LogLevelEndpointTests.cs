@@ -108,4 +108,48 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
         var line = Assert.Single(lines.Events);
         Assert.Equal($"Log level changed from \"{from.ToString().ToLowerInvariant()}\" to \"{to.ToString().ToLowerInvariant()}\" by \"a test\"", line.RenderMessage());
     }
+
+    [Fact]
+    public void Sighup_reload_applies_the_level_the_config_file_says_now()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"pipeline-sighup-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, "telemetry:\n  logs: {level: error}\n" + Topology);
+        LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Debug;
+        var lines = new Runtime.CapturedLog();
+        using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(lines).CreateLogger();
+        try
+        {
+            ServiceHost.ReloadLogLevel(file, logger);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.Equal(LogEventLevel.Error, LoggingSetup.LevelSwitch.MinimumLevel);
+        Assert.Contains("by \"SIGHUP (reloaded from " + file, Assert.Single(lines.Events).RenderMessage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sighup_reload_of_a_file_that_no_longer_loads_keeps_the_level_and_says_why()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"pipeline-sighup-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, "telemetry:\n  logs: {level: loud}\n" + Topology);
+        LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Debug;
+        var lines = new Runtime.CapturedLog();
+        using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(lines).CreateLogger();
+        try
+        {
+            ServiceHost.ReloadLogLevel(file, logger);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        Assert.Equal(LogEventLevel.Debug, LoggingSetup.LevelSwitch.MinimumLevel);
+        var warning = Assert.Single(lines.Events);
+        Assert.Equal(LogEventLevel.Warning, warning.Level);
+        Assert.Contains("found 'loud'", warning.RenderMessage(), StringComparison.Ordinal);
+    }
 }
