@@ -20,4 +20,8 @@ public static class TelemetryNames
     /// <summary>Log properties added while an isolate handles an event.</summary>
     public const string StageProperty = "pipeline.stage";
     public const string IsolateProperty = "pipeline.isolate";
+
+    /// <summary>W3C hex ids of the span active while the event is handled.</summary>
+    public const string TraceIdProperty = "trace_id";
+    public const string SpanIdProperty = "span_id";
 }

@@ -48,6 +48,7 @@ public sealed class AdminServer : IAsyncDisposable
             : Results.Text($"not ready: {topology.FailureReason ?? "starting or shutting down"}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
         app.MapMetrics(settings => settings.Registry = metrics.Registry, "/metrics");
         app.MapGet("/topology", () => Results.Json(topology.Snapshot(), SnapshotJson));
+        LogLevelEndpoint.Map(app, logger);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new AdminServer(app);
