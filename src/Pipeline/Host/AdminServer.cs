@@ -59,6 +59,7 @@ public sealed class AdminServer : IAsyncDisposable
         // RequestDelegate and its IResult would be dropped.
         app.MapGet("/topology", async (CancellationToken requestAborted) =>
             Results.Json(await topology.SnapshotWithRatesAsync(requestAborted).ConfigureAwait(false), SnapshotJson));
+        LogLevelEndpoint.Map(app, logger);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new AdminServer(app);

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Pipeline.Config;
 using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
 using Pipeline.Topology;
 using Prometheus;
 using Serilog;
@@ -16,26 +17,40 @@ public static class ServiceHost
 {
     public static async Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken)
     {
+        // Before anything touches the default metrics registry: which of prometheus-net's default collectors it gets.
+        RuntimeMetrics.ConfigureDefaultRegistry();
         // A stdout sink owns standard output: the service's own logs then go to standard error, so the event stream
         // stays one clean JSON-lines document that a downstream reader can parse.
         var stdoutSinkConfigured = config.Sinks.Any(s => s.Type == "stdout");
-        await using var logger = LoggingSetup.CreateJsonConsoleLogger(toStandardError: stdoutSinkConfigured);
-        Log.Logger = logger;
-        // The default registry also carries prometheus-net's process and GC-collection metrics and the other meters
-        // (Kestrel's); RuntimeMetrics adds GC pause, heap and thread-pool figures under promtool-clean names.
-        RuntimeMetrics.ConfigureDefaultRegistry();
-        var metrics = new PipelineMetrics(Metrics.DefaultRegistry);
-
-        TracingConfiguration tracingConfiguration;
+        var logSettingErrors = new List<string>();
+        LoggingSetup.LevelSwitch.MinimumLevel = config.Logs.ResolveLevel(Environment.GetEnvironmentVariable, out var levelError);
+        if (levelError is not null)
+        {
+            logSettingErrors.Add(levelError);
+        }
+        var shipping = config.Logs.ResolveShipping(Environment.GetEnvironmentVariable, logSettingErrors);
+        TracingConfiguration? tracingConfiguration = null;
         try
         {
             tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable);
         }
         catch (ArgumentException ex)
         {
-            logger.Error("{ConfigFile}: {Error}", config.File, ex.Message);
+            logSettingErrors.Add(ex.Message);
+        }
+        if (logSettingErrors.Count > 0 || tracingConfiguration is null)
+        {
+            foreach (var error in logSettingErrors)
+            {
+                await Console.Error.WriteLineAsync($"{config.File}: error: {error}").ConfigureAwait(false);
+            }
             return 1;
         }
+        await using var logger = LoggingSetup.CreateServiceLogger(shipping, LogExportCounters.Default, toStandardError: stdoutSinkConfigured);
+        Log.Logger = logger;
+        // The default registry also carries prometheus-net's process and GC-collection metrics and the other meters
+        // (Kestrel's); RuntimeMetrics adds GC pause, heap and thread-pool figures under promtool-clean names.
+        var metrics = new PipelineMetrics(Metrics.DefaultRegistry);
         using var tracing = TracingSetup.Start(tracingConfiguration, metrics);
         if (tracingConfiguration.Exports)
         {
@@ -50,6 +65,12 @@ public static class ServiceHost
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => RequestStop(ctx, stopping, logger, "SIGTERM"));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => RequestStop(ctx, stopping, logger, "SIGINT"));
+        using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+        {
+            // Cancel the default action, which for SIGHUP is to terminate.
+            ctx.Cancel = true;
+            ReloadLogLevel(config.File, logger);
+        });
 
         await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name));
         await using var admin = await AdminServer.StartAsync(config.AdminAddress, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
@@ -76,6 +97,32 @@ public static class ServiceHost
         }
         logger.Information("Shutdown complete: every accepted event was delivered or dead-lettered ({DeadLettered} dead-lettered)", report.DeadLettered);
         return 0;
+    }
+
+    /// <summary>
+    /// SIGHUP re-reads the log level (YAML <c>telemetry.logs.level</c>, else PIPELINE_LOG_LEVEL, else information) and
+    /// applies it; nothing else of the config is reloaded. A file that no longer loads leaves the level as it was.
+    /// </summary>
+    internal static void ReloadLogLevel(string configFile, Serilog.ILogger logger)
+    {
+        try
+        {
+            // The CLI runs the built-in catalog; the file is re-read only for its telemetry.logs section.
+            var logs = configFile == ConfigLoader.EmbeddedDefaultName
+                ? new LogsSettings()
+                : ConfigLoader.LoadFile(configFile, Components.BuiltInComponents.Create()).Logs;
+            var level = logs.ResolveLevel(Environment.GetEnvironmentVariable, out var error);
+            if (error is not null)
+            {
+                logger.Warning("SIGHUP received: {Error}; log level stays {LogLevel}", error, LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel));
+                return;
+            }
+            LoggingSetup.ChangeLevel(level, logger, "SIGHUP (reloaded from " + configFile + ")");
+        }
+        catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAccessException)
+        {
+            logger.Warning("SIGHUP received but {ConfigFile} does not load, so the log level stays {LogLevel}: {Error}", configFile, LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel), e.Message);
+        }
     }
 
     private static void RequestStop(PosixSignalContext context, CancellationTokenSource stopping, Serilog.ILogger logger, string signal)

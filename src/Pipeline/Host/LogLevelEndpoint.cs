@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
+
+namespace Pipeline.Host;
+
+/// <summary>
+/// <c>GET /loglevel</c> answers the service's current log level; <c>PUT /loglevel</c> changes it without a restart,
+/// taking the level from <c>?level=debug</c>, a plain-text body <c>debug</c> or a JSON body <c>{"level":"debug"}</c>.
+/// An unknown level is a 400 that lists the valid ones.
+/// </summary>
+internal static class LogLevelEndpoint
+{
+    private const int MaxBodyChars = 256;
+
+    public static void Map(WebApplication app, Serilog.ILogger logger)
+    {
+        app.MapGet("/loglevel", () => Results.Json(new { level = LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel) }));
+        app.MapPut("/loglevel", async (HttpContext http) =>
+        {
+            var text = http.Request.Query["level"].ToString();
+            if (text.Length == 0)
+            {
+                text = await ReadLevelFromBodyAsync(http.Request).ConfigureAwait(false);
+            }
+            if (!LogLevelNames.TryParse(text, out var level))
+            {
+                return Results.Json(
+                    new { error = $"unknown log level '{text}': expected {LogLevelNames.Expected}", valid = LogLevelNames.Valid },
+                    statusCode: StatusCodes.Status400BadRequest);
+            }
+            var previous = LoggingSetup.ChangeLevel(level, logger, "PUT /loglevel");
+            return Results.Json(new { level = LogLevelNames.Name(level), previous = LogLevelNames.Name(previous) });
+        });
+    }
+
+    private static async Task<string> ReadLevelFromBodyAsync(HttpRequest request)
+    {
+        using var reader = new StreamReader(request.Body);
+        var buffer = new char[MaxBodyChars];
+        var read = await reader.ReadBlockAsync(buffer, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var body = new string(buffer, 0, read).Trim();
+        if (!body.StartsWith('{'))
+        {
+            return body;
+        }
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String ? level.GetString() ?? "" : body;
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
+}

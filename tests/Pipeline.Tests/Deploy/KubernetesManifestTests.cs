@@ -1,0 +1,286 @@
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Pipeline.Components;
+using Pipeline.Config;
+
+namespace Pipeline.Tests.Deploy;
+
+/// <summary>deploy/k8s rendered by kustomize: every object valid, and the DaemonSet as issue 4 describes it.</summary>
+public sealed class KubernetesManifestTests
+{
+    private const string AdminPort = "admin";
+
+    [Fact]
+    public async Task The_base_renders_and_every_object_validates_strictly()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+
+        var kinds = manifests.Objects.Select(o => o.Kind).Concat(manifests.CustomResources.Select(r => (string)r["kind"]!)).Order(StringComparer.Ordinal);
+        Assert.Equal(["ConfigMap", "DaemonSet", "Namespace", "PodMonitor", "PriorityClass", "PrometheusRule", "Service", "Service", "ServiceAccount"], kinds);
+    }
+
+    [Fact]
+    public void Strict_validation_rejects_a_misspelled_field()
+    {
+        const string misspelled = """
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata:
+              name: x
+            spec:
+              selector:
+                matchLabels: {app: x}
+              template:
+                metadata:
+                  labels: {app: x}
+                spec:
+                  containers:
+                    - name: x
+                      image: x
+                      securityContxt:
+                        runAsNonRoot: true
+            """;
+
+        Assert.ThrowsAny<Exception>(() => KubernetesManifests.Parse(misspelled));
+        // The same object spelled right parses: it is the one field that was rejected.
+        var corrected = KubernetesManifests.Parse(misspelled.Replace("securityContxt", "securityContext", StringComparison.Ordinal));
+        Assert.True(corrected.Single<V1DaemonSet>().Spec.Template.Spec.Containers[0].SecurityContext.RunAsNonRoot);
+    }
+
+    [Fact]
+    public async Task Everything_namespaced_lives_in_the_pipeline_namespace()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+
+        Assert.Equal("pipeline", manifests.Single<V1Namespace>().Metadata.Name);
+        Assert.All(manifests.Objects.Where(o => o is not (V1Namespace or V1PriorityClass)), o =>
+            Assert.Equal("pipeline", ((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty));
+        Assert.All(manifests.CustomResources, r => Assert.Equal("pipeline", (string?)r["metadata"]!["namespace"]));
+    }
+
+    [Fact]
+    public async Task Least_privilege_means_no_roles_no_bindings_and_no_token()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+
+        // The pipeline calls no Kubernetes API, so it is granted nothing at all.
+        Assert.DoesNotContain(manifests.Objects, o => o is V1Role or V1ClusterRole or V1RoleBinding or V1ClusterRoleBinding);
+        var account = manifests.Single<V1ServiceAccount>();
+        Assert.False(account.AutomountServiceAccountToken);
+        var pod = manifests.Single<V1DaemonSet>().Spec.Template.Spec;
+        Assert.Equal(account.Metadata.Name, pod.ServiceAccountName);
+        Assert.False(pod.AutomountServiceAccountToken);
+    }
+
+    [Fact]
+    public async Task The_DaemonSet_gets_node_pod_and_namespace_from_the_Downward_API_and_OTEL_settings()
+    {
+        var container = PipelineContainer(await KubernetesManifests.RenderAsync());
+        var env = container.Env.ToDictionary(e => e.Name);
+
+        Assert.Equal("spec.nodeName", env["K8S_NODE_NAME"].ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("metadata.name", env["K8S_POD_NAME"].ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("metadata.namespace", env["K8S_NAMESPACE_NAME"].ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("pipeline", env["OTEL_SERVICE_NAME"].Value);
+        Assert.Contains("OTEL_EXPORTER_OTLP_ENDPOINT", env.Keys);
+        Assert.Contains("k8s.node.name=$(K8S_NODE_NAME)", env["OTEL_RESOURCE_ATTRIBUTES"].Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_DaemonSet_requests_and_limits_cpu_and_memory()
+    {
+        var resources = PipelineContainer(await KubernetesManifests.RenderAsync()).Resources;
+
+        foreach (var name in new[] { "cpu", "memory" })
+        {
+            Assert.True(resources.Requests.ContainsKey(name), $"no {name} request");
+            Assert.True(resources.Limits.ContainsKey(name), $"no {name} limit");
+            Assert.True(resources.Requests[name].ToDecimal() <= resources.Limits[name].ToDecimal(), $"{name} request above its limit");
+        }
+    }
+
+    [Fact]
+    public async Task Liveness_asks_healthz_and_readiness_asks_readyz_on_the_admin_port_of_the_config()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var container = PipelineContainer(manifests);
+        var admin = Assert.Single(container.Ports, p => p.Name == AdminPort);
+
+        Assert.Equal("/healthz", container.LivenessProbe.HttpGet.Path);
+        Assert.Equal(AdminPort, container.LivenessProbe.HttpGet.Port.Value);
+        Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal(AdminPort, container.ReadinessProbe.HttpGet.Port.Value);
+        // The named port is the one the shipped config's admin server listens on.
+        Assert.EndsWith($":{admin.ContainerPort}", ShippedConfig(manifests).AdminAddress, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_container_runs_as_non_root_on_a_read_only_root_with_every_capability_dropped()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var security = PipelineContainer(manifests).SecurityContext;
+
+        Assert.True(security.RunAsNonRoot);
+        Assert.NotEqual(0, security.RunAsUser ?? manifests.Single<V1DaemonSet>().Spec.Template.Spec.SecurityContext.RunAsUser);
+        Assert.True(security.ReadOnlyRootFilesystem);
+        Assert.False(security.AllowPrivilegeEscalation);
+        Assert.Equal(["ALL"], security.Capabilities.Drop);
+        Assert.True(security.Capabilities.Add is null || security.Capabilities.Add.Count == 0);
+    }
+
+    [Fact]
+    public async Task Only_the_data_directory_init_step_runs_as_root_and_only_with_CHOWN()
+    {
+        var pod = (await KubernetesManifests.RenderAsync()).Single<V1DaemonSet>().Spec.Template.Spec;
+
+        Assert.All(pod.InitContainers ?? [], init =>
+        {
+            Assert.Equal(["ALL"], init.SecurityContext.Capabilities.Drop);
+            Assert.Equal(["CHOWN"], init.SecurityContext.Capabilities.Add);
+            Assert.True(init.SecurityContext.ReadOnlyRootFilesystem);
+            Assert.False(init.SecurityContext.AllowPrivilegeEscalation);
+            Assert.All(init.VolumeMounts, m => Assert.Equal("/var/lib/pipeline", m.MountPath));
+        });
+    }
+
+    [Fact]
+    public async Task Host_var_log_is_mounted_read_only_and_var_lib_pipeline_writable()
+    {
+        var pod = (await KubernetesManifests.RenderAsync()).Single<V1DaemonSet>().Spec.Template.Spec;
+        var container = pod.Containers.Single(c => c.Name == "pipeline");
+        V1VolumeMount MountOf(string hostPath) =>
+            container.VolumeMounts.Single(m => m.Name == pod.Volumes.Single(v => v.HostPath?.Path == hostPath).Name);
+
+        var varLog = MountOf("/var/log");
+        Assert.Equal("/var/log", varLog.MountPath);
+        Assert.True(varLog.ReadOnlyProperty);
+        var data = MountOf("/var/lib/pipeline");
+        Assert.Equal("/var/lib/pipeline", data.MountPath);
+        Assert.NotEqual(true, data.ReadOnlyProperty);
+        Assert.Equal("/var/lib/pipeline", container.Env.Single(e => e.Name == "PIPELINE_DATA_DIR").Value);
+    }
+
+    [Fact]
+    public async Task It_tolerates_every_taint_so_it_runs_on_every_node()
+    {
+        var pod = (await KubernetesManifests.RenderAsync()).Single<V1DaemonSet>().Spec.Template.Spec;
+
+        Assert.Contains(pod.Tolerations, t => t.OperatorProperty == "Exists" && t.Key is null && t.Effect is null);
+    }
+
+    [Fact]
+    public async Task Termination_grace_covers_the_preStop_pause_and_the_configs_shutdown_timeout()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var pod = manifests.Single<V1DaemonSet>().Spec.Template.Spec;
+        var preStop = PipelineContainer(manifests).Lifecycle.PreStop;
+
+        Assert.NotNull(preStop);
+        var pause = TimeSpan.FromSeconds(preStop.Sleep?.Seconds ?? 0);
+        var drain = ShippedConfig(manifests).ShutdownTimeout;
+        Assert.True(TimeSpan.FromSeconds(pod.TerminationGracePeriodSeconds ?? 30) > pause + drain,
+            $"terminationGracePeriodSeconds {pod.TerminationGracePeriodSeconds} must exceed preStop {pause} + shutdown_timeout {drain}");
+    }
+
+    [Fact]
+    public async Task It_has_a_priority_class_below_the_system_ones_and_rolls_out_with_a_bounded_maxUnavailable()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var daemonSet = manifests.Single<V1DaemonSet>();
+        var priority = manifests.Single<V1PriorityClass>();
+
+        Assert.Equal(priority.Metadata.Name, daemonSet.Spec.Template.Spec.PriorityClassName);
+        Assert.InRange(priority.Value ?? 0, 1, 1_000_000_000);
+        Assert.False(priority.GlobalDefault);
+        Assert.Equal("RollingUpdate", daemonSet.Spec.UpdateStrategy.Type);
+        Assert.NotNull(daemonSet.Spec.UpdateStrategy.RollingUpdate.MaxUnavailable);
+    }
+
+    [Fact]
+    public async Task The_shipped_ConfigMap_is_a_valid_topology_mounted_where_the_container_reads_it()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var daemonSet = manifests.Single<V1DaemonSet>();
+        var configMap = manifests.Single<V1ConfigMap>();
+        var container = PipelineContainer(manifests);
+        var volume = daemonSet.Spec.Template.Spec.Volumes.Single(v => v.ConfigMap is not null);
+
+        // kustomize appends a content hash to the name and rewrites the reference; they must still meet.
+        Assert.Equal(configMap.Metadata.Name, volume.ConfigMap.Name);
+        var mount = container.VolumeMounts.Single(m => m.Name == volume.Name);
+        var configArgument = container.Args[container.Args.IndexOf("--config") + 1];
+        Assert.Equal($"{mount.MountPath}/pipeline.yaml", configArgument);
+        var config = ShippedConfig(manifests);
+        Assert.NotEmpty(config.Sources);
+        Assert.NotEmpty(config.Sinks);
+        var ingest = Assert.Single(container.Ports, p => p.Name == "ingest");
+        Assert.Contains(config.Sources, s => s.Type == "http");
+        Assert.Equal(8080, ingest.ContainerPort);
+    }
+
+    [Fact]
+    public async Task The_headless_metrics_Service_and_the_PodMonitor_select_the_pods_admin_port()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var podLabels = manifests.Single<V1DaemonSet>().Spec.Template.Metadata.Labels;
+        var metrics = Assert.Single(manifests.Objects.OfType<V1Service>(), s => s.Spec.ClusterIP == "None");
+
+        Assert.All(metrics.Spec.Selector, l => Assert.Equal(l.Value, podLabels[l.Key]));
+        Assert.Equal(AdminPort, Assert.Single(metrics.Spec.Ports).TargetPort.Value);
+
+        var podMonitor = manifests.CustomResource("PodMonitor");
+        Assert.Equal("monitoring.coreos.com/v1", (string?)podMonitor["apiVersion"]);
+        foreach (var (key, value) in podMonitor["spec"]!["selector"]!["matchLabels"]!.AsObject())
+        {
+            Assert.Equal((string?)value, podLabels[key]);
+        }
+        var endpoint = Assert.Single(podMonitor["spec"]!["podMetricsEndpoints"]!.AsArray())!;
+        Assert.Equal(AdminPort, (string?)endpoint["port"]);
+        Assert.Equal("/metrics", (string?)endpoint["path"]);
+    }
+
+    [Fact]
+    public async Task The_PrometheusRule_carries_exactly_the_groups_of_the_rule_files()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var rule = manifests.CustomResource("PrometheusRule");
+
+        // kubectl re-emits keys in its own order; the content must be the same, group by group.
+        var fromFiles = PrometheusRuleFiles.RuleFiles.SelectMany(f => YamlTree.LoadFile(f)["groups"]!.AsArray()).OrderBy(g => (string)g!["name"]!, StringComparer.Ordinal).ToList();
+        var inRule = rule["spec"]!["groups"]!.AsArray().OrderBy(g => (string)g!["name"]!, StringComparer.Ordinal).ToList();
+        Assert.Equal(fromFiles.Count, inRule.Count);
+        Assert.All(fromFiles.Zip(inRule), pair => Assert.True(JsonNode.DeepEquals(pair.First, pair.Second), $"group {pair.First!["name"]} differs:\n{pair.First.ToJsonString()}\n{pair.Second!.ToJsonString()}"));
+    }
+
+    [Fact]
+    public async Task The_committed_PrometheusRule_is_the_generator_output()
+    {
+        var bash = ExternalTool.Require("bash", "bash");
+
+        var result = await bash.RunAsync([Path.Combine(KubernetesManifests.Directory, "generate-prometheusrule.sh")]);
+
+        Assert.True(result.Succeeded, result.Transcript);
+        var committed = await File.ReadAllTextAsync(Path.Combine(KubernetesManifests.Directory, "prometheusrule.yaml"), TestContext.Current.CancellationToken);
+        Assert.True(committed == result.StandardOutput,
+            "deploy/k8s/prometheusrule.yaml is stale: run deploy/k8s/generate-prometheusrule.sh > deploy/k8s/prometheusrule.yaml");
+    }
+
+    [Fact]
+    public void The_ConfigMap_source_file_is_a_valid_topology_on_its_own()
+    {
+        var config = ConfigLoader.LoadFile(Path.Combine(KubernetesManifests.Directory, "pipeline.yaml"), BuiltInComponents.Create(), new Dictionary<string, string>());
+
+        Assert.Equal("node-logs", config.Name);
+    }
+
+    private static V1Container PipelineContainer(KubernetesManifests manifests) =>
+        manifests.Single<V1DaemonSet>().Spec.Template.Spec.Containers.Single(c => c.Name == "pipeline");
+
+    /// <summary>The rendered ConfigMap's pipeline.yaml, validated as `pipeline validate` does.</summary>
+    private static PipelineConfig ShippedConfig(KubernetesManifests manifests)
+    {
+        var yaml = manifests.Single<V1ConfigMap>().Data["pipeline.yaml"];
+        return ConfigLoader.LoadYaml(yaml, "ConfigMap pipeline-config: pipeline.yaml", BuiltInComponents.Create(), new Dictionary<string, string>());
+    }
+}
