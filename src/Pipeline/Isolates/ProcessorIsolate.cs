@@ -31,6 +31,7 @@ internal sealed class ProcessorIsolate : Isolate
     private readonly IProcessorFactory _factory;
     private readonly IsolateEmitter _emitter;
     private readonly int[] _handedPerSlot;
+    private int _unconsumedInBatch;
     private IProcessor? _processor;
     private int _untilTimed = TimingStride;
 
@@ -153,6 +154,11 @@ internal sealed class ProcessorIsolate : Isolate
             if (dropped > 0)
             {
                 Counters.ProcessorDrops.Inc(dropped);
+            }
+            if (_unconsumedInBatch > 0)
+            {
+                Counters.UnconsumedDrops.Inc(_unconsumedInBatch);
+                _unconsumedInBatch = 0;
             }
             if (sent > 0)
             {
@@ -310,6 +316,14 @@ internal sealed class ProcessorIsolate : Isolate
                 }
                 // Nulled before the hand-off: from here the consumer owns it, even if the hand-off is cancelled.
                 events[i] = null!;
+                if (outputs[slot].Consumers.Count == 0)
+                {
+                    // An output nobody reads (a route's _unmatched, say): counted once per batch, not per event, so
+                    // the isolates of a pool do not contend on one shared counter for every event.
+                    evt.Release();
+                    _unconsumedInBatch++;
+                    continue;
+                }
                 var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId);
                 await outputs[slot].SendAsync(next, stop).ConfigureAwait(false);
                 handed++;
