@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting.Compact;
+using Serilog.Formatting;
 
 namespace Pipeline.Bench.Throughput;
 
 /// <summary>
-/// Log lines per second through the JSON formatter, without the trace enricher, and with it for a sampled event (its
+/// Log lines per second through the service's own JSON line format (<see cref="JsonLogFormat"/>), without the trace enricher, and with it for a sampled event (its
 /// span current) and for an unsampled one (ids from the isolate's event, a trace id made from its compact form).
 /// The formatted line goes to a reused buffer: what is measured is the logging pipeline, not a terminal.
 /// </summary>
@@ -58,7 +59,7 @@ internal static class LogEnrichment
 
     private sealed class FormattingSink : ILogEventSink
     {
-        private readonly RenderedCompactJsonFormatter _formatter = new();
+        private readonly ITextFormatter _formatter = JsonLogFormat.Create();
         private readonly StringWriter _buffer = new(CultureInfo.InvariantCulture);
 
         public int LastLength { get; private set; }
