@@ -35,6 +35,6 @@ public sealed class StageSettings
     /// <summary>The most envelopes an isolate takes from its mailbox at once (sinks: the delivery batch size).</summary>
     public int BatchSize { get; set; } = 64;
 
-    /// <summary>For sinks: the longest a partial batch waits for more events before it is delivered.</summary>
-    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>For sinks: the longest a partial batch waits for more events before it is delivered; 0 delivers at once.</summary>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.Zero;
 }

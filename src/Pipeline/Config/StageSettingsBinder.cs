@@ -22,7 +22,7 @@ internal static class StageSettingsBinder
         new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),
         new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
-        new("batch_timeout", "duration", "200ms", "For sinks: the longest a partial batch waits for more events."),
+        new("batch_timeout", "duration", "0s", "For sinks: the longest a partial batch waits for more events; 0 delivers what is there at once."),
     ];
 
     public static IEnumerable<string> Names => Settings.Select(s => s.Name);

@@ -256,6 +256,10 @@ internal abstract class Isolate : IHandledEventTrace
             }
             if (FillBatch())
             {
+                if (BatchCount < _batch.Length && BatchLinger > TimeSpan.Zero)
+                {
+                    await TopUpBatchAsync(stop).ConfigureAwait(false);
+                }
                 continue;
             }
             await OnMailboxEmptyAsync(stop).ConfigureAwait(false);
@@ -271,6 +275,46 @@ internal abstract class Isolate : IHandledEventTrace
                 return true;
             }
         }
+    }
+
+    /// <summary>How long a partial batch may wait for more events before it is handled (sinks: <c>batch_timeout</c>).</summary>
+    protected virtual TimeSpan BatchLinger => TimeSpan.Zero;
+
+    /// <summary>
+    /// Waits up to <see cref="BatchLinger"/> for a partial batch to fill. Costs one timer per partial batch, never one
+    /// per event; the mailbox completing (shutdown drain) or <paramref name="stop"/> ends the wait at once.
+    /// </summary>
+    private async ValueTask TopUpBatchAsync(CancellationToken stop)
+    {
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        linger.CancelAfter(BatchLinger);
+        var count = BatchCount;
+        try
+        {
+            while (count < _batch.Length)
+            {
+                if (Mailbox.TryRead(out _batch[count]))
+                {
+                    count++;
+                    continue;
+                }
+                if (!await Mailbox.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (linger.IsCancellationRequested)
+        {
+            // The batch waited long enough (or the hard stop came): deliver what there is.
+        }
+        if (count > BatchCount)
+        {
+            Counters.Metrics.Received.Inc(count - BatchCount);
+            BatchCount = count;
+        }
+        // The wait for the batch to fill is part of every envelope's time in the mailbox.
+        BatchTaken = Stopwatch.GetTimestamp();
     }
 
     private bool FillBatch()

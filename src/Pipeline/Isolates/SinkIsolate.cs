@@ -11,8 +11,9 @@ namespace Pipeline.Isolates;
 /// with exponential backoff up to <c>max_attempts</c>, then each of its events is dead-lettered.
 /// </summary>
 /// <remarks>
-/// A partial batch never waits for more events (so never longer than <c>batch_timeout</c>): a batch is whatever
-/// accumulated while the previous one was delivered, which sizes batches to the sink's own speed.
+/// By default a partial batch does not wait: a batch is whatever accumulated while the previous one was delivered,
+/// which sizes batches to the sink's own speed. With <c>batch_timeout</c> set, a partial batch waits up to that long
+/// to fill, trading latency for fewer, larger deliveries (an http sink's requests, say).
 /// </remarks>
 internal sealed class SinkIsolate : Isolate
 {
@@ -28,6 +29,8 @@ internal sealed class SinkIsolate : Isolate
         _factory = factory;
         _events = new List<Event>(Math.Max(1, Settings.BatchSize));
     }
+
+    protected override TimeSpan BatchLinger => Settings.BatchTimeout;
 
     protected override void CreateInstance()
     {
