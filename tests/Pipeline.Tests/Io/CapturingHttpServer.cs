@@ -1,23 +1,21 @@
 using System.IO.Compression;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Io;
 
 /// <summary>A Kestrel server on 127.0.0.1 (ephemeral port) that records every POST and answers a chosen status.</summary>
 internal sealed class CapturingHttpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly Lock _gate = new();
     private readonly List<CapturedRequest> _requests = [];
 
-    private CapturingHttpServer(WebApplication app) => _app = app;
+    private CapturingHttpServer()
+    {
+    }
 
     public Uri Uri { get; private set; } = null!;
 
@@ -36,15 +34,9 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
 
     public static async Task<CapturingHttpServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new CapturingHttpServer(app);
-        app.MapPost("/ingest", server.CaptureAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        server.Uri = new Uri(new Uri(address), "/ingest");
+        var server = new CapturingHttpServer();
+        (server._app, var address) = await LoopbackServer.StartAsync(app => app.MapPost("/ingest", server.CaptureAsync));
+        server.Uri = new Uri(address, "/ingest");
         return server;
     }
 

@@ -1,14 +1,10 @@
 using System.IO.Compression;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Logging;
 
@@ -18,13 +14,15 @@ namespace Pipeline.Tests.Logging;
 /// </summary>
 internal sealed class FakeElasticsearch : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly Lock _lock = new();
     private readonly List<BulkRequestRecord> _requests = [];
     private readonly List<(int Count, TaskCompletionSource Answered)> _waiters = [];
     private int _answered;
 
-    private FakeElasticsearch(WebApplication app) => _app = app;
+    private FakeElasticsearch()
+    {
+    }
 
     public Uri Uri { get; private set; } = null!;
 
@@ -62,14 +60,8 @@ internal sealed class FakeElasticsearch : IAsyncDisposable
 
     public static async Task<FakeElasticsearch> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new FakeElasticsearch(app);
-        app.Map("/{**path}", server.AnswerAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        server.Uri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var server = new FakeElasticsearch();
+        (server._app, server.Uri) = await LoopbackServer.StartAsync(app => app.Map("/{**path}", server.AnswerAsync));
         return server;
     }
 

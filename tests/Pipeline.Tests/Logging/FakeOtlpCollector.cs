@@ -1,22 +1,20 @@
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Logging;
 
 /// <summary>An OTLP/HTTP collector on 127.0.0.1 (ephemeral port): keeps each /v1/logs body and answers an empty success.</summary>
 internal sealed class FakeOtlpCollector : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly Lock _lock = new();
     private readonly List<byte[]> _bodies = [];
 
-    private FakeOtlpCollector(WebApplication app) => _app = app;
+    private FakeOtlpCollector()
+    {
+    }
 
     public Uri Uri { get; private set; } = null!;
 
@@ -33,14 +31,8 @@ internal sealed class FakeOtlpCollector : IAsyncDisposable
 
     public static async Task<FakeOtlpCollector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var collector = new FakeOtlpCollector(app);
-        app.MapPost("/v1/logs", collector.ExportAsync);
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        collector.Uri = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
+        var collector = new FakeOtlpCollector();
+        (collector._app, collector.Uri) = await LoopbackServer.StartAsync(app => app.MapPost("/v1/logs", collector.ExportAsync));
         return collector;
     }
 
