@@ -14,6 +14,26 @@ public sealed class ExportCounts
     /// <summary>Spans in batches the exporter failed on (an error result or an exception).</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>
+    /// Runs one export and counts its outcome; an exception becomes <see cref="ExportResult.Failure"/> (the SDK would
+    /// log and swallow it too), so a failing exporter costs only its batch and the count stays honest.
+    /// </summary>
+    public ExportResult Measure(Func<ExportResult> export, long count)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        ExportResult result;
+        try
+        {
+            result = export();
+        }
+        catch (Exception)
+        {
+            result = ExportResult.Failure;
+        }
+        Record(result, count);
+        return result;
+    }
+
     public void Record(ExportResult result, long count)
         => Interlocked.Add(ref result == ExportResult.Success ? ref _exported : ref _failed, count);
 }

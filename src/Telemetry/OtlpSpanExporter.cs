@@ -18,16 +18,8 @@ public sealed class OtlpSpanExporter : OtlpTraceExporter
 
     public override ExportResult Export(in Batch<Activity> batch)
     {
-        ExportResult result;
-        try
-        {
-            result = base.Export(batch);
-        }
-        catch (Exception)
-        {
-            result = ExportResult.Failure;
-        }
-        Counts.Record(result, batch.Count);
-        return result;
+        // Runs on the batch processor's worker thread, once per batch: the closure is not on a pipeline hot path.
+        var copy = batch;
+        return Counts.Measure(() => base.Export(copy), batch.Count);
     }
 }

@@ -112,19 +112,7 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
     [Fact]
     public void Sighup_reload_applies_the_level_the_config_file_says_now()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"pipeline-sighup-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, "telemetry:\n  logs: {level: error}\n" + Topology);
-        LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Debug;
-        var lines = new Runtime.CapturedLog();
-        using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(lines).CreateLogger();
-        try
-        {
-            ServiceHost.ReloadLogLevel(file, logger);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        var (file, lines) = ReloadFrom("{level: error}");
 
         Assert.Equal(LogEventLevel.Error, LoggingSetup.LevelSwitch.MinimumLevel);
         Assert.Contains("by \"SIGHUP (reloaded from " + file, Assert.Single(lines.Events).RenderMessage(), StringComparison.Ordinal);
@@ -133,8 +121,19 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
     [Fact]
     public void Sighup_reload_of_a_file_that_no_longer_loads_keeps_the_level_and_says_why()
     {
+        var (file, lines) = ReloadFrom("{level: loud}");
+
+        Assert.Equal(LogEventLevel.Debug, LoggingSetup.LevelSwitch.MinimumLevel);
+        var warning = Assert.Single(lines.Events);
+        Assert.Equal(LogEventLevel.Warning, warning.Level);
+        Assert.Contains("found 'loud'", warning.RenderMessage(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Writes a config whose telemetry.logs is <paramref name="logs"/>, starts from Debug, and runs the SIGHUP reload.</summary>
+    private static (string File, Runtime.CapturedLog Lines) ReloadFrom(string logs)
+    {
         var file = Path.Combine(Path.GetTempPath(), $"pipeline-sighup-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, "telemetry:\n  logs: {level: loud}\n" + Topology);
+        File.WriteAllText(file, $"telemetry:\n  logs: {logs}\n" + Topology);
         LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Debug;
         var lines = new Runtime.CapturedLog();
         using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(lines).CreateLogger();
@@ -146,10 +145,6 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
         {
             File.Delete(file);
         }
-
-        Assert.Equal(LogEventLevel.Debug, LoggingSetup.LevelSwitch.MinimumLevel);
-        var warning = Assert.Single(lines.Events);
-        Assert.Equal(LogEventLevel.Warning, warning.Level);
-        Assert.Contains("found 'loud'", warning.RenderMessage(), StringComparison.Ordinal);
+        return (file, lines);
     }
 }
