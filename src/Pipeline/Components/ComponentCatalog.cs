@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Pipeline.Components;
 
 /// <summary>The registered component types, by kind and YAML type name.</summary>
@@ -7,14 +9,40 @@ public sealed class ComponentCatalog
 
     public IEnumerable<ComponentDescriptor> All => _byKindAndType.Values.OrderBy(d => d.Kind).ThenBy(d => d.Type, StringComparer.Ordinal);
 
+    /// <summary>
+    /// Registers a component by its config class: the type name and description come from its
+    /// <see cref="ComponentAttribute"/>, the kind from the config interface it implements, the build step is its
+    /// <c>Build</c> method.
+    /// </summary>
+    public ComponentCatalog Add<TConfig>()
+        where TConfig : class, new()
+    {
+        var config = typeof(TConfig);
+        var component = config.GetCustomAttribute<ComponentAttribute>()
+            ?? throw new InvalidOperationException($"{config.Name} has no [Component(type, description)] attribute");
+        return true switch
+        {
+            _ when typeof(ISourceConfig).IsAssignableFrom(config)
+                => Add(component.Type, ComponentKind.Source, component.Description, config, (o, c) => ((ISourceConfig)o).Build(c)),
+            _ when typeof(IProcessorConfig).IsAssignableFrom(config)
+                => Add(component.Type, ComponentKind.Processor, component.Description, config, (o, c) => ((IProcessorConfig)o).Build(c)),
+            _ when typeof(ISinkConfig).IsAssignableFrom(config)
+                => Add(component.Type, ComponentKind.Sink, component.Description, config, (o, c) => ((ISinkConfig)o).Build(c)),
+            _ => throw new InvalidOperationException($"{config.Name} implements none of ISourceConfig, IProcessorConfig, ISinkConfig"),
+        };
+    }
+
+    /// <summary>A source whose build step is given here rather than by its options class (test doubles).</summary>
     public ComponentCatalog AddSource<TOptions>(string type, string description, Func<TOptions, ComponentContext, ISourceFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Source, description, typeof(TOptions), (o, c) => build((TOptions)o, c));
 
+    /// <summary>A processor whose build step is given here rather than by its options class (test doubles).</summary>
     public ComponentCatalog AddProcessor<TOptions>(string type, string description, Func<TOptions, ComponentContext, IProcessorFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Processor, description, typeof(TOptions), (o, c) => build((TOptions)o, c));
 
+    /// <summary>A sink whose build step is given here rather than by its options class (test doubles).</summary>
     public ComponentCatalog AddSink<TOptions>(string type, string description, Func<TOptions, ComponentContext, ISinkFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Sink, description, typeof(TOptions), (o, c) => build((TOptions)o, c));

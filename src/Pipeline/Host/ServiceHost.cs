@@ -110,7 +110,7 @@ public static class ServiceHost
             // The CLI runs the built-in catalog; the file is re-read only for its telemetry.logs section.
             var logs = configFile == ConfigLoader.EmbeddedDefaultName
                 ? new LogsSettings()
-                : ConfigLoader.LoadFile(configFile, Components.BuiltInComponents.Create()).Logs;
+                : ConfigLoader.LoadFile(configFile, BuiltInComponents.Create()).Logs;
             var level = logs.ResolveLevel(Environment.GetEnvironmentVariable, out var error);
             if (error is not null)
             {

@@ -99,7 +99,7 @@ public sealed class YamlTopologyTests : IDisposable
             """{"log":"not json at all"}""",
             """{"nolog":true}""",
             """{"log":"{\"level\":\"warn\"}"}""") + "\n";
-        var catalog = Pipeline.Components.BuiltInComponents.Create()
+        var catalog = BuiltInComponents.Create()
             .AddSource<StdinTestOptions>("stdin_bytes", "test", (_, _) => new StreamSourceFactory(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input))));
         var config = _harness.Load("""
             name: e2e

@@ -213,7 +213,7 @@ public sealed class SinkTests : IDisposable
     [Fact]
     public async Task Blackhole_sink_accepts_everything()
     {
-        await using var sink = new BlackholeSinkFactory(new BlackholeSinkOptions(), Context()).CreateForIsolate(0);
+        await using var sink = new BlackholeSinkConfig().Build(Context()).CreateForIsolate(0);
 
         await sink.WriteAsync(Events(0, 10), Ct);
         await sink.FlushAsync(Ct);

@@ -9,7 +9,7 @@ public sealed class DelayProcessorTests
     [Fact]
     public async Task A_delayed_event_is_emitted_unchanged()
     {
-        var processor = new DelayFactory(new DelayOptions { Duration = TimeSpan.FromMilliseconds(1) }).CreateForIsolate(0);
+        var processor = ProcessorHarness.Build(new DelayConfig { Duration = TimeSpan.FromMilliseconds(1) }).CreateForIsolate(0);
         var emitter = new RecordingEmitter();
         var evt = Event.Parse("""{"a":1}""");
 
@@ -22,7 +22,7 @@ public sealed class DelayProcessorTests
     [Fact]
     public async Task A_random_delay_between_min_and_max_emits_every_event()
     {
-        var processor = new DelayFactory(new DelayOptions { Min = TimeSpan.Zero, Max = TimeSpan.FromMilliseconds(2) }).CreateForIsolate(0);
+        var processor = ProcessorHarness.Build(new DelayConfig { Min = TimeSpan.Zero, Max = TimeSpan.FromMilliseconds(2) }).CreateForIsolate(0);
         var emitter = new RecordingEmitter();
         for (var i = 0; i < 5; i++)
         {
@@ -35,7 +35,7 @@ public sealed class DelayProcessorTests
     [Fact]
     public async Task Cancellation_interrupts_the_wait_without_emitting()
     {
-        var processor = new DelayFactory(new DelayOptions { Duration = TimeSpan.FromHours(1) }).CreateForIsolate(0);
+        var processor = ProcessorHarness.Build(new DelayConfig { Duration = TimeSpan.FromHours(1) }).CreateForIsolate(0);
         var emitter = new RecordingEmitter();
         using var cancel = new CancellationTokenSource();
 
@@ -57,7 +57,7 @@ public sealed class DelayProcessorTests
     public void Exactly_one_form_with_sane_values_is_accepted(int? duration, int? min, int? max, string option, string expected)
     {
         static TimeSpan? Ms(int? ms) => ms is null ? null : TimeSpan.FromMilliseconds(ms.Value);
-        var ex = Assert.Throws<ComponentBuildException>(() => new DelayFactory(new DelayOptions { Duration = Ms(duration), Min = Ms(min), Max = Ms(max) }));
+        var ex = Assert.Throws<ComponentBuildException>(() => ProcessorHarness.Build(new DelayConfig { Duration = Ms(duration), Min = Ms(min), Max = Ms(max) }));
         Assert.Equal(option, ex.Option);
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }

@@ -6,7 +6,7 @@ namespace Pipeline.Tests.Processors;
 
 public sealed class FilterProcessorTests
 {
-    private static FilterFactory Filter(string condition) => new(new FilterOptions { Condition = condition });
+    private static IProcessorFactory Filter(string condition) => Build(new FilterConfig { Condition = condition });
 
     [Fact]
     public void Matching_events_pass_through_unchanged()
@@ -44,5 +44,5 @@ public sealed class FilterProcessorTests
 
     [Fact]
     public void A_missing_condition_fails_the_build()
-        => Assert.Equal("condition", Assert.Throws<ComponentBuildException>(() => new FilterFactory(new FilterOptions())).Option);
+        => Assert.Equal("condition", Assert.Throws<ComponentBuildException>(() => Build(new FilterConfig())).Option);
 }

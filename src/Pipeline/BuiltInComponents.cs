@@ -1,10 +1,11 @@
+using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Sinks;
 using Pipeline.Sources;
 
-namespace Pipeline.Components;
+namespace Pipeline;
 
-/// <summary>Every built-in component: one registration line each.</summary>
+/// <summary>Every built-in component: one registration line each. The name, description and options are the config class's own.</summary>
 public static class BuiltInComponents
 {
     public static ComponentCatalog Create() => new ComponentCatalog()
@@ -14,17 +15,17 @@ public static class BuiltInComponents
         .AddSource<GeneratorSourceOptions>("generator", "Synthetic web-service log events, at a rate or as fast as possible, for demos and benchmarks.", (o, ctx) => new GeneratorSourceFactory(o, ctx))
         // Processors
         .AddProcessor<ParseJsonOptions>("parse_json", "Parses a string field holding JSON into structure.", (o, ctx) => new ParseJsonFactory(o))
-        .AddProcessor<FilterOptions>("filter", "Keeps the events that match a condition (docs/expressions.md).", (o, ctx) => new FilterFactory(o))
+        .Add<FilterConfig>()
         .AddProcessor<RemapOptions>("remap", "Renames, copies, sets (with templates) and deletes fields.", (o, ctx) => new RemapFactory(o))
         .AddProcessor<RedactOptions>("redact", "Masks regex matches in string fields; presets for emails, bearer tokens and card numbers.", (o, ctx) => new RedactFactory(o))
         .AddProcessor<HashOptions>("hash", "Replaces fields with their SHA-256 digest (or writes it beside them).", (o, ctx) => new HashFactory(o))
         .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
         .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
-        .AddProcessor<DelayOptions>("delay", "Holds each event for a fixed or random time, to exercise latency metrics.", (o, ctx) => new DelayFactory(o))
+        .Add<DelayConfig>()
         // Sinks
         .AddSink<StdoutSinkOptions>("stdout", "Writes events as JSON lines to standard output.", (o, ctx) => new StdoutSinkFactory(o, ctx))
         .AddSink<FileSinkOptions>("file", "Appends events as JSON lines to a file, rotated by size.", (o, ctx) => new FileSinkFactory(o, ctx))
-        .AddSink<BlackholeSinkOptions>("blackhole", "Discards events; only the counters see them.", (o, ctx) => new BlackholeSinkFactory(o, ctx))
+        .Add<BlackholeSinkConfig>()
         .AddSink<HttpSinkOptions>("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.", (o, ctx) => new HttpSinkFactory(o, ctx))
         ;
 }

@@ -1,0 +1,15 @@
+namespace Pipeline.Components;
+
+/// <summary>
+/// A processor type's config: its <see cref="OptionAttribute"/> properties are what the YAML says, and
+/// <see cref="Build"/> is its build step. Mark the class with <see cref="ComponentAttribute"/>.
+/// </summary>
+public interface IProcessorConfig
+{
+    /// <summary>
+    /// Validates the bound options and compiles what every isolate shares (throwing
+    /// <see cref="ComponentBuildException"/> naming the option that is wrong), and returns the factory of the
+    /// per-isolate instances.
+    /// </summary>
+    IProcessorFactory Build(ComponentContext context);
+}
