@@ -18,41 +18,35 @@ public sealed class ComponentMetrics
         _owner = owner;
         _labels = [pipeline, componentId, componentKind];
         ComponentId = componentId;
-        Received = owner.ReceivedEvents.WithLabels(_labels);
-        ReceivedBytes = owner.ReceivedBytes.WithLabels(_labels);
-        Sent = owner.SentEvents.WithLabels(_labels);
-        SentBytes = owner.SentBytes.WithLabels(_labels);
-        DeadLettered = owner.DeadLetterEvents.WithLabels(_labels);
-        Restarts = owner.IsolateRestarts.WithLabels(_labels);
+        Received = new(owner.ReceivedEvents.WithLabels(_labels));
+        ReceivedBytes = new(owner.ReceivedBytes.WithLabels(_labels));
+        Sent = new(owner.SentEvents.WithLabels(_labels));
+        SentBytes = new(owner.SentBytes.WithLabels(_labels));
+        DeadLettered = new(owner.DeadLetterEvents.WithLabels(_labels));
+        Restarts = new(owner.IsolateRestarts.WithLabels(_labels));
         _errors = owner.Errors;
         _discarded = owner.Discarded;
     }
 
     public string ComponentId { get; }
 
-    public Counter.Child Received { get; }
+    public MetricCounter Received { get; }
 
-    public Counter.Child ReceivedBytes { get; }
+    public MetricCounter ReceivedBytes { get; }
 
-    public Counter.Child Sent { get; }
+    public MetricCounter Sent { get; }
 
-    public Counter.Child SentBytes { get; }
+    public MetricCounter SentBytes { get; }
 
-    public Counter.Child DeadLettered { get; }
+    public MetricCounter DeadLettered { get; }
 
-    public Counter.Child Restarts { get; }
-
-    /// <summary>Counts an error of a kind such as <c>processing_failed</c>, <c>invalid_input</c>, <c>delivery_failed</c>.</summary>
-    public void Error(string errorType, long count = 1) => _errors.WithLabels([.. _labels, errorType]).Inc(count);
-
-    /// <summary>Counts events dropped on purpose: <c>filtered</c>, <c>sampled</c>, <c>mailbox_full</c>.</summary>
-    public void Discard(string reason, long count = 1) => _discarded.WithLabels([.. _labels, reason]).Inc(count);
+    public MetricCounter Restarts { get; }
 
     /// <summary>The bound error counter of one kind, for callers that count it often and cache the child.</summary>
-    public Counter.Child ErrorCounter(string errorType) => _errors.WithLabels([.. _labels, errorType]);
+    public MetricCounter ErrorCounter(string errorType) => new(_errors.WithLabels([.. _labels, errorType]));
 
     /// <summary>The bound discard counter of one reason, for callers that count it often and cache the child.</summary>
-    public Counter.Child DiscardCounter(string reason) => _discarded.WithLabels([.. _labels, reason]);
+    public MetricCounter DiscardCounter(string reason) => new(_discarded.WithLabels([.. _labels, reason]));
 
     /// <summary>
     /// The latency histograms of a stage or sink, bound on first use (a source has none, so it publishes none):

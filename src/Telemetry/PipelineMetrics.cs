@@ -130,11 +130,11 @@ public sealed class PipelineMetrics
     /// <c>pipeline_topology_edge</c> info gauge to 1.
     /// </summary>
     /// <param name="output">The named output the edge leaves from; null for the default output.</param>
-    public Counter.Child ForEdge(string pipeline, string source, string? output, string target)
+    public MetricCounter ForEdge(string pipeline, string source, string? output, string target)
     {
         string[] labels = [pipeline, source, target, output ?? ""];
         TopologyEdge.WithLabels(labels).Set(1);
-        return EdgeEvents.WithLabels(labels);
+        return new(EdgeEvents.WithLabels(labels));
     }
 
     /// <summary>Counters of exported and dropped spans or log records (<paramref name="signal"/>: spans, logs).</summary>

@@ -52,22 +52,36 @@ public sealed class TraceSampler
     /// <exception cref="ArgumentException">Names the sampler or ratio that is wrong and what was expected.</exception>
     public static TraceSampler Create(string name, double? ratio)
     {
-        if (ratio is { } r && (double.IsNaN(r) || r < 0 || r > 1))
+        if (ratio is { } r && !IsRatio(r))
         {
             throw new ArgumentException($"sampler ratio: expected a number from 0 to 1, found {r.ToString(CultureInfo.InvariantCulture)}", nameof(ratio));
         }
+        return TryCreate(name, ratio, out var sampler)
+            ? sampler
+            : throw new ArgumentException($"sampler: expected one of {string.Join(", ", Names)}, found '{name}'", nameof(name));
+    }
+
+    /// <summary>False when <paramref name="name"/> is not one of <see cref="Names"/>.</summary>
+    /// <param name="ratio">From 0 to 1, or null for the default 0.01; a wrong ratio counts as the default.</param>
+    public static bool TryCreate(string name, double? ratio, out TraceSampler sampler)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var share = ratio is { } r && IsRatio(r) ? r : DefaultRatio;
         var normalized = name.Trim().ToLowerInvariant();
-        return normalized switch
+        sampler = normalized switch
         {
-            "parentbased_traceidratio" => new(normalized, parentBased: true, ratio ?? DefaultRatio),
+            "parentbased_traceidratio" => new(normalized, parentBased: true, share),
             "parentbased_always_on" => new(normalized, parentBased: true, 1),
             "parentbased_always_off" => new(normalized, parentBased: true, 0),
-            "traceidratio" => new(normalized, parentBased: false, ratio ?? DefaultRatio),
+            "traceidratio" => new(normalized, parentBased: false, share),
             "always_on" => new(normalized, parentBased: false, 1),
             "always_off" => new(normalized, parentBased: false, 0),
-            _ => throw new ArgumentException($"sampler: expected one of {string.Join(", ", Names)}, found '{name}'", nameof(name)),
+            _ => null!,
         };
+        return sampler is not null;
     }
+
+    private static bool IsRatio(double ratio) => ratio is >= 0 and <= 1;
 
     /// <summary>The decision for an event that arrived with a trace context.</summary>
     public bool ShouldSample(in ActivityContext incoming)

@@ -54,24 +54,29 @@ public sealed record TracingConfiguration
     public string ServiceName => (string)Resource["service.name"];
 
     /// <summary>Resolves YAML over the environment over the defaults.</summary>
-    /// <exception cref="ArgumentException">A value is wrong; the message names the setting, what was expected and what was found.</exception>
-    public static TracingConfiguration Resolve(TracingOptions yaml, Func<string, string?> environment)
+    /// <returns>The configuration, or null when a value is wrong; then <paramref name="errors"/> says which, each once.</returns>
+    public static TracingConfiguration? Resolve(TracingOptions yaml, Func<string, string?> environment, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(environment);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.Count;
         string? Env(string name) => environment(name) is { Length: > 0 } value ? value.Trim() : null;
 
-        var protocol = (yaml.Protocol ?? Env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") ?? Env("OTEL_EXPORTER_OTLP_PROTOCOL") ?? ProtocolGrpc).ToLowerInvariant();
+        var (protocolText, protocolSetting) = Choose(yaml.Protocol, "protocol", Env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL");
+        var protocol = (protocolText ?? ProtocolGrpc).ToLowerInvariant();
         if (protocol is not (ProtocolGrpc or ProtocolHttpProtobuf))
         {
-            throw new ArgumentException($"telemetry.traces.protocol: expected {ProtocolGrpc} or {ProtocolHttpProtobuf}, found '{protocol}'");
+            errors.Add(new SettingError(protocolSetting, $"expected {ProtocolGrpc} or {ProtocolHttpProtobuf}, found '{protocolText}'"));
+            protocol = ProtocolGrpc;
         }
-        var endpoint = ResolveEndpoint(yaml.Endpoint, Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), Env("OTEL_EXPORTER_OTLP_ENDPOINT"), protocol);
+        var endpoint = ResolveEndpoint(yaml.Endpoint, Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), Env("OTEL_EXPORTER_OTLP_ENDPOINT"), protocol, errors);
 
-        var exporter = (yaml.Exporter ?? Env("OTEL_TRACES_EXPORTER") ?? (endpoint.Configured ? ExporterOtlp : ExporterNone)).ToLowerInvariant();
+        var (exporterText, exporterSetting) = Choose(yaml.Exporter, "exporter", Env, "OTEL_TRACES_EXPORTER");
+        var exporter = (exporterText ?? (endpoint.Configured ? ExporterOtlp : ExporterNone)).ToLowerInvariant();
         if (exporter is not (ExporterNone or ExporterOtlp))
         {
-            throw new ArgumentException($"telemetry.traces.exporter: expected {ExporterNone} or {ExporterOtlp}, found '{exporter}'");
+            errors.Add(new SettingError(exporterSetting, $"expected {ExporterNone} or {ExporterOtlp}, found '{exporterText}'"));
         }
         if (yaml.Exporter is null && string.Equals(Env("OTEL_SDK_DISABLED"), "true", StringComparison.OrdinalIgnoreCase))
         {
@@ -80,32 +85,74 @@ public sealed record TracingConfiguration
 
         var ratioText = Env("OTEL_TRACES_SAMPLER_ARG");
         double? ratio = yaml.Ratio;
+        var ratioSetting = Yaml("ratio");
         if (ratio is null && ratioText is not null)
         {
-            ratio = double.TryParse(ratioText, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
-                ? parsed
-                : throw new ArgumentException($"OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, found '{ratioText}'");
+            ratioSetting = "OTEL_TRACES_SAMPLER_ARG";
+            if (double.TryParse(ratioText, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+            {
+                ratio = parsed;
+            }
+            else
+            {
+                errors.Add(new SettingError(ratioSetting, $"expected a number from 0 to 1, found '{ratioText}'"));
+            }
         }
-        var sampler = TraceSampler.Create(yaml.Sampler ?? Env("OTEL_TRACES_SAMPLER") ?? TraceSampler.Default.Name, ratio);
+        if (ratio is { } r && (double.IsNaN(r) || r < 0 || r > 1))
+        {
+            errors.Add(new SettingError(ratioSetting, $"expected a number from 0 to 1, found {r.ToString(CultureInfo.InvariantCulture)}"));
+            ratio = null;
+        }
+        var (samplerText, samplerSetting) = Choose(yaml.Sampler, "sampler", Env, "OTEL_TRACES_SAMPLER");
+        var sampler = TraceSampler.Default;
+        if (!TraceSampler.TryCreate(samplerText ?? TraceSampler.Default.Name, ratio, out var chosen))
+        {
+            errors.Add(new SettingError(samplerSetting, $"expected one of {string.Join(", ", TraceSampler.Names)}, found '{samplerText}'"));
+        }
+        else
+        {
+            sampler = chosen;
+        }
 
         var headers = yaml.Headers is { Count: > 0 }
             ? string.Join(",", yaml.Headers.Select(h => $"{h.Key}={h.Value}"))
             : Env("OTEL_EXPORTER_OTLP_TRACES_HEADERS") ?? Env("OTEL_EXPORTER_OTLP_HEADERS");
 
-        return new TracingConfiguration
+        var configuration = new TracingConfiguration
         {
             Exporter = exporter,
             Endpoint = endpoint.Url,
             Protocol = protocol,
             Headers = headers,
             Sampler = sampler,
-            Resource = ResolveResource(yaml, Env),
-            MaxQueueSize = Positive(yaml.MaxQueueSize, Env("OTEL_BSP_MAX_QUEUE_SIZE"), "max_queue_size", 2048),
-            MaxExportBatchSize = Positive(yaml.MaxExportBatchSize, Env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "max_export_batch_size", 512),
-            ScheduledDelay = yaml.ScheduledDelay ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_SCHEDULE_DELAY"), "scheduled_delay", 5000)),
-            ExportTimeout = yaml.ExportTimeout ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_EXPORT_TIMEOUT"), "export_timeout", 10000)),
+            Resource = ResolveResource(yaml, Env, errors),
+            MaxQueueSize = Positive(yaml.MaxQueueSize, Env("OTEL_BSP_MAX_QUEUE_SIZE"), "max_queue_size", 2048, errors),
+            MaxExportBatchSize = Positive(yaml.MaxExportBatchSize, Env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "max_export_batch_size", 512, errors),
+            ScheduledDelay = yaml.ScheduledDelay ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_SCHEDULE_DELAY"), "scheduled_delay", 5000, errors)),
+            ExportTimeout = yaml.ExportTimeout ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_EXPORT_TIMEOUT"), "export_timeout", 10000, errors)),
         };
+        return errors.Count == before ? configuration : null;
     }
+
+    /// <summary>The YAML value if given, else the first environment variable set; and the name of the one that was used.</summary>
+    private static (string? Text, string Setting) Choose(string? yaml, string option, Func<string, string?> env, params string[] variables)
+    {
+        if (yaml is not null)
+        {
+            return (yaml, Yaml(option));
+        }
+        foreach (var variable in variables)
+        {
+            if (env(variable) is { } value)
+            {
+                return (value, variable);
+            }
+        }
+        return (null, Yaml(option));
+    }
+
+    /// <summary>The full name of a YAML option of this section, as errors name it.</summary>
+    private static string Yaml(string option) => "telemetry.traces." + option;
 
     /// <summary>The OTLP exporter's options: everything set explicitly, so what was resolved here is what is used.</summary>
     public OtlpExporterOptions ToOtlpExporterOptions() => new()
@@ -121,7 +168,7 @@ public sealed record TracingConfiguration
     /// service.instance.id, host.name), then the Kubernetes Downward API variables K8S_NODE_NAME, K8S_POD_NAME and
     /// K8S_NAMESPACE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then OTEL_SERVICE_NAME, then YAML.
     /// </summary>
-    internal static Dictionary<string, object> ResolveResource(TracingOptions yaml, Func<string, string?> env)
+    internal static Dictionary<string, object> ResolveResource(TracingOptions yaml, Func<string, string?> env, List<SettingError> errors)
     {
         var attributes = new Dictionary<string, object>(StringComparer.Ordinal)
         {
@@ -145,7 +192,8 @@ public sealed record TracingConfiguration
                 var equals = pair.IndexOf('=', StringComparison.Ordinal);
                 if (equals <= 0)
                 {
-                    throw new ArgumentException($"OTEL_RESOURCE_ATTRIBUTES: expected key=value pairs separated by commas, found '{pair}'");
+                    errors.Add(new SettingError("OTEL_RESOURCE_ATTRIBUTES", $"expected key=value pairs separated by commas, found '{pair}'"));
+                    continue;
                 }
                 attributes[pair[..equals].Trim()] = Uri.UnescapeDataString(pair[(equals + 1)..].Trim());
             }
@@ -165,7 +213,7 @@ public sealed record TracingConfiguration
         return attributes;
     }
 
-    private static (Uri Url, bool Configured) ResolveEndpoint(string? yaml, string? tracesEnv, string? baseEnv, string protocol)
+    private static (Uri Url, bool Configured) ResolveEndpoint(string? yaml, string? tracesEnv, string? baseEnv, string protocol, List<SettingError> errors)
     {
         var http = protocol == ProtocolHttpProtobuf;
         // The signal-specific variable is the full URL; the base one (and YAML, which stands in for it) gets /v1/traces for HTTP.
@@ -175,7 +223,8 @@ public sealed record TracingConfiguration
             : (http ? "http://localhost:4318" : "http://localhost:4317", true, "");
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"{setting}: expected an http:// or https:// URL, found '{text}'");
+            errors.Add(new SettingError(setting, $"expected an http:// or https:// URL, found '{text}'"));
+            url = new Uri(http ? "http://localhost:4318" : "http://localhost:4317");
         }
         if (http && isBase && !url.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
         {
@@ -184,18 +233,26 @@ public sealed record TracingConfiguration
         return (url, setting.Length > 0);
     }
 
-    private static int Positive(int? yaml, string? env, string setting, int fallback)
+    private static int Positive(int? yaml, string? env, string option, int fallback, List<SettingError> errors)
     {
         if (yaml is { } value)
         {
-            return value > 0 ? value : throw new ArgumentException($"telemetry.traces.{setting}: expected a number above 0, found {value}");
+            if (value > 0)
+            {
+                return value;
+            }
+            errors.Add(new SettingError(Yaml(option), $"expected a number above 0, found {value}"));
+            return fallback;
         }
         if (env is null)
         {
             return fallback;
         }
-        return int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0
-            ? parsed
-            : throw new ArgumentException($"OTEL_BSP_{setting.ToUpperInvariant()}: expected a number above 0, found '{env}'");
+        if (int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
+        {
+            return parsed;
+        }
+        errors.Add(new SettingError($"OTEL_BSP_{option.ToUpperInvariant()}", $"expected a number above 0, found '{env}'"));
+        return fallback;
     }
 }

@@ -44,7 +44,7 @@ internal static class HashScaling
         using var logger = new LoggerConfiguration().MinimumLevel.Warning().CreateLogger();
         var metrics = PipelineMetrics.CreateIsolated();
         using var deadLetters = new DeadLetterWriter(Path.Combine(dataDir.FullName, "dead-letter.jsonl"), "bench", logger);
-        var settings = new StageSettings { Isolates = isolates, Mailbox = events, BatchSize = 64 };
+        var settings = new IsolatePoolSettings { Isolates = isolates, Mailbox = events, BatchSize = 64 };
         var factory = new HashFactory(new HashOptions { Fields = [FieldPath.Parse(".payload")] });
         var pool = IsolatePool.ForProcessor(
             "hash", "hash", settings, factory, new ComponentCounters(metrics.ForComponent("bench", "hash", "processor")), deadLetters, logger);
@@ -53,8 +53,9 @@ internal static class HashScaling
         for (var i = 0; i < events; i++)
         {
             var evt = template.Clone();
-            var envelope = new Envelope(evt, default, Stopwatch.GetTimestamp(), 1, "bench");
-            if (!pool.TrySendTo(pool.Route(evt), envelope))
+            var now = Stopwatch.GetTimestamp();
+            var envelope = new Envelope(evt, default, now, 1, "bench", now);
+            if (pool.TryAdmit(pool.Route(evt), envelope) != Admission.Admitted)
             {
                 throw new InvalidOperationException("the mailbox should hold every event of the run");
             }

@@ -90,7 +90,8 @@ internal static class ThroughputCommand
             ? TracingSetup.Start(
                 TracingConfiguration.Resolve(
                     new TracingOptions { Sampler = "parentbased_traceidratio", Ratio = ratio, MaxQueueSize = 65536, ScheduledDelay = TimeSpan.FromMilliseconds(200) },
-                    _ => null),
+                    _ => null,
+                    []) ?? throw new InvalidOperationException("the bench's trace settings do not resolve"),
                 metrics,
                 new NoopSpanExporter())
             : null;

@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Isolates;
 
 namespace Pipeline.Config;
 
@@ -24,7 +25,7 @@ public sealed class ComponentConfig
     public IReadOnlyList<InputReference> Inputs { get; init; } = [];
 
     /// <summary>Pool settings; defaults for sources (which do not use them).</summary>
-    public StageSettings Stage { get; init; } = new();
+    public IsolatePoolSettings Stage { get; init; } = new();
 
     public required SourceMark Mark { get; init; }
 

@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Isolates;
 
 namespace Pipeline.Config;
 
@@ -21,7 +22,7 @@ internal sealed class ComponentDraft(string id, ComponentKind kind, SourceMark m
 
     public List<InputReference> Inputs { get; } = [];
 
-    public StageSettings Stage { get; } = new();
+    public IsolatePoolSettings Stage { get; } = new();
 
     public Dictionary<string, SourceMark> OptionMarks { get; } = new(StringComparer.Ordinal);
 

@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Config;
 
@@ -18,22 +19,18 @@ internal sealed class ConfigDocumentBinder
         ("sinks", ComponentKind.Sink),
     ];
 
-    private readonly string _file;
     private readonly ComponentCatalog _catalog;
+    private readonly Func<string, string?> _environment;
     private readonly List<ConfigError> _errors;
 
-    private string _name = "pipeline";
-    private string _dataDirectory = "data";
-    private TimeSpan _shutdownTimeout = TimeSpan.FromSeconds(30);
-    private string _adminAddress = "0.0.0.0:9464";
-    private string? _deadLetterPath;
-    private readonly TracesSettings _traces = new();
-    private readonly LogsSettings _logs = new();
+    // The top-level settings as bound so far: PipelineConfig's defaults until the file says otherwise.
+    private PipelineConfig _pipeline;
 
-    private ConfigDocumentBinder(string file, ComponentCatalog catalog, List<ConfigError> errors)
+    private ConfigDocumentBinder(string file, ComponentCatalog catalog, Func<string, string?> environment, List<ConfigError> errors)
     {
-        _file = file;
+        _pipeline = new PipelineConfig { File = file, Components = [] };
         _catalog = catalog;
+        _environment = environment;
         _errors = errors;
     }
 
@@ -51,8 +48,9 @@ internal sealed class ConfigDocumentBinder
         }
         else
         {
-            EnvironmentInterpolator.InterpolateTree(root, environment ?? EnvironmentInterpolator.ProcessEnvironment(), errors);
-            config = new ConfigDocumentBinder(file, catalog, errors).Bind(root);
+            var variables = environment ?? EnvironmentInterpolator.ProcessEnvironment();
+            EnvironmentInterpolator.InterpolateTree(root, variables, errors);
+            config = new ConfigDocumentBinder(file, catalog, name => variables.GetValueOrDefault(name), errors).Bind(root);
         }
         if (errors.Count > 0 || config is null)
         {
@@ -69,6 +67,7 @@ internal sealed class ConfigDocumentBinder
             return null;
         }
         BindTopLevel(root);
+        ValidateTelemetry(root);
 
         var components = new List<ComponentDraft>();
         var byId = new Dictionary<string, ComponentDraft>(StringComparer.Ordinal);
@@ -109,16 +108,8 @@ internal sealed class ConfigDocumentBinder
         {
             return null;
         }
-        return new PipelineConfig
+        return _pipeline with
         {
-            File = _file,
-            Name = _name,
-            DataDirectory = _dataDirectory,
-            ShutdownTimeout = _shutdownTimeout,
-            AdminAddress = _adminAddress,
-            DeadLetterPath = _deadLetterPath,
-            Traces = _traces,
-            Logs = _logs,
             Components = components.Select(c => new ComponentConfig
             {
                 Id = c.Id,
@@ -143,19 +134,19 @@ internal sealed class ConfigDocumentBinder
                 case "name":
                     if (TryString(value, "'name'", out var name))
                     {
-                        _name = name;
+                        _pipeline = _pipeline with { Name = name };
                     }
                     break;
                 case "data_dir":
                     if (TryString(value, "'data_dir'", out var dataDirectory))
                     {
-                        _dataDirectory = dataDirectory;
+                        _pipeline = _pipeline with { DataDirectory = dataDirectory };
                     }
                     break;
                 case "shutdown_timeout":
                     if (OptionValueConverter.TryConvert(value, typeof(TimeSpan), "'shutdown_timeout'", _errors, out var timeout))
                     {
-                        _shutdownTimeout = (TimeSpan)timeout!;
+                        _pipeline = _pipeline with { ShutdownTimeout = (TimeSpan)timeout! };
                     }
                     break;
                 case "admin":
@@ -163,7 +154,7 @@ internal sealed class ConfigDocumentBinder
                     {
                         if (IsHostAndPort(address))
                         {
-                            _adminAddress = address;
+                            _pipeline = _pipeline with { AdminAddress = address };
                             return null;
                         }
                         return "host:port such as 0.0.0.0:9464";
@@ -175,7 +166,7 @@ internal sealed class ConfigDocumentBinder
                 case "dead_letter":
                     BindSmallSection(value, "dead_letter", "path", path =>
                     {
-                        _deadLetterPath = path;
+                        _pipeline = _pipeline with { DeadLetterPath = path };
                         return null;
                     });
                     break;
@@ -209,10 +200,10 @@ internal sealed class ConfigDocumentBinder
             switch (key.Value)
             {
                 case "traces":
-                    BindSettings(value, "telemetry.traces", _traces);
+                    BindSettings(value, "telemetry.traces", _pipeline.Traces);
                     break;
                 case "logs":
-                    BindSettings(value, "telemetry.logs", _logs);
+                    BindSettings(value, "telemetry.logs", _pipeline.Logs);
                     break;
                 default:
                     _errors.Add(new ConfigError(
@@ -220,6 +211,59 @@ internal sealed class ConfigDocumentBinder
                         $"'telemetry': unknown key '{key.Value}' (expected one of {string.Join(", ", sections)})",
                         SpellingSuggestion.Closest(key.Value, sections)));
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Resolves <c>telemetry.traces</c> and <c>telemetry.logs</c> over the environment, as the service will when it
+    /// runs, so that <c>validate</c> reports a wrong value too: a YAML option at its line and column, an environment
+    /// variable at its section (or the top of the file).
+    /// </summary>
+    private void ValidateTelemetry(ConfigMapping root)
+    {
+        var errors = new List<SettingError>();
+        TracingConfiguration.Resolve(_pipeline.Traces.ToTracingOptions(), _environment, errors);
+        ReportSettingErrors(root, "traces", errors);
+        errors.Clear();
+        var logs = _pipeline.Logs;
+        logs.ResolveLevel(_environment, out var levelError);
+        if (levelError is not null)
+        {
+            errors.Add(levelError);
+        }
+        logs.ResolveShipping(_environment, errors);
+        ReportSettingErrors(root, "logs", errors);
+    }
+
+    private void ReportSettingErrors(ConfigMapping root, string key, List<SettingError> errors)
+    {
+        if (errors.Count == 0)
+        {
+            return;
+        }
+        var section = "telemetry." + key;
+        ConfigMapping? options = null;
+        var sectionMark = new SourceMark(_pipeline.File, 1, 1);
+        if (root.TryGet("telemetry", out var telemetryKey, out var telemetry))
+        {
+            sectionMark = telemetryKey.Mark;
+            if (telemetry is ConfigMapping sections && sections.TryGet(key, out var sectionKey, out var body))
+            {
+                sectionMark = sectionKey.Mark;
+                options = body as ConfigMapping;
+            }
+        }
+        foreach (var error in errors)
+        {
+            if (error.IsOptionOf(section, out var option))
+            {
+                var mark = options is not null && options.TryGet(option, out var optionKey, out _) ? optionKey.Mark : sectionMark;
+                _errors.Add(new ConfigError(mark, $"'{section}.{option}': {error.Message}"));
+            }
+            else
+            {
+                _errors.Add(new ConfigError(sectionMark, $"'{section}': environment variable {error.Setting}: {error.Message}"));
             }
         }
     }
@@ -466,7 +510,7 @@ internal sealed class ConfigDocumentBinder
         var descriptor = draft.Descriptor!;
         try
         {
-            var factory = descriptor.Build(draft.Options!, new ComponentContext(draft.Id, _name, _dataDirectory));
+            var factory = descriptor.Build(draft.Options!, new ComponentContext(draft.Id, _pipeline.Name, _pipeline.DataDirectory));
             var expectedType = draft.Kind switch
             {
                 ComponentKind.Source => typeof(ISourceFactory),

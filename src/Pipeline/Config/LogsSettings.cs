@@ -1,5 +1,6 @@
 using System.Reflection;
 using Pipeline.Components;
+using Pipeline.Telemetry;
 using Pipeline.Telemetry.Logging;
 using Serilog.Events;
 using Serilog.Sinks.OpenTelemetry;
@@ -63,7 +64,7 @@ public sealed class LogsSettings
 
     /// <summary>YAML's level, else PIPELINE_LOG_LEVEL, else information.</summary>
     /// <param name="error">Set when PIPELINE_LOG_LEVEL holds something that is not a level.</param>
-    public LogEventLevel ResolveLevel(Func<string, string?> environment, out string? error)
+    public LogEventLevel ResolveLevel(Func<string, string?> environment, out SettingError? error)
     {
         ArgumentNullException.ThrowIfNull(environment);
         error = null;
@@ -80,12 +81,12 @@ public sealed class LogsSettings
         {
             return level;
         }
-        error = $"{LevelVariable}: expected {LogLevelNames.Expected}, found '{text}'";
+        error = new SettingError(LevelVariable, $"expected {LogLevelNames.Expected}, found '{text}'");
         return LogEventLevel.Information;
     }
 
     /// <summary>The shippers YAML and the environment turn on, or the errors that keep them from starting.</summary>
-    public LogShippingOptions ResolveShipping(Func<string, string?> environment, List<string> errors)
+    public LogShippingOptions ResolveShipping(Func<string, string?> environment, List<SettingError> errors)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(errors);
@@ -93,7 +94,7 @@ public sealed class LogsSettings
         Positive(QueueLimit, "queue_limit", errors);
         if (BatchTimeout <= TimeSpan.Zero)
         {
-            errors.Add($"telemetry.logs.batch_timeout: expected a positive duration, found {BatchTimeout}");
+            errors.Add(new SettingError(Yaml("batch_timeout"), $"expected a positive duration, found {BatchTimeout}"));
         }
         return new LogShippingOptions
         {
@@ -111,7 +112,7 @@ public sealed class LogsSettings
         };
     }
 
-    private OtlpLogOptions? ResolveOtlp(Func<string, string?> environment, List<string> errors)
+    private OtlpLogOptions? ResolveOtlp(Func<string, string?> environment, List<SettingError> errors)
     {
         var enabled = OtlpEnabled;
         if (enabled is null && NonEmpty(environment(OtlpVariable)) is { } text)
@@ -122,7 +123,7 @@ public sealed class LogsSettings
             }
             else
             {
-                errors.Add($"{OtlpVariable}: expected true or false, found '{text}'");
+                errors.Add(new SettingError(OtlpVariable, $"expected true or false, found '{text}'"));
             }
         }
         if (enabled != true)
@@ -131,7 +132,7 @@ public sealed class LogsSettings
         }
         if (OtlpEndpoint is not null && !IsHttpUrl(OtlpEndpoint))
         {
-            errors.Add($"telemetry.logs.otlp_endpoint: expected an absolute http:// or https:// URL, found '{OtlpEndpoint}'");
+            errors.Add(new SettingError(Yaml("otlp_endpoint"), $"expected an absolute http:// or https:// URL, found '{OtlpEndpoint}'"));
         }
         return new OtlpLogOptions
         {
@@ -142,10 +143,10 @@ public sealed class LogsSettings
         };
     }
 
-    private ElasticsearchLogOptions? ResolveElasticsearch(Func<string, string?> environment, List<string> errors)
+    private ElasticsearchLogOptions? ResolveElasticsearch(Func<string, string?> environment, List<SettingError> errors)
     {
         var (subject, texts) = ElasticsearchUrls is { Count: > 0 }
-            ? ("telemetry.logs.elasticsearch_urls", ElasticsearchUrls)
+            ? (Yaml("elasticsearch_urls"), ElasticsearchUrls)
             : (ElasticsearchUrlVariable, (NonEmpty(environment(ElasticsearchUrlVariable)) ?? "")
                 .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList());
         if (texts.Count == 0)
@@ -161,12 +162,12 @@ public sealed class LogsSettings
             }
             else
             {
-                errors.Add($"{subject}: expected absolute http:// or https:// URLs, found '{text}'");
+                errors.Add(new SettingError(subject, $"expected absolute http:// or https:// URLs, found '{text}'"));
             }
         }
         if (string.IsNullOrWhiteSpace(ElasticsearchDataStream))
         {
-            errors.Add("telemetry.logs.elasticsearch_data_stream: expected a data stream name such as logs-pipeline-default, found an empty string");
+            errors.Add(new SettingError(Yaml("elasticsearch_data_stream"), "expected a data stream name such as logs-pipeline-default, found an empty string"));
         }
         return urls.Count == 0 ? null : new ElasticsearchLogOptions
         {
@@ -178,13 +179,16 @@ public sealed class LogsSettings
         };
     }
 
-    private static void Positive(int value, string option, List<string> errors)
+    private static void Positive(int value, string option, List<SettingError> errors)
     {
         if (value < 1)
         {
-            errors.Add($"telemetry.logs.{option}: expected a positive integer, found {value}");
+            errors.Add(new SettingError(Yaml(option), $"expected a positive integer, found {value}"));
         }
     }
+
+    /// <summary>The full name of a YAML option of this section, as errors name it.</summary>
+    private static string Yaml(string option) => "telemetry.logs." + option;
 
     private static bool IsHttpUrl(string text)
         => Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

@@ -2,8 +2,8 @@ using Components_ = Pipeline.Components.ComponentKind;
 
 namespace Pipeline.Config;
 
-/// <summary>A whole validated topology file.</summary>
-public sealed class PipelineConfig
+/// <summary>A whole validated topology file. The defaults here are the only ones: the loader starts from them.</summary>
+public sealed record PipelineConfig
 {
     /// <summary>The file it came from (or <c>&lt;embedded default&gt;</c>).</summary>
     public required string File { get; init; }

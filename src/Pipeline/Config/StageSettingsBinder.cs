@@ -1,12 +1,13 @@
 using System.Globalization;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Isolates;
 
 namespace Pipeline.Config;
 
 /// <summary>
 /// Binds the runtime keys that sit beside a stage's or sink's own options (<c>isolates</c>, <c>router</c>,
-/// <c>mailbox</c>...) onto <see cref="StageSettings"/>.
+/// <c>mailbox</c>...) onto <see cref="IsolatePoolSettings"/>.
 /// </summary>
 internal static class StageSettingsBinder
 {
@@ -31,7 +32,7 @@ internal static class StageSettingsBinder
 
     /// <param name="subject">Names the component in errors, e.g. <c>stage 'parse'</c>.</param>
     /// <returns>False when the value was wrong (and reported).</returns>
-    public static bool Bind(string key, ConfigNode node, StageSettings settings, string subject, List<ConfigError> errors)
+    public static bool Bind(string key, ConfigNode node, IsolatePoolSettings settings, string subject, List<ConfigError> errors)
     {
         var before = errors.Count;
         var what = $"{subject}: setting '{key}'";
@@ -122,7 +123,7 @@ internal static class StageSettingsBinder
 
     /// <summary>A key belongs with key_affinity and nowhere else; checked once every setting is bound.</summary>
     /// <param name="failedKeys">Settings whose values were already reported wrong: no second error about them.</param>
-    public static void CheckRouterKey(StageSettings settings, IReadOnlyDictionary<string, SourceMark> marks, IReadOnlySet<string> failedKeys, SourceMark componentMark, string subject, List<ConfigError> errors)
+    public static void CheckRouterKey(IsolatePoolSettings settings, IReadOnlyDictionary<string, SourceMark> marks, IReadOnlySet<string> failedKeys, SourceMark componentMark, string subject, List<ConfigError> errors)
     {
         if (failedKeys.Contains("router") || failedKeys.Contains("key"))
         {

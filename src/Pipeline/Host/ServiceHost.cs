@@ -22,25 +22,18 @@ public static class ServiceHost
         // A stdout sink owns standard output: the service's own logs then go to standard error, so the event stream
         // stays one clean JSON-lines document that a downstream reader can parse.
         var stdoutSinkConfigured = config.Sinks.Any(s => s.Type == "stdout");
-        var logSettingErrors = new List<string>();
+        // The loader validated these settings against the same environment; a failure here means it changed since.
+        var settingErrors = new List<SettingError>();
         LoggingSetup.LevelSwitch.MinimumLevel = config.Logs.ResolveLevel(Environment.GetEnvironmentVariable, out var levelError);
         if (levelError is not null)
         {
-            logSettingErrors.Add(levelError);
+            settingErrors.Add(levelError);
         }
-        var shipping = config.Logs.ResolveShipping(Environment.GetEnvironmentVariable, logSettingErrors);
-        TracingConfiguration? tracingConfiguration = null;
-        try
+        var shipping = config.Logs.ResolveShipping(Environment.GetEnvironmentVariable, settingErrors);
+        var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, settingErrors);
+        if (settingErrors.Count > 0 || tracingConfiguration is null)
         {
-            tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable);
-        }
-        catch (ArgumentException ex)
-        {
-            logSettingErrors.Add(ex.Message);
-        }
-        if (logSettingErrors.Count > 0 || tracingConfiguration is null)
-        {
-            foreach (var error in logSettingErrors)
+            foreach (var error in settingErrors)
             {
                 await Console.Error.WriteLineAsync($"{config.File}: error: {error}").ConfigureAwait(false);
             }
@@ -114,7 +107,7 @@ public static class ServiceHost
             var level = logs.ResolveLevel(Environment.GetEnvironmentVariable, out var error);
             if (error is not null)
             {
-                logger.Warning("SIGHUP received: {Error}; log level stays {LogLevel}", error, LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel));
+                logger.Warning("SIGHUP received: {Error}; log level stays {LogLevel}", error.ToString(), LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel));
                 return;
             }
             LoggingSetup.ChangeLevel(level, logger, "SIGHUP (reloaded from " + configFile + ")");

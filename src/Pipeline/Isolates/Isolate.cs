@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Components;
-using Pipeline.Config;
 using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
@@ -12,7 +10,7 @@ namespace Pipeline.Isolates;
 /// envelopes and restarts with backoff, until the stage's restart budget runs out.
 /// </summary>
 /// <remarks>
-/// The loop takes up to <see cref="StageSettings.BatchSize"/> envelopes per wake into <see cref="Batch"/>, which
+/// The loop takes up to <see cref="IsolatePoolSettings.BatchSize"/> envelopes per wake into <see cref="Batch"/>, which
 /// survives a restart: the envelopes a crash interrupted are the first the new instance sees.
 /// </remarks>
 internal abstract class Isolate : IHandledEventTrace
@@ -58,7 +56,7 @@ internal abstract class Isolate : IHandledEventTrace
 
     protected IsolatePool Pool { get; }
 
-    protected StageSettings Settings { get; }
+    protected IsolatePoolSettings Settings { get; }
 
     protected ILogger Logger { get; }
 
@@ -85,7 +83,18 @@ internal abstract class Isolate : IHandledEventTrace
     protected IsolateLogContext LogContext { get; }
 
     /// <summary>For the log enricher, when a line is logged: the event this isolate is handling right now.</summary>
-    public abstract bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId);
+    public bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId)
+    {
+        if (TryGetHandledEnvelope(out var envelope))
+        {
+            context = envelope.TraceContext;
+            newTraceId = envelope.NewTraceId;
+            return true;
+        }
+        context = default;
+        newTraceId = default;
+        return false;
+    }
 
     internal Task Start(CancellationToken stop) => Task.Run(() => SuperviseAsync(stop), CancellationToken.None);
 
@@ -130,12 +139,26 @@ internal abstract class Isolate : IHandledEventTrace
     /// <summary>Disposes the private instance, if any; never throws.</summary>
     protected abstract ValueTask DisposeInstanceAsync();
 
+    /// <summary>
+    /// The envelope being handled: the one at the batch position (or the next one, between two events). A sink's
+    /// batch is logged about by its first event; a sampled batch's lines carry its delivery span instead.
+    /// </summary>
+    protected virtual bool TryGetHandledEnvelope(out Envelope envelope)
+    {
+        var position = BatchPosition;
+        if (position < BatchCount)
+        {
+            envelope = _batch[position];
+            return true;
+        }
+        envelope = default;
+        return false;
+    }
+
     /// <summary>Events the isolate holds outside the batch (a processor's emitted, not yet handed on).</summary>
     protected virtual void AbandonHeldEvents(Action<Envelope> abandon)
     {
     }
-
-    protected static string Describe(Exception ex) => $"{ex.GetType().Name}: {ex.Message}";
 
     private async Task SuperviseAsync(CancellationToken stop)
     {
@@ -187,7 +210,7 @@ internal abstract class Isolate : IHandledEventTrace
         {
             // Only a bug in the runtime itself gets here. The stage is marked failed so it is visible, and the mailbox
             // is still emptied into the dead-letter output so no producer waits on it forever.
-            Pool.MarkFailed($"isolate supervisor crashed: {Describe(ex)}", ex);
+            Pool.MarkFailed($"isolate supervisor crashed: {FailurePolicy.Describe(ex)}", ex);
             try
             {
                 await DeadLetterEverythingAsync(stop).ConfigureAwait(false);
@@ -206,7 +229,7 @@ internal abstract class Isolate : IHandledEventTrace
     /// <returns>False when the isolate should stop (hard stop during the backoff).</returns>
     private async ValueTask<bool> RecoverAsync(Exception ex, bool chargeInFlight, CancellationToken stop)
     {
-        var reason = "isolate crashed: " + Describe(ex);
+        var reason = "isolate crashed: " + FailurePolicy.Describe(ex);
         Counters.Crashes.Inc();
         if (chargeInFlight)
         {
@@ -217,10 +240,10 @@ internal abstract class Isolate : IHandledEventTrace
         if (!Pool.TryTakeRestart(out var restarts))
         {
             // The one log line of the stage failure carries this last crash; no separate crash line.
-            Pool.MarkFailed($"more than {Settings.MaxRestarts} restarts within {Settings.RestartWindow}; last: {Describe(ex)}", ex);
+            Pool.MarkFailed($"more than {Settings.MaxRestarts} restarts within {Settings.RestartWindow}; last: {FailurePolicy.Describe(ex)}", ex);
             return true;
         }
-        var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, restarts);
+        var delay = Pool.Backoff.Delay(restarts);
         Logger.Error(ex, "Isolate {Isolate} of {ComponentId} crashed; restarting with a new instance in {Delay} (restart {Restarts} within {Window})",
             Index, Pool.Id, delay, restarts, Settings.RestartWindow);
         Counters.Metrics.Restarts.Inc();
@@ -288,14 +311,20 @@ internal abstract class Isolate : IHandledEventTrace
     {
         using var linger = CancellationTokenSource.CreateLinkedTokenSource(stop);
         linger.CancelAfter(BatchLinger);
-        var count = BatchCount;
         try
         {
-            while (count < _batch.Length)
+            while (BatchCount < _batch.Length)
             {
-                if (Mailbox.TryRead(out _batch[count]))
+                var count = BatchCount;
+                while (count < _batch.Length && Mailbox.TryRead(out _batch[count]))
                 {
                     count++;
+                }
+                if (count > BatchCount)
+                {
+                    // Counted as taken, not when the wait ends: what the isolate holds is received, even while it waits.
+                    Counters.Metrics.Received.Inc(count - BatchCount);
+                    BatchCount = count;
                     continue;
                 }
                 if (!await Mailbox.WaitToReadAsync(linger.Token).ConfigureAwait(false))
@@ -307,11 +336,6 @@ internal abstract class Isolate : IHandledEventTrace
         catch (OperationCanceledException) when (linger.IsCancellationRequested)
         {
             // The batch waited long enough (or the hard stop came): deliver what there is.
-        }
-        if (count > BatchCount)
-        {
-            Counters.Metrics.Received.Inc(count - BatchCount);
-            BatchCount = count;
         }
         // The wait for the batch to fill is part of every envelope's time in the mailbox.
         BatchTaken = Stopwatch.GetTimestamp();

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Pipeline.Components;
-using Pipeline.Config;
 using Pipeline.Events;
 using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
@@ -12,6 +10,11 @@ namespace Pipeline.Isolates;
 /// A stage (or sink) at run time: N isolates that share nothing, the router that picks one per event, and the
 /// stage-wide state the isolates' supervisors share (the restart budget and whether the stage has failed).
 /// </summary>
+/// <remarks>
+/// The pool alone decides what happens to an envelope offered to it (<see cref="TryAdmit"/>): it enters a mailbox,
+/// is dropped under <c>when_full: drop_newest</c>, is dead-lettered because the stage failed, or the mailbox is full
+/// and the producer waits (<see cref="WaitForRoomAsync"/>) within whatever limits it has.
+/// </remarks>
 public sealed class IsolatePool
 {
     /// <summary>Dead-letter reason for everything that reaches a stage after it failed.</summary>
@@ -27,7 +30,6 @@ public sealed class IsolatePool
     private readonly IRouter _router;
     private readonly RestartBudget _restarts;
     private readonly ComponentOutput[] _outputs;
-    private readonly IReadOnlyList<string> _outputNames;
     private int _upstreamsOpen;
     private volatile bool _failed;
     private string? _failureReason;
@@ -38,7 +40,7 @@ public sealed class IsolatePool
         string id,
         ComponentKind kind,
         string type,
-        StageSettings settings,
+        IsolatePoolSettings settings,
         ComponentCounters counters,
         DeadLetterWriter deadLetters,
         ILogger logger,
@@ -58,11 +60,12 @@ public sealed class IsolatePool
         Logger = logger.ForContext(TelemetryNames.StageProperty, id);
         Time = time;
         _restarts = new RestartBudget(settings.MaxRestarts, settings.RestartWindow, time);
-        _outputNames = namedOutputs;
+        Backoff = new RetryBackoff(settings.RetryBackoff);
+        FailurePolicy = new FailurePolicy(id, settings.MaxAttempts, Backoff, time, Logger);
         _outputs = kind == ComponentKind.Sink ? [] : new ComponentOutput[namedOutputs.Count + 1];
         for (var i = 0; i < _outputs.Length; i++)
         {
-            _outputs[i] = new ComponentOutput(counters, i == 0 ? null : namedOutputs[i - 1]);
+            _outputs[i] = new ComponentOutput(i == 0 ? null : namedOutputs[i - 1]);
         }
         var count = Math.Max(1, settings.Isolates);
         _isolates = new Isolate[count];
@@ -87,7 +90,7 @@ public sealed class IsolatePool
 
     public string Type { get; }
 
-    public StageSettings Settings { get; }
+    public IsolatePoolSettings Settings { get; }
 
     public ComponentCounters Counters { get; }
 
@@ -134,9 +137,15 @@ public sealed class IsolatePool
 
     internal TimeProvider Time { get; }
 
+    /// <summary>The wait before a retry or a restart.</summary>
+    internal RetryBackoff Backoff { get; }
+
+    /// <summary>Retries, then dead-letters, what this stage's processor or sink fails on.</summary>
+    internal FailurePolicy FailurePolicy { get; }
+
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     public static IsolatePool ForProcessor(
-        string id, string type, StageSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
+        string id, string type, IsolatePoolSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
         TimeProvider? time = null, PipelineTracing? tracing = null)
         => new(id, ComponentKind.Processor, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, factory.NamedOutputs,
             (tracing ?? UntracedPipeline).ForStage(id, type),
@@ -144,7 +153,7 @@ public sealed class IsolatePool
 
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     public static IsolatePool ForSink(
-        string id, string type, StageSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
+        string id, string type, IsolatePoolSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
         TimeProvider? time = null, PipelineTracing? tracing = null)
         => new(id, ComponentKind.Sink, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, [],
             (tracing ?? UntracedPipeline).ForSink(id, type, factory.DeliversOverNetwork),
@@ -177,23 +186,6 @@ public sealed class IsolatePool
             }
         }
         Instruments.SetIsolateStates(running, restarting, failed, finished);
-    }
-
-    /// <summary>The output an <c>inputs:</c> entry refers to: null for the default, else a named output; null if none.</summary>
-    public ComponentOutput? FindOutput(string? name)
-    {
-        if (name is null)
-        {
-            return _outputs.Length > 0 ? _outputs[0] : null;
-        }
-        for (var i = 0; i < _outputNames.Count; i++)
-        {
-            if (string.Equals(_outputNames[i], name, StringComparison.Ordinal))
-            {
-                return _outputs[i + 1];
-            }
-        }
-        return null;
     }
 
     /// <summary>Wiring: one more producer feeds this pool; its mailboxes complete when all producers finished.</summary>
@@ -233,29 +225,39 @@ public sealed class IsolatePool
     internal Isolate Route(Event evt) => _isolates[_router.Route(evt)];
 
     /// <summary>
-    /// Hands over without waiting. True when the envelope was taken care of: written, dropped under
-    /// <c>when_full: drop_newest</c> (the mailbox counts that), or dead-lettered because the stage failed.
-    /// False when the mailbox is full or completed; the caller still owns the envelope.
+    /// The admission decision for an envelope offered to <paramref name="target"/>, made without waiting. The producer
+    /// set the envelope's enqueue time (one clock read per hand-off); it is not read again here.
     /// </summary>
-    internal bool TrySendTo(Isolate target, in Envelope envelope)
+    internal Admission TryAdmit(Isolate target, in Envelope envelope)
     {
         if (_failed)
         {
             DeadLetter(StageFailedReason, envelope);
-            return true;
+            return Admission.DeadLettered;
         }
-        return target.Mailbox.TryWrite(envelope with { Attempt = 1, EnqueuedTimestamp = Stopwatch.GetTimestamp() });
+        return target.Mailbox.TryWrite(envelope) ? Admission.Admitted : Admission.Full;
     }
 
-    /// <summary>Hands over, waiting while the mailbox is full. Ownership of the event moves here.</summary>
-    internal ValueTask SendToAsync(Isolate target, in Envelope envelope, CancellationToken stop)
+    /// <summary>True when <see cref="TryAdmit"/> to <paramref name="target"/> would not have to wait now.</summary>
+    internal bool HasRoom(Isolate target)
     {
-        if (TrySendTo(target, envelope))
-        {
-            return default;
-        }
-        return WaitAndSendAsync(target, envelope with { Attempt = 1, EnqueuedTimestamp = Stopwatch.GetTimestamp() }, stop);
+        var mailbox = target.Mailbox;
+        return _failed || mailbox.WhenFull == WhenFull.DropNewest || mailbox.Count < mailbox.Capacity;
     }
+
+    /// <summary>
+    /// Completes when <paramref name="target"/> may have room (true; <see cref="TryAdmit"/> can still find it taken by
+    /// another producer), or when its mailbox was closed by the hard stop (false).
+    /// </summary>
+    internal ValueTask<bool> WaitForRoomAsync(Isolate target, CancellationToken cancellationToken)
+        => HasRoom(target) ? new(true) : target.Mailbox.WaitToWriteAsync(cancellationToken);
+
+    /// <summary>
+    /// Hands over once the producer has decided to: waits for room as long as it takes. Only the hard stop ends the
+    /// wait; the envelope is then counted undrained here and dead-lettered. Ownership of the event moves here.
+    /// </summary>
+    internal ValueTask AdmitAsync(Isolate target, in Envelope envelope, CancellationToken hardStop)
+        => TryAdmit(target, envelope) == Admission.Full ? WaitThenAdmitAsync(target, envelope, hardStop) : default;
 
     internal void DeadLetter(string reason, in Envelope envelope)
     {
@@ -297,19 +299,21 @@ public sealed class IsolatePool
         }
     }
 
-    private async ValueTask WaitAndSendAsync(Isolate target, Envelope envelope, CancellationToken stop)
+    private async ValueTask WaitThenAdmitAsync(Isolate target, Envelope envelope, CancellationToken hardStop)
     {
         try
         {
-            await target.Mailbox.WriteAsync(envelope, stop).ConfigureAwait(false);
+            while (await WaitForRoomAsync(target, hardStop).ConfigureAwait(false))
+            {
+                if (TryAdmit(target, envelope) != Admission.Full)
+                {
+                    return;
+                }
+            }
         }
-        catch (ChannelClosedException)
+        catch (OperationCanceledException) when (hardStop.IsCancellationRequested)
         {
-            AbandonUndrained(envelope);
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            AbandonUndrained(envelope);
-        }
+        AbandonUndrained(envelope);
     }
 }

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Pipeline.Config;
 
 namespace Pipeline.Isolates;
 

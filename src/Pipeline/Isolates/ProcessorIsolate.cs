@@ -6,10 +6,9 @@ namespace Pipeline.Isolates;
 
 /// <summary>
 /// An isolate of a processor stage. Per envelope it calls the private processor with a reused emitter, then hands
-/// what was emitted to the consumers of each output. It owns the per-event failure policy: a throwing processor is
-/// retried up to <c>max_attempts</c> with exponential backoff, then the event is dead-lettered;
-/// <see cref="PermanentFailureException"/> skips the remaining attempts; <see cref="ProcessorStateCorruptedException"/>
-/// crashes the loop on purpose so the supervisor replaces the instance.
+/// what was emitted to the consumers of each output. Failures go to the pool's <see cref="FailurePolicy"/>: retried,
+/// then dead-lettered; <see cref="InstanceCorruptedException"/> crashes the loop on purpose so the supervisor
+/// replaces the instance.
 /// </summary>
 /// <remarks>
 /// A retry sees the event as the failed attempt left it: processors change events in place and the runtime does
@@ -25,7 +24,6 @@ internal sealed class ProcessorIsolate : Isolate
     /// </summary>
     internal const int TimingStride = 8;
 
-    private const long DeadLettered = -1;
     private const long NotTimed = 0;
 
     private readonly IProcessorFactory _factory;
@@ -34,6 +32,11 @@ internal sealed class ProcessorIsolate : Isolate
     private int _unconsumedInBatch;
     private IProcessor? _processor;
     private int _untilTimed = TimingStride;
+
+    // The event under way: its hop span (null unless sampled) and when its current attempt started (NotTimed when
+    // this event is not timed). Fields rather than locals because the failure policy's callbacks read them.
+    private Activity? _span;
+    private long _attemptStarted;
 
     // The envelope whose emitted events sit in the emitter, kept for their trace context and source id; its
     // TraceContext is the hop span's when the event is sampled, so the next hop becomes that span's child.
@@ -56,15 +59,16 @@ internal sealed class ProcessorIsolate : Isolate
 
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
-        var processor = _processor!;
         var tracer = Pool.Tracer;
         var mailboxWait = Instruments.MailboxWait;
+        var duration = Instruments.Duration!;
+        var policy = Pool.FailurePolicy;
         var dropped = 0;
         var sent = 0;
         // The batch left the mailbox just now: the end of every envelope's mailbox wait, and the start of the first
         // event's processing. A timed event's end is the next one's start when nothing waited in between.
         var dequeued = BatchTaken;
-        var started = FreshBatch ? dequeued : 0;
+        var started = FreshBatch ? dequeued : NotTimed;
         FreshBatch = false;
         try
         {
@@ -76,7 +80,7 @@ internal sealed class ProcessorIsolate : Isolate
                 var waited = dequeued - envelope.EnqueuedTimestamp;
                 // Null (and no Activity at all) unless the event is sampled. While the processor runs, the hop span is
                 // Activity.Current, so the processor's code, its logs and the exemplars below see it.
-                var span = tracer.StartHop(envelope.TraceContext, Index, envelope.Attempt, waited);
+                var span = _span = tracer.StartHop(envelope.TraceContext, Index, envelope.Attempt, waited);
                 try
                 {
                     if (envelope.Attempt == 1)
@@ -91,19 +95,38 @@ internal sealed class ProcessorIsolate : Isolate
                         {
                             _untilTimed = TimingStride;
                         }
-                        if (started == 0)
+                        if (started == NotTimed)
                         {
                             started = Stopwatch.GetTimestamp();
                         }
                     }
-                    var ended = await TryProcessAsync(processor, envelope, timed ? started : NotTimed, span, stop).ConfigureAwait(false);
-                    if (ended == DeadLettered)
+                    _attemptStarted = timed ? started : NotTimed;
+                    bool succeeded;
+                    try
+                    {
+                        succeeded = await policy.RunAsync(new EventAttempt(this), stop).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        // A crash (a corrupted instance, the hard stop) leaves the loop: what the attempt emitted goes now.
+                        _emitter.ReleaseAll(keep: input);
+                        throw;
+                    }
+                    if (!succeeded)
                     {
                         BatchPosition++;
-                        started = 0;
+                        started = NotTimed;
                         continue;
                     }
-                    started = ended;
+                    if (_attemptStarted == NotTimed)
+                    {
+                        started = NotTimed;
+                    }
+                    else
+                    {
+                        started = Stopwatch.GetTimestamp();
+                        RecordDuration(duration, started - _attemptStarted, span);
+                    }
                     span?.SetTag(TelemetryNames.AttemptAttribute, Batch[BatchPosition].Attempt);
                     BatchPosition++;
                     if (_emitter.Count == 0)
@@ -129,13 +152,14 @@ internal sealed class ProcessorIsolate : Isolate
                     {
                         // A full mailbox made the hand-off wait; that wait is nobody's processing time.
                         sent += await handingOff.ConfigureAwait(false);
-                        started = 0;
+                        started = NotTimed;
                     }
                 }
                 finally
                 {
                     // The span ends after the hand-off, so it covers waiting on a full downstream mailbox too; and
                     // nothing of this event stays current for the next one on this loop.
+                    _span = null;
                     PipelineTracing.End(span);
                 }
             }
@@ -167,26 +191,15 @@ internal sealed class ProcessorIsolate : Isolate
         }
     }
 
-    public override bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId)
+    /// <summary>Handing on: the input's position is already past, and the outputs carry its (hop span's) context.</summary>
+    protected override bool TryGetHandledEnvelope(out Envelope envelope)
     {
-        // Handing on: the input's position is already past, and the outputs carry its (hop span's) context. Else the
-        // envelope at the batch position is the one being processed (or the next one, between two events).
         if (_handingOff)
         {
-            context = _emittedFrom.TraceContext;
-            newTraceId = _emittedFrom.NewTraceId;
+            envelope = _emittedFrom;
             return true;
         }
-        var position = BatchPosition;
-        if (position < BatchCount)
-        {
-            context = Batch[position].TraceContext;
-            newTraceId = Batch[position].NewTraceId;
-            return true;
-        }
-        context = default;
-        newTraceId = default;
-        return false;
+        return base.TryGetHandledEnvelope(out envelope);
     }
 
     protected override void OnCrashed(string reason)
@@ -205,7 +218,7 @@ internal sealed class ProcessorIsolate : Isolate
             return;
         }
         var inFlight = Batch[BatchPosition];
-        if (inFlight.Attempt >= Settings.MaxAttempts)
+        if (Pool.FailurePolicy.IsExhausted(inFlight.Attempt))
         {
             Pool.DeadLetter(reason, inFlight);
             BatchPosition++;
@@ -240,69 +253,13 @@ internal sealed class ProcessorIsolate : Isolate
         _emitter.Clear();
     }
 
-    /// <returns>
-    /// When the processor succeeded (its output is in the emitter): the timestamp it finished at, or
-    /// <see cref="NotTimed"/>; <see cref="DeadLettered"/> when the event was dead-lettered after its last attempt.
-    /// </returns>
-    /// <param name="started">When this attempt started; <see cref="NotTimed"/> when this event is not timed.</param>
-    private async ValueTask<long> TryProcessAsync(IProcessor processor, Envelope envelope, long started, Activity? span, CancellationToken stop)
-    {
-        var duration = Instruments.Duration!;
-        while (true)
-        {
-            try
-            {
-                await processor.ProcessAsync(envelope.Event, _emitter, stop).ConfigureAwait(false);
-                if (started == NotTimed)
-                {
-                    return NotTimed;
-                }
-                var ended = Stopwatch.GetTimestamp();
-                RecordDuration(duration, ended - started, span);
-                return ended;
-            }
-            catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
-            {
-                if (started != NotTimed)
-                {
-                    RecordDuration(duration, Stopwatch.GetTimestamp() - started, span);
-                }
-                _emitter.ReleaseAll(keep: envelope.Event);
-                Counters.ProcessingFailures.Inc();
-                var permanent = ex is PermanentFailureException;
-                if (permanent || envelope.Attempt >= Settings.MaxAttempts)
-                {
-                    Logger.Warning(ex, "{ComponentId} failed on an event at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent}",
-                        Pool.Id, envelope.Attempt, Settings.MaxAttempts, permanent ? " (permanent failure)" : "");
-                    Pool.DeadLetter(Describe(ex), envelope);
-                    return DeadLettered;
-                }
-                var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, envelope.Attempt);
-                PipelineTracing.RecordRetry(Activity.Current, envelope.Attempt, ex, delay);
-                Logger.Warning(ex, "{ComponentId} failed on an event at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
-                    Pool.Id, envelope.Attempt, Settings.MaxAttempts, delay);
-                await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
-                envelope = envelope.NextAttempt();
-                Batch[BatchPosition] = envelope;
-                if (started != NotTimed)
-                {
-                    started = Stopwatch.GetTimestamp();
-                }
-            }
-            catch
-            {
-                _emitter.ReleaseAll(keep: envelope.Event);
-                throw;
-            }
-        }
-    }
-
     /// <returns>How many events were handed on.</returns>
     private async ValueTask<int> HandOffAsync(CancellationToken stop)
     {
         _handingOff = true;
         var handed = 0;
         var outputs = Pool.Outputs;
+        // One clock read for every output of this input: when they entered the next mailboxes.
         var now = Stopwatch.GetTimestamp();
         for (var slot = 0; slot < _emitter.SlotCount; slot++)
         {
@@ -314,20 +271,21 @@ internal sealed class ProcessorIsolate : Isolate
                 {
                     continue;
                 }
-                // Nulled before the hand-off: from here the consumer owns it, even if the hand-off is cancelled.
+                // Nulled before the hand-off: from here the output owns it, even if the hand-off is cancelled.
                 events[i] = null!;
-                if (outputs[slot].Consumers.Count == 0)
+                var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId);
+                // Without limits the hand-off waits for room until the hard stop: it is accepted or, with no consumer, unconsumed.
+                if (await outputs[slot].SendAsync(next, OfferLimits.None, stop).ConfigureAwait(false) == HandOffResult.Accepted)
+                {
+                    handed++;
+                    _handedPerSlot[slot]++;
+                }
+                else
                 {
                     // An output nobody reads (a route's _unmatched, say): counted once per batch, not per event, so
                     // the isolates of a pool do not contend on one shared counter for every event.
-                    evt.Release();
                     _unconsumedInBatch++;
-                    continue;
                 }
-                var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId);
-                await outputs[slot].SendAsync(next, stop).ConfigureAwait(false);
-                handed++;
-                _handedPerSlot[slot]++;
             }
         }
         _emitter.Clear();
@@ -379,5 +337,40 @@ internal sealed class ProcessorIsolate : Isolate
         {
             Logger.Warning(ex, "Disposing a processor instance of {ComponentId} failed", Pool.Id);
         }
+    }
+
+    /// <summary>The event at the batch position, as the failure policy retries it.</summary>
+    private readonly struct EventAttempt(ProcessorIsolate isolate) : IRetriedWork
+    {
+        public int Attempt => isolate.Batch[isolate.BatchPosition].Attempt;
+
+        public Activity? Span => isolate._span;
+
+        public string Description => "an event";
+
+        public ValueTask AttemptAsync(CancellationToken stop)
+            => isolate._processor!.ProcessAsync(isolate.Batch[isolate.BatchPosition].Event, isolate._emitter, stop);
+
+        public void AttemptFailed()
+        {
+            if (isolate._attemptStarted != NotTimed)
+            {
+                RecordDuration(isolate.Instruments.Duration!, Stopwatch.GetTimestamp() - isolate._attemptStarted, isolate._span);
+            }
+            isolate._emitter.ReleaseAll(keep: isolate.Batch[isolate.BatchPosition].Event);
+            isolate.Counters.ProcessingFailures.Inc();
+        }
+
+        public void StartNextAttempt()
+        {
+            ref var envelope = ref isolate.Batch[isolate.BatchPosition];
+            envelope = envelope.NextAttempt();
+            if (isolate._attemptStarted != NotTimed)
+            {
+                isolate._attemptStarted = Stopwatch.GetTimestamp();
+            }
+        }
+
+        public void DeadLetter(string reason) => isolate.Pool.DeadLetter(reason, isolate.Batch[isolate.BatchPosition]);
     }
 }

@@ -6,9 +6,9 @@ using Pipeline.Telemetry;
 namespace Pipeline.Isolates;
 
 /// <summary>
-/// An isolate of a sink. It delivers what its mailbox holds in batches of up to <c>batch_size</c>, flushes when
-/// the mailbox runs empty and on shutdown, and owns the delivery failure policy: a failed batch is retried whole
-/// with exponential backoff up to <c>max_attempts</c>, then each of its events is dead-lettered.
+/// An isolate of a sink. It delivers what its mailbox holds in batches of up to <c>batch_size</c> and flushes when
+/// the mailbox runs empty and on shutdown. A failed batch goes to the pool's <see cref="FailurePolicy"/>: retried
+/// whole, then each of its events is dead-lettered.
 /// </summary>
 /// <remarks>
 /// By default a partial batch does not wait: a batch is whatever accumulated while the previous one was delivered,
@@ -21,6 +21,9 @@ internal sealed class SinkIsolate : Isolate
     private readonly List<Event> _events;
     private ISink? _sink;
     private int _batchAttempt = 1;
+
+    // The delivery span of the batch under way (null unless it holds a sampled event), for the failure policy.
+    private Activity? _span;
     private bool _unflushed;
 
     public SinkIsolate(IsolatePool pool, int index, ISinkFactory factory)
@@ -40,7 +43,6 @@ internal sealed class SinkIsolate : Isolate
 
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
-        var sink = _sink!;
         List<ActivityLink>? links = null;
         _events.Clear();
         for (var i = BatchPosition; i < BatchCount; i++)
@@ -61,57 +63,20 @@ internal sealed class SinkIsolate : Isolate
             // A batch retried after a crash was dequeued once; its wait is not counted again.
             RecordMailboxWait(BatchTaken, span);
         }
+        _span = span;
         try
         {
-            while (true)
+            stop.ThrowIfCancellationRequested();
+            if (await Pool.FailurePolicy.RunAsync(new BatchAttempt(this), stop).ConfigureAwait(false))
             {
-                stop.ThrowIfCancellationRequested();
-                try
-                {
-                    await sink.WriteAsync(_events, stop).ConfigureAwait(false);
-                    Delivered();
-                    return;
-                }
-                catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
-                {
-                    Counters.DeliveryFailures.Inc();
-                    var permanent = ex is PermanentFailureException;
-                    if (permanent || _batchAttempt >= Settings.MaxAttempts)
-                    {
-                        Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; dead-lettering its events{Permanent}",
-                            Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, permanent ? " (permanent failure)" : "");
-                        DeadLetterBatch(Describe(ex));
-                        return;
-                    }
-                    var delay = ExponentialBackoff.Delay(Settings.RetryBackoff, _batchAttempt);
-                    PipelineTracing.RecordRetry(span, _batchAttempt, ex, delay);
-                    Logger.Warning(ex, "{ComponentId} failed to deliver a batch of {Count} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
-                        Pool.Id, _events.Count, _batchAttempt, Settings.MaxAttempts, delay);
-                    await Task.Delay(delay, Pool.Time, stop).ConfigureAwait(false);
-                    _batchAttempt++;
-                    span?.SetTag(TelemetryNames.AttemptAttribute, _batchAttempt);
-                }
+                Delivered();
             }
         }
         finally
         {
+            _span = null;
             PipelineTracing.End(span);
         }
-    }
-
-    /// <summary>A batch is logged about by its first event (a sampled batch's lines carry its delivery span instead).</summary>
-    public override bool TryGetHandledTrace(out ActivityContext context, out CompactTraceId newTraceId)
-    {
-        var position = BatchPosition;
-        if (position < BatchCount)
-        {
-            context = Batch[position].TraceContext;
-            newTraceId = Batch[position].NewTraceId;
-            return true;
-        }
-        context = default;
-        newTraceId = default;
-        return false;
     }
 
     protected override ValueTask OnMailboxEmptyAsync(CancellationToken stop) => _unflushed ? FlushAsync(stop) : default;
@@ -124,7 +89,7 @@ internal sealed class SinkIsolate : Isolate
         {
             return;
         }
-        if (_batchAttempt >= Settings.MaxAttempts)
+        if (Pool.FailurePolicy.IsExhausted(_batchAttempt))
         {
             DeadLetterBatch(reason);
             return;
@@ -221,12 +186,34 @@ internal sealed class SinkIsolate : Isolate
         {
             await _sink!.FlushAsync(stop).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not ProcessorStateCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested))
+        catch (Exception ex) when (FailurePolicy.Handles(ex, stop))
         {
             // The batches were already delivered as far as WriteAsync could tell; a sink that buffers past
             // WriteAsync may lose them here, which the error counter and this line make visible.
             Counters.FlushFailures.Inc();
             Logger.Error(ex, "{ComponentId} failed to flush", Pool.Id);
         }
+    }
+
+    /// <summary>The batch in <c>_events</c>, as the failure policy retries it (whole).</summary>
+    private readonly struct BatchAttempt(SinkIsolate isolate) : IRetriedWork
+    {
+        public int Attempt => isolate._batchAttempt;
+
+        public Activity? Span => isolate._span;
+
+        public string Description => $"a batch of {isolate._events.Count} events";
+
+        public ValueTask AttemptAsync(CancellationToken stop) => isolate._sink!.WriteAsync(isolate._events, stop);
+
+        public void AttemptFailed() => isolate.Counters.DeliveryFailures.Inc();
+
+        public void StartNextAttempt()
+        {
+            isolate._batchAttempt++;
+            isolate._span?.SetTag(TelemetryNames.AttemptAttribute, isolate._batchAttempt);
+        }
+
+        public void DeadLetter(string reason) => isolate.DeadLetterBatch(reason);
     }
 }

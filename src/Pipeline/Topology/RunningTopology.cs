@@ -26,7 +26,7 @@ public sealed class RunningTopology : IAsyncDisposable
     private readonly IReadOnlyList<SupervisedSource> _sources;
     private readonly IReadOnlyList<IsolatePool> _pools;
     private readonly IReadOnlyList<TopologyEdge> _edges;
-    private readonly IReadOnlyList<Prometheus.Counter.Child> _edgeCounters;
+    private readonly IReadOnlyList<MetricCounter> _edgeCounters;
     private readonly PipelineMetrics _metrics;
     private readonly TopologyRates _rates;
     private readonly Action _updateGauges;
@@ -47,7 +47,7 @@ public sealed class RunningTopology : IAsyncDisposable
         IReadOnlyList<SupervisedSource> sources,
         IReadOnlyList<IsolatePool> pools,
         IReadOnlyList<TopologyEdge> edges,
-        IReadOnlyList<Prometheus.Counter.Child> edgeCounters,
+        IReadOnlyList<MetricCounter> edgeCounters,
         Dictionary<string, List<IsolatePool>> consumersOf)
     {
         _config = config;
@@ -118,7 +118,7 @@ public sealed class RunningTopology : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(logger);
-        tracing ??= new PipelineTracing(config.Name, TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), _ => null).Sampler);
+        tracing ??= new PipelineTracing(config.Name, SamplerFromYaml(config));
         var deadLetters = new DeadLetterWriter(config.ResolvedDeadLetterPath, config.Name, logger);
         var sources = new List<SupervisedSource>();
         var pools = new List<IsolatePool>();
@@ -131,10 +131,13 @@ public sealed class RunningTopology : IAsyncDisposable
             {
                 case ComponentKind.Source:
                     var source = new SupervisedSource(
-                        component,
+                        component.Id,
+                        component.Type,
                         FactoryOf<ISourceFactory>(component),
+                        new RetryBackoff(component.Stage.RetryBackoff),
+                        component.Stage.RestartWindow,
                         counters,
-                        new ComponentOutput(counters, name: null),
+                        new ComponentOutput(name: null),
                         logger.ForContext(TelemetryNames.StageProperty, component.Id),
                         tracing.ForSource(component.Id, component.Type, FactoryOf<ISourceFactory>(component).ReceivesRequests));
                     sources.Add(source);
@@ -156,7 +159,7 @@ public sealed class RunningTopology : IAsyncDisposable
         }
 
         var edges = new List<TopologyEdge>();
-        var edgeCounters = new List<Prometheus.Counter.Child>();
+        var edgeCounters = new List<MetricCounter>();
         var consumersOf = new Dictionary<string, List<IsolatePool>>(StringComparer.Ordinal);
         foreach (var component in config.Components)
         {
@@ -167,7 +170,7 @@ public sealed class RunningTopology : IAsyncDisposable
             var consumer = poolById[component.Id];
             foreach (var input in component.Inputs)
             {
-                var output = FindOutput(component, input, sourceById, poolById);
+                var output = OutputOf(input, sourceById, poolById);
                 if (output.Consumers.Contains(consumer))
                 {
                     continue;
@@ -319,29 +322,33 @@ public sealed class RunningTopology : IAsyncDisposable
         => component.Factory as T ?? throw new InvalidOperationException(
             $"{component.Mark}: component '{component.Id}' of type '{component.Type}' needs an {typeof(T).Name}, found {component.Factory?.GetType().Name ?? "null"}");
 
-    private static ComponentOutput FindOutput(
-        ComponentConfig consumer, InputReference input, Dictionary<string, SupervisedSource> sources, Dictionary<string, IsolatePool> pools)
+    /// <summary>
+    /// The output an input names. The loader checked every graph rule (TopologyValidator); this is only the lookup, and
+    /// a reference that does not resolve means the config was made without the loader.
+    /// </summary>
+    private static ComponentOutput OutputOf(InputReference input, Dictionary<string, SupervisedSource> sources, Dictionary<string, IsolatePool> pools)
     {
-        if (sources.TryGetValue(input.ComponentId, out var source))
+        if (sources.TryGetValue(input.ComponentId, out var source) && input.Output is null)
         {
-            return input.Output is null
-                ? source.Output
-                : throw new InvalidOperationException(
-                    $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but source '{input.ComponentId}' has only its default output (expected '{input.ComponentId}')");
+            return source.Output;
         }
-        if (!pools.TryGetValue(input.ComponentId, out var pool))
+        if (pools.TryGetValue(input.ComponentId, out var pool))
         {
-            throw new InvalidOperationException($"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but no component has the id '{input.ComponentId}'");
+            foreach (var output in pool.Outputs)
+            {
+                if (output.Name == input.Output)
+                {
+                    return output;
+                }
+            }
         }
-        if (pool.Kind == ComponentKind.Sink)
-        {
-            throw new InvalidOperationException($"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' is a sink and has no output");
-        }
-        return pool.FindOutput(input.Output) ?? throw new InvalidOperationException(
-            input.Output is null
-                ? $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' has only named outputs ({string.Join(", ", pool.Outputs.Skip(1).Select(o => $"{input.ComponentId}.{o.Name}"))})"
-                : $"{input.Mark}: '{consumer.Id}' takes input '{input.Text}', but '{input.ComponentId}' has no output named '{input.Output}'");
+        throw new InvalidOperationException($"{input.Mark}: input '{input.Text}' names no output; configs must come from ConfigLoader, which validates the graph");
     }
+
+    /// <summary>The sampler <c>telemetry.traces</c> asks for, without the environment (the service host resolves both).</summary>
+    private static TraceSampler SamplerFromYaml(PipelineConfig config)
+        => TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), _ => null, [])?.Sampler
+            ?? throw new InvalidOperationException($"{config.File}: telemetry.traces does not resolve; configs must come from ConfigLoader, which validates it");
 
     private async Task ThenReleaseConsumersAsync(string producerId, Task producerFinished)
     {

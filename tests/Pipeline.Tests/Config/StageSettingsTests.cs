@@ -1,5 +1,6 @@
 using Pipeline.Config;
 using Pipeline.Events;
+using Pipeline.Isolates;
 
 namespace Pipeline.Tests.Config;
 
@@ -54,7 +55,7 @@ public sealed class StageSettingsTests
     {
         var stage = LoadSink("path: x.log").Stage;
 
-        var defaults = new StageSettings();
+        var defaults = new IsolatePoolSettings();
         Assert.Equal(
             (defaults.Isolates, defaults.Router, defaults.Mailbox, defaults.WhenFull, defaults.MaxAttempts, defaults.BatchSize),
             (stage.Isolates, stage.Router, stage.Mailbox, stage.WhenFull, stage.MaxAttempts, stage.BatchSize));

@@ -1,5 +1,6 @@
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Telemetry;
 using Pipeline.Telemetry.Logging;
 using Serilog.Events;
 using Serilog.Sinks.OpenTelemetry;
@@ -22,7 +23,7 @@ public sealed class LogsSettingsTests
     {
         var logs = Load("");
 
-        var errors = new List<string>();
+        var errors = new List<SettingError>();
         var shipping = logs.ResolveShipping(NoEnvironment, errors);
 
         Assert.Empty(errors);
@@ -51,7 +52,7 @@ public sealed class LogsSettingsTests
                 retry_time_limit: 30s
             """);
 
-        var errors = new List<string>();
+        var errors = new List<SettingError>();
         var shipping = logs.ResolveShipping(NoEnvironment, errors);
 
         Assert.Empty(errors);
@@ -78,7 +79,7 @@ public sealed class LogsSettingsTests
         };
         var logs = Load("");
 
-        var errors = new List<string>();
+        var errors = new List<SettingError>();
         var shipping = logs.ResolveShipping(name => environment.GetValueOrDefault(name), errors);
 
         Assert.Empty(errors);
@@ -106,22 +107,44 @@ public sealed class LogsSettingsTests
     }
 
     [Fact]
-    public void Bad_values_name_the_setting_what_was_expected_and_what_was_found()
+    public void Bad_yaml_values_fail_the_load_at_their_line_and_column()
+    {
+        var error = Assert.Throws<ConfigException>(() => Load("""
+            telemetry:
+              logs:
+                elasticsearch_urls: ["es1:9200"]
+                queue_limit: 0
+            """));
+
+        Assert.Equal(
+            [
+                "logs.yaml:3:5: error: 'telemetry.logs.elasticsearch_urls': expected absolute http:// or https:// URLs, found 'es1:9200'",
+                "logs.yaml:4:5: error: 'telemetry.logs.queue_limit': expected a positive integer, found 0",
+            ],
+            error.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Bad_environment_values_name_the_variable_what_was_expected_and_what_was_found()
     {
         var environment = new Dictionary<string, string> { ["PIPELINE_LOG_LEVEL"] = "loud", ["PIPELINE_LOG_OTLP"] = "yes" };
-        var logs = Load("""
-            telemetry:
-              logs: {elasticsearch_urls: ["es1:9200"], queue_limit: 0}
-            """);
+        var logs = new LogsSettings();
 
-        var errors = new List<string>();
+        var errors = new List<SettingError>();
         logs.ResolveShipping(name => environment.GetValueOrDefault(name), errors);
         logs.ResolveLevel(name => environment.GetValueOrDefault(name), out var levelError);
 
-        Assert.Contains("PIPELINE_LOG_OTLP: expected true or false, found 'yes'", errors);
-        Assert.Contains("telemetry.logs.elasticsearch_urls: expected absolute http:// or https:// URLs, found 'es1:9200'", errors);
-        Assert.Contains("telemetry.logs.queue_limit: expected a positive integer, found 0", errors);
-        Assert.Equal("PIPELINE_LOG_LEVEL: expected one of verbose, debug, information, warning, error, fatal (or trace, info, warn), found 'loud'", levelError);
+        Assert.Equal(new SettingError("PIPELINE_LOG_OTLP", "expected true or false, found 'yes'"), Assert.Single(errors));
+        Assert.Equal(new SettingError("PIPELINE_LOG_LEVEL", "expected one of verbose, debug, information, warning, error, fatal (or trace, info, warn), found 'loud'"), levelError);
+        // The loader resolves against the same environment, so validate reports them too, at the section they belong to.
+        var loading = Assert.Throws<ConfigException>(() => ConfigLoader.LoadYaml(
+            "telemetry:\n  logs: {batch_size: 10}\n" + Topology, "logs.yaml", BuiltInComponents.Create(), environment));
+        Assert.Equal(
+            [
+                "logs.yaml:2:3: error: 'telemetry.logs': environment variable PIPELINE_LOG_LEVEL: expected one of verbose, debug, information, warning, error, fatal (or trace, info, warn), found 'loud'",
+                "logs.yaml:2:3: error: 'telemetry.logs': environment variable PIPELINE_LOG_OTLP: expected true or false, found 'yes'",
+            ],
+            loading.Errors.Select(e => e.ToString()));
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Isolates;
 using Pipeline.Telemetry;
 using Pipeline.Tests.Runtime;
 using Pipeline.Topology;
@@ -43,7 +44,7 @@ internal sealed class ObservedPipeline : IAsyncDisposable
             MaxQueueSize = maxQueueSize,
             ExportTimeout = TimeSpan.FromSeconds(5),
         };
-        _tracing = TracingSetup.Start(TracingConfiguration.Resolve(options, _ => null), Metrics, exporter ?? new InMemoryExporter<Activity>(_exported));
+        _tracing = TracingSetup.Start(TracingConfiguration.Resolve(options, _ => null, []) ?? throw new ArgumentException("the test's trace settings do not resolve"), Metrics, exporter ?? new InMemoryExporter<Activity>(_exported));
         Logger = new LoggerConfiguration().MinimumLevel.Verbose().Enrich.With<ActivityEnricher>().WriteTo.Sink(Log).CreateLogger();
     }
 
@@ -61,12 +62,12 @@ internal sealed class ObservedPipeline : IAsyncDisposable
     public RunningTopology Topology => _topology ?? throw new InvalidOperationException("call StartAsync first");
 
     public ObservedPipeline Source(string id, ISourceFactory factory)
-        => Add(id, ComponentKind.Source, "test_source", factory, [], new StageSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
+        => Add(id, ComponentKind.Source, "test_source", factory, [], new IsolatePoolSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
 
-    public ObservedPipeline Stage(string id, IProcessorFactory factory, string[] inputs, StageSettings? settings = null)
+    public ObservedPipeline Stage(string id, IProcessorFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Processor, "test_processor", factory, inputs, settings ?? TestPipeline.Settings(isolates: 2));
 
-    public ObservedPipeline Sink(string id, ISinkFactory factory, string[] inputs, StageSettings? settings = null)
+    public ObservedPipeline Sink(string id, ISinkFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Sink, "test_sink", factory, inputs, settings ?? TestPipeline.Settings());
 
     public async Task<RunningTopology> StartAsync()
@@ -125,7 +126,7 @@ internal sealed class ObservedPipeline : IAsyncDisposable
         }
     }
 
-    private ObservedPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, StageSettings settings)
+    private ObservedPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, IsolatePoolSettings settings)
     {
         Assert.True(TestComponents.Catalog.TryGet(kind, type, out var descriptor));
         _components.Add(new ComponentConfig

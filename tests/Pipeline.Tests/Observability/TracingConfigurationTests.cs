@@ -14,10 +14,19 @@ public sealed class TracingConfigurationTests
         return name => map.GetValueOrDefault(name);
     }
 
+    /// <summary>Resolves settings that are right: no error is reported.</summary>
+    private static TracingConfiguration Resolve(TracingOptions options, Func<string, string?> environment)
+    {
+        var errors = new List<SettingError>();
+        var resolved = TracingConfiguration.Resolve(options, environment, errors);
+        Assert.Empty(errors);
+        return Assert.IsType<TracingConfiguration>(resolved);
+    }
+
     [Fact]
     public void Without_an_endpoint_nothing_is_exported_and_the_sampler_is_parent_based_one_percent()
     {
-        var resolved = TracingConfiguration.Resolve(new TracingOptions(), Env());
+        var resolved = Resolve(new TracingOptions(), Env());
 
         Assert.False(resolved.Exports);
         Assert.Equal("parentbased_traceidratio", resolved.Sampler.Name);
@@ -31,7 +40,7 @@ public sealed class TracingConfigurationTests
     [Fact]
     public void Standard_variables_configure_otlp_export_sampling_and_the_resource()
     {
-        var resolved = TracingConfiguration.Resolve(new TracingOptions(), Env(
+        var resolved = Resolve(new TracingOptions(), Env(
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
             ("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer abc"),
@@ -79,7 +88,7 @@ public sealed class TracingConfigurationTests
               out: { type: blackhole, inputs: [gen] }
             """, "traces.yaml", BuiltInComponents.Create());
 
-        var resolved = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Env(
+        var resolved = Resolve(config.Traces.ToTracingOptions(), Env(
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://elsewhere:4318"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
             ("OTEL_TRACES_SAMPLER_ARG", "0.9"),
@@ -111,9 +120,11 @@ public sealed class TracingConfigurationTests
             _ => new TracingOptions { Exporter = value },
         };
 
-        var error = Assert.ThrowsAny<ArgumentException>(() => TracingConfiguration.Resolve(options, Env()));
+        var errors = new List<SettingError>();
+        Assert.Null(TracingConfiguration.Resolve(options, Env(), errors));
 
-        Assert.Contains(named.Split('.')[^1], error.Message, StringComparison.Ordinal);
+        var error = Assert.Single(errors);
+        Assert.Equal(named, error.Setting);
         Assert.Contains("expected", error.Message, StringComparison.Ordinal);
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
     }

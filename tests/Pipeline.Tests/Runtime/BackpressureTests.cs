@@ -1,5 +1,6 @@
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Isolates;
 using static Pipeline.Tests.Runtime.TestEvents;
 
 namespace Pipeline.Tests.Runtime;

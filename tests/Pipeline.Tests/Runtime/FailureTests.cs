@@ -101,7 +101,7 @@ public sealed class FailureTests
             var attempt = attemptsBySeq.AddOrUpdate(seq, 1, (_, n) => n + 1);
             if ((seq == 3 && attempt == 1) || seq == 5)
             {
-                throw new ProcessorStateCorruptedException($"state broken by {seq}");
+                throw new InstanceCorruptedException($"state broken by {seq}");
             }
             output.Emit(evt);
             return ValueTask.CompletedTask;
@@ -122,7 +122,7 @@ public sealed class FailureTests
         Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9, 10], Seqs(sink.Delivered));
         var record = Assert.Single(pipeline.DeadLetters());
         Assert.Equal(5, record.GetProperty("event").GetProperty("seq").GetInt32());
-        Assert.Equal("isolate crashed: ProcessorStateCorruptedException: state broken by 5", record.GetProperty("reason").GetString());
+        Assert.Equal("isolate crashed: InstanceCorruptedException: state broken by 5", record.GetProperty("reason").GetString());
         Assert.Equal(3, record.GetProperty("attempts").GetInt32());
         // Events in = events out + dead-lettered.
         Assert.Equal(pipeline.MetricsOf("in", "source").Sent.Value, pipeline.MetricsOf("out", "sink").Sent.Value + metrics.DeadLettered.Value);
@@ -158,7 +158,7 @@ public sealed class FailureTests
     [Fact]
     public async Task Too_many_restarts_fail_the_stage_and_readiness_goes_false()
     {
-        var alwaysCrashing = new DelegateProcessorFactory((_, _, _) => throw new ProcessorStateCorruptedException("corrupt"));
+        var alwaysCrashing = new DelegateProcessorFactory((_, _, _) => throw new InstanceCorruptedException("corrupt"));
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline()
             .Source("in", source)

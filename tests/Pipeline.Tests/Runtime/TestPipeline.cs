@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Isolates;
 using Pipeline.Telemetry;
 using Pipeline.Topology;
 using Serilog;
@@ -28,7 +29,7 @@ internal sealed class TestPipeline : IAsyncDisposable
     public RunningTopology Topology => _topology ?? throw new InvalidOperationException("call StartAsync first");
 
     /// <summary>Settings for tests: quick retries, so failure tests take milliseconds.</summary>
-    public static StageSettings Settings(
+    public static IsolatePoolSettings Settings(
         int isolates = 1,
         int mailbox = 16,
         int batchSize = 16,
@@ -51,12 +52,12 @@ internal sealed class TestPipeline : IAsyncDisposable
         };
 
     public TestPipeline Source(string id, ISourceFactory factory)
-        => Add(id, ComponentKind.Source, "test_source", factory, [], new StageSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
+        => Add(id, ComponentKind.Source, "test_source", factory, [], new IsolatePoolSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
 
-    public TestPipeline Stage(string id, IProcessorFactory factory, string[] inputs, StageSettings? settings = null)
+    public TestPipeline Stage(string id, IProcessorFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Processor, "test_processor", factory, inputs, settings ?? Settings());
 
-    public TestPipeline Sink(string id, ISinkFactory factory, string[] inputs, StageSettings? settings = null)
+    public TestPipeline Sink(string id, ISinkFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Sink, "test_sink", factory, inputs, settings ?? Settings());
 
     public async Task<RunningTopology> StartAsync(TimeSpan? shutdownTimeout = null)
@@ -109,7 +110,7 @@ internal sealed class TestPipeline : IAsyncDisposable
         }
     }
 
-    private TestPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, StageSettings settings)
+    private TestPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, IsolatePoolSettings settings)
     {
         Assert.True(TestComponents.Catalog.TryGet(kind, type, out var descriptor));
         _components.Add(new ComponentConfig

@@ -1,14 +1,14 @@
 using Pipeline.Events;
 
-namespace Pipeline.Config;
+namespace Pipeline.Isolates;
 
 /// <summary>
-/// How the runtime runs a stage or sink: the isolate pool, its router, mailbox and failure policy.
-/// These keys sit beside a component's own options in YAML.
+/// How the runtime runs a stage or sink: the isolate pool, its router, mailbox, batching and failure policy.
+/// The runtime's own type: the config layer binds the YAML keys that sit beside a component's options into it.
 /// </summary>
-public sealed class StageSettings
+public sealed class IsolatePoolSettings
 {
-    /// <summary>Isolates in the pool; <c>auto</c> in YAML means <see cref="Environment.ProcessorCount"/>.</summary>
+    /// <summary>Isolates in the pool.</summary>
     public int Isolates { get; set; } = 1;
 
     public RouterKind Router { get; set; } = RouterKind.RoundRobin;
@@ -24,7 +24,7 @@ public sealed class StageSettings
     /// <summary>Tries per event (or per sink batch) before it is dead-lettered.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>The first retry delay; it doubles on each further attempt.</summary>
+    /// <summary>The base of the retry and restart backoff (see <see cref="Isolates.RetryBackoff"/>).</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Restarts allowed within <see cref="RestartWindow"/> before the stage is marked failed.</summary>

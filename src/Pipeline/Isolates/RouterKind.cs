@@ -1,4 +1,4 @@
-namespace Pipeline.Config;
+namespace Pipeline.Isolates;
 
 public enum RouterKind
 {

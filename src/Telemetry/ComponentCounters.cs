@@ -1,7 +1,4 @@
-using Pipeline.Telemetry;
-using Prometheus;
-
-namespace Pipeline.Isolates;
+namespace Pipeline.Telemetry;
 
 /// <summary>
 /// A component's metrics plus the error and discard counters the runtime bumps, bound once so the hot path never
@@ -36,8 +33,8 @@ public sealed class ComponentCounters
     /// <summary>Error: a source's run threw and was restarted.</summary>
     public const string SourceFailed = "source_failed";
 
-    private readonly Counter.Child[] _errors;
-    private readonly Counter.Child[] _discards;
+    private readonly MetricCounter[] _errors;
+    private readonly MetricCounter[] _discards;
 
     public ComponentCounters(ComponentMetrics metrics)
     {
@@ -59,23 +56,23 @@ public sealed class ComponentCounters
 
     public string ComponentId => Metrics.ComponentId;
 
-    public Counter.Child MailboxFullDrops { get; }
+    public MetricCounter MailboxFullDrops { get; }
 
-    public Counter.Child ProcessorDrops { get; }
+    public MetricCounter ProcessorDrops { get; }
 
-    public Counter.Child UnconsumedDrops { get; }
+    public MetricCounter UnconsumedDrops { get; }
 
-    public Counter.Child ProcessingFailures { get; }
+    public MetricCounter ProcessingFailures { get; }
 
-    public Counter.Child DeliveryFailures { get; }
+    public MetricCounter DeliveryFailures { get; }
 
-    public Counter.Child FlushFailures { get; }
+    public MetricCounter FlushFailures { get; }
 
-    public Counter.Child Crashes { get; }
+    public MetricCounter Crashes { get; }
 
-    public Counter.Child InvalidInputs { get; }
+    public MetricCounter InvalidInputs { get; }
 
-    public Counter.Child SourceFailures { get; }
+    public MetricCounter SourceFailures { get; }
 
     /// <summary>Every error the runtime counted for this component, for the topology snapshot.</summary>
     public long ErrorsTotal => Sum(_errors);
@@ -83,7 +80,7 @@ public sealed class ComponentCounters
     /// <summary>Every event the runtime discarded on purpose for this component.</summary>
     public long DiscardedTotal => Sum(_discards);
 
-    private static long Sum(Counter.Child[] counters)
+    private static long Sum(MetricCounter[] counters)
     {
         double total = 0;
         foreach (var c in counters)

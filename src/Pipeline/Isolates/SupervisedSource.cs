@@ -1,27 +1,29 @@
 using System.Diagnostics;
 using Pipeline.Components;
-using Pipeline.Config;
-using Pipeline.Isolates;
 using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
-namespace Pipeline.Topology;
+namespace Pipeline.Isolates;
 
 /// <summary>
 /// A source at run time: a fresh <see cref="ISource"/> from its factory, run until it returns on its own or the
-/// topology stops; if it throws, it is replaced and restarted with exponential backoff.
+/// topology stops; if it throws, it is replaced and restarted with jittered exponential backoff.
 /// </summary>
+/// <param name="restartWindow">A source that ran this long without failing starts its backoff afresh.</param>
 internal sealed class SupervisedSource(
-    ComponentConfig config,
+    string id,
+    string type,
     ISourceFactory factory,
+    RetryBackoff backoff,
+    TimeSpan restartWindow,
     ComponentCounters counters,
     ComponentOutput output,
     ILogger logger,
     ComponentTracer tracer)
 {
-    public string Id => config.Id;
+    public string Id => id;
 
-    public string Type => config.Type;
+    public string Type => type;
 
     public ComponentCounters Counters => counters;
 
@@ -60,8 +62,8 @@ internal sealed class SupervisedSource(
             catch (Exception ex)
             {
                 // A source that ran fine for a whole restart window starts its backoff afresh.
-                failures = Stopwatch.GetElapsedTime(started) > config.Stage.RestartWindow ? 1 : failures + 1;
-                var delay = ExponentialBackoff.Delay(config.Stage.RetryBackoff, failures);
+                failures = Stopwatch.GetElapsedTime(started) > restartWindow ? 1 : failures + 1;
+                var delay = backoff.Delay(failures);
                 counters.SourceFailures.Inc();
                 counters.Metrics.Restarts.Inc();
                 logger.Error(ex, "Source {ComponentId} failed; restarting it in {Delay} (failure {Failures} in a row)", Id, delay, failures);

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
-using Pipeline.Isolates;
 using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
-namespace Pipeline.Topology;
+namespace Pipeline.Isolates;
 
 /// <summary>
 /// What a running source sees of the topology. Events are accepted whole or not at all: when a send returns
@@ -52,25 +51,24 @@ internal sealed class SourceContext(
         // The one sampling decision for this event. The ingest span (sampled events only) is current while the event
         // is offered; the caller's own current Activity is put back before returning, whatever happened.
         var span = tracer.StartIngest(traceContext, out var context, out var newTraceId, out var ambient);
-        var envelope = new Envelope(evt, context, Stopwatch.GetTimestamp(), 1, componentId, NewTraceId: newTraceId);
+        // One clock read: the event enters the pipeline and its first mailbox at once.
+        var now = Stopwatch.GetTimestamp();
+        var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId);
         if (span is null)
         {
-            var untraced = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
+            var untraced = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
             if (untraced.IsCompletedSuccessfully)
             {
-                var result = untraced.Result;
-                Count(result, size, span: null);
-                return new(result);
+                return new(Count(untraced.Result, size, span: null));
             }
             return AwaitAndCountAsync(untraced, size, span: null);
         }
         try
         {
-            var pending = output.OfferAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
+            var pending = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
             if (pending.IsCompletedSuccessfully)
             {
-                var result = pending.Result;
-                Count(result, size, span);
+                var result = Count(pending.Result, size, span);
                 PipelineTracing.End(span);
                 return new(result);
             }
@@ -89,13 +87,11 @@ internal sealed class SourceContext(
         }
     }
 
-    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<SendResult> pending, int size, Activity? span)
+    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span)
     {
         try
         {
-            var result = await pending.ConfigureAwait(false);
-            Count(result, size, span);
-            return result;
+            return Count(await pending.ConfigureAwait(false), size, span);
         }
         catch (Exception ex)
         {
@@ -108,18 +104,29 @@ internal sealed class SourceContext(
         }
     }
 
-    private void Count(SendResult result, int size, Activity? span)
+    private SendResult Count(HandOffResult result, int size, Activity? span)
     {
-        if (result != SendResult.Accepted)
+        switch (result)
         {
             // Not accepted, and the caller still owns the event: a 429 or 503 for HTTP, the span says which.
-            PipelineTracing.RecordFailure(span, result == SendResult.Backpressure ? "backpressure: downstream stayed full" : "the pipeline is shutting down");
-            return;
+            case HandOffResult.Backpressure:
+                PipelineTracing.RecordFailure(span, "backpressure: downstream stayed full");
+                return SendResult.Backpressure;
+            case HandOffResult.ShuttingDown:
+                PipelineTracing.RecordFailure(span, "the pipeline is shutting down");
+                return SendResult.ShuttingDown;
+            case HandOffResult.Unconsumed:
+                counters.UnconsumedDrops.Inc();
+                break;
+            default:
+                output.CountHandedOn(1);
+                break;
         }
         var metrics = counters.Metrics;
         metrics.Received.Inc();
         metrics.ReceivedBytes.Inc(size);
         metrics.Sent.Inc();
         metrics.SentBytes.Inc(size);
+        return SendResult.Accepted;
     }
 }

@@ -1,4 +1,4 @@
-namespace Pipeline.Config;
+namespace Pipeline.Isolates;
 
 /// <summary>What a producer does when a mailbox is full.</summary>
 public enum WhenFull
