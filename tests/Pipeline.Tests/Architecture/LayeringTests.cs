@@ -1,0 +1,84 @@
+using Pipeline.Isolates;
+
+namespace Pipeline.Tests.Architecture;
+
+/// <summary>
+/// The layers depend one way: Components (the plug-in interfaces) ← implementations (Sources, Processors, Sinks) ←
+/// the isolate runtime ← Topology ← Host; the runtime knows nothing of YAML, and only src/Telemetry knows the
+/// metrics library. Checked on the compiled code, so a use through a fully qualified name counts too.
+/// </summary>
+public sealed class LayeringTests
+{
+    private static readonly IReadOnlyList<(Type User, Type Used)> References = [.. TypeReferences.Of(typeof(IsolatePool).Assembly)];
+
+    [Theory]
+    [InlineData("Pipeline.Isolates", "Pipeline.Config")]
+    [InlineData("Pipeline.Isolates", "Pipeline.Topology")]
+    [InlineData("Pipeline.Isolates", "Pipeline.Host")]
+    [InlineData("Pipeline.Isolates", "Pipeline.Sources")]
+    [InlineData("Pipeline.Isolates", "Pipeline.Processors")]
+    [InlineData("Pipeline.Isolates", "Pipeline.Sinks")]
+    [InlineData("Pipeline.Isolates", "Prometheus")]
+    [InlineData("Pipeline.Topology", "Prometheus")]
+    [InlineData("Pipeline.Topology", "Pipeline.Host")]
+    [InlineData("Pipeline.Components", "Pipeline.Sources")]
+    [InlineData("Pipeline.Components", "Pipeline.Processors")]
+    [InlineData("Pipeline.Components", "Pipeline.Sinks")]
+    [InlineData("Pipeline.Components", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Components", "Pipeline.Config")]
+    [InlineData("Pipeline.Components", "Pipeline.Topology")]
+    [InlineData("Pipeline.Components", "Pipeline.Host")]
+    [InlineData("Pipeline.Sources", "Pipeline.Host")]
+    [InlineData("Pipeline.Sources", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Processors", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Sinks", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Events", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Events", "Pipeline.Config")]
+    public void A_layer_uses_nothing_of_a_layer_above_it(string layer, string above)
+    {
+        var violations = References
+            .Where(r => InNamespace(r.User, layer) && InNamespace(r.Used, above))
+            .Select(r => $"{r.User.FullName} uses {r.Used.FullName}")
+            .Distinct()
+            .Order(StringComparer.Ordinal);
+
+        Assert.Empty(violations);
+    }
+
+    [Fact]
+    public void No_file_of_the_isolate_runtime_imports_the_config_layer()
+    {
+        // The compiled check above cannot see an unused using directive; this one reads the sources.
+        var folder = RepositoryPath("src", "Pipeline", "Isolates");
+        var importing = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
+            .Where(file => File.ReadLines(file).Any(line => line.Contains("Pipeline.Config", StringComparison.Ordinal) || line.Contains("Prometheus", StringComparison.Ordinal)))
+            .Select(Path.GetFileName);
+
+        Assert.NotEmpty(Directory.EnumerateFiles(folder, "*.cs"));
+        Assert.Empty(importing);
+    }
+
+    [Fact]
+    public void The_scanner_sees_a_use_that_only_a_method_body_makes()
+    {
+        // Guards the check itself: the CLI names ConfigLoader only inside method bodies (its lambdas' closures included).
+        Assert.Contains(References, r => Outermost(r.User) == typeof(Pipeline.Host.Cli) && r.Used == typeof(Pipeline.Config.ConfigLoader));
+    }
+
+    private static Type Outermost(Type type) => type.DeclaringType is { } declaring ? Outermost(declaring) : type;
+
+    private static bool InNamespace(Type type, string ns)
+        => type.Namespace is { } name && (name == ns || name.StartsWith(ns + ".", StringComparison.Ordinal));
+
+    private static string RepositoryPath(params string[] parts)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
+            {
+                return Path.Combine([directory.FullName, .. parts]);
+            }
+        }
+        throw new InvalidOperationException("the tests run outside the repository: no Pipeline.sln above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Pipeline.Components;
+using Pipeline.Isolates;
+using Serilog;
+using Serilog.Events;
+
+namespace Pipeline.Tests.Runtime;
+
+/// <summary>The one failure policy, driven directly: what it retries, how long it waits, what it dead-letters.</summary>
+public sealed class FailurePolicyTests
+{
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Work_that_keeps_failing_is_retried_after_jittered_waits_then_dead_lettered_with_its_reason()
+    {
+        var (policy, time, log) = Policy(maxAttempts: 4);
+        var work = new ScriptedWork(_ => throw new InvalidOperationException("boom"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(4, work.Attempts);
+        Assert.Equal(4, work.Failures);
+        Assert.Equal("InvalidOperationException: boom", work.DeadLetterReason);
+        // One wait before each retry, each within [0, 50ms x 2^(retry-1)].
+        Assert.Equal(3, time.Waits.Count);
+        for (var retry = 1; retry <= 3; retry++)
+        {
+            Assert.InRange(time.Waits[retry - 1], TimeSpan.Zero, RetryBackoff.Ceiling(FirstBackoff, retry));
+        }
+        Assert.Equal(3, log.Events.Count(e => e.Level == LogEventLevel.Warning && e.RenderMessage().Contains("retrying", StringComparison.Ordinal)));
+        var last = Assert.Single(log.Events, e => e.RenderMessage().Contains("dead-lettering", StringComparison.Ordinal));
+        Assert.Equal("stage failed on work under test at attempt 4 of 4; dead-lettering it", last.RenderMessage().Replace("\"", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Work_that_recovers_within_its_attempts_succeeds_without_a_dead_letter()
+    {
+        var (policy, time, _) = Policy(maxAttempts: 3);
+        var work = new ScriptedWork(attempt => attempt < 3 ? throw new TimeoutException("slow backend") : ValueTask.CompletedTask);
+
+        Assert.True(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(3, work.Attempts);
+        Assert.Equal(2, time.Waits.Count);
+        Assert.Null(work.DeadLetterReason);
+    }
+
+    [Fact]
+    public async Task A_permanent_failure_is_dead_lettered_at_once()
+    {
+        var (policy, time, _) = Policy(maxAttempts: 5);
+        var work = new ScriptedWork(_ => throw new PermanentFailureException("HTTP 400"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(1, work.Attempts);
+        Assert.Empty(time.Waits);
+        Assert.Equal("PermanentFailureException: HTTP 400", work.DeadLetterReason);
+    }
+
+    [Fact]
+    public async Task A_corrupted_instance_and_the_hard_stop_are_not_the_policys_to_handle()
+    {
+        var (policy, _, _) = Policy(maxAttempts: 5);
+        var corrupted = new ScriptedWork(_ => throw new InstanceCorruptedException("state broken"));
+        await Assert.ThrowsAsync<InstanceCorruptedException>(() => policy.RunAsync(corrupted, Ct).AsTask());
+        Assert.Equal(0, corrupted.Failures);
+
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+        var stopped = new ScriptedWork(_ => throw new OperationCanceledException(stop.Token));
+        await Assert.ThrowsAsync<OperationCanceledException>(() => policy.RunAsync(stopped, stop.Token).AsTask());
+        Assert.Equal(0, stopped.Failures);
+
+        // A cancellation that is not the hard stop (a component's own timeout) is an ordinary failure.
+        var timedOut = new ScriptedWork(attempt => attempt == 1 ? throw new OperationCanceledException() : ValueTask.CompletedTask);
+        Assert.True(await policy.RunAsync(timedOut, Ct));
+        Assert.Equal(1, timedOut.Failures);
+    }
+
+    private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int maxAttempts)
+    {
+        var time = new RecordingTimeProvider();
+        var log = new CapturedLog();
+        var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(log).CreateLogger();
+        return (new FailurePolicy("stage", maxAttempts, new RetryBackoff(FirstBackoff, new Random(42)), time, logger), time, log);
+    }
+
+    /// <summary>Work whose attempt n runs <c>attempt(n)</c>, counting what the policy did with it.</summary>
+    private sealed class ScriptedWork(Func<int, ValueTask> attempt) : IRetriedWork
+    {
+        public int Attempt { get; private set; } = 1;
+
+        public int Attempts { get; private set; }
+
+        public int Failures { get; private set; }
+
+        public string? DeadLetterReason { get; private set; }
+
+        public Activity? Span => null;
+
+        public string Description => "work under test";
+
+        public ValueTask AttemptAsync(CancellationToken stop)
+        {
+            Attempts++;
+            return attempt(Attempt);
+        }
+
+        public void AttemptFailed() => Failures++;
+
+        public void StartNextAttempt() => Attempt++;
+
+        public void DeadLetter(string reason) => DeadLetterReason = reason;
+    }
+
+    /// <summary>Records every wait asked of it and ends it at once, so a test of backoff takes no time.</summary>
+    private sealed class RecordingTimeProvider : TimeProvider
+    {
+        private readonly ConcurrentQueue<TimeSpan> _waits = new();
+
+        public IReadOnlyList<TimeSpan> Waits => [.. _waits];
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            _waits.Enqueue(dueTime);
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new NoTimer();
+        }
+
+        private sealed class NoTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}
