@@ -1,16 +1,14 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Json;
 
 namespace Pipeline.Events;
 
-// Serialization: the event as JSON, through EventJsonWriter or a caller's Utf8JsonWriter.
+// Serialization entry points. All of them go through EventJsonWriter, so an event has one JSON form wherever it
+// is written: sinks, dead-letter records, ToString and EventValue.ToJson.
 public sealed partial class Event
 {
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_scratch;
-
-    public void WriteTo(Utf8JsonWriter writer) => WriteValue(writer, RootNode);
 
     /// <summary>Writes the event as compact JSON, unescaped text kept as UTF-8 (only quote, backslash and control
     /// characters are escaped).</summary>
@@ -50,81 +48,6 @@ public sealed partial class Event
         if (scratch.Capacity <= 1 << 20)
         {
             t_scratch = scratch;
-        }
-    }
-
-    internal void WriteValue(Utf8JsonWriter writer, int top)
-    {
-        var nodes = Nodes;
-        var arena = _arena!;
-        var n = top;
-        while (true)
-        {
-            ref readonly var node = ref nodes[n];
-            if (n != top && node.KeyStart >= 0)
-            {
-                writer.WritePropertyName(arena.AsSpan(node.KeyStart, node.KeyLength));
-            }
-            switch (node.ValueKind)
-            {
-                case EventValueKind.Object:
-                case EventValueKind.Array:
-                    if (node.ValueKind == EventValueKind.Object)
-                    {
-                        writer.WriteStartObject();
-                    }
-                    else
-                    {
-                        writer.WriteStartArray();
-                    }
-                    if (node.FirstChild >= 0)
-                    {
-                        n = node.FirstChild;
-                        continue;
-                    }
-                    WriteEnd(writer, node.ValueKind);
-                    break;
-                case EventValueKind.String:
-                    writer.WriteStringValue(arena.AsSpan(node.ValueStart, node.ValueLength));
-                    break;
-                case EventValueKind.Number:
-                    // Raw text keeps big integers and exact decimals as they arrived.
-                    writer.WriteRawValue(arena.AsSpan(node.ValueStart, node.ValueLength), skipInputValidation: true);
-                    break;
-                case EventValueKind.Boolean:
-                    writer.WriteBooleanValue(node.ValueStart != 0);
-                    break;
-                default:
-                    writer.WriteNullValue();
-                    break;
-            }
-            while (true)
-            {
-                if (n == top)
-                {
-                    return;
-                }
-                ref readonly var done = ref nodes[n];
-                if (done.Next >= 0)
-                {
-                    n = done.Next;
-                    break;
-                }
-                n = done.Parent;
-                WriteEnd(writer, nodes[n].ValueKind);
-            }
-        }
-    }
-
-    private static void WriteEnd(Utf8JsonWriter writer, EventValueKind kind)
-    {
-        if (kind == EventValueKind.Object)
-        {
-            writer.WriteEndObject();
-        }
-        else
-        {
-            writer.WriteEndArray();
         }
     }
 }
