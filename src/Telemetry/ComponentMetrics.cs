@@ -42,16 +42,12 @@ public sealed class ComponentMetrics
 
     public Counter.Child Restarts { get; }
 
-    /// <summary>Counts an error of a kind such as <c>processing_failed</c>, <c>invalid_input</c>, <c>delivery_failed</c>.</summary>
-    public void Error(string errorType, long count = 1) => _errors.WithLabels([.. _labels, errorType]).Inc(count);
-
-    /// <summary>Counts events dropped on purpose: <c>filtered</c>, <c>sampled</c>, <c>mailbox_full</c>.</summary>
-    public void Discard(string reason, long count = 1) => _discarded.WithLabels([.. _labels, reason]).Inc(count);
-
-    /// <summary>The bound error counter of one kind, for callers that count it often and cache the child.</summary>
+    /// <summary>The counter of errors of one kind, such as <c>processing_failed</c>, <c>invalid_input</c> or
+    /// <c>delivery_failed</c>, bound once so that callers cache the child.</summary>
     public Counter.Child ErrorCounter(string errorType) => _errors.WithLabels([.. _labels, errorType]);
 
-    /// <summary>The bound discard counter of one reason, for callers that count it often and cache the child.</summary>
+    /// <summary>The counter of events dropped on purpose for one reason, such as <c>mailbox_full</c> or
+    /// <c>dropped_by_processor</c>, bound once so that callers cache the child.</summary>
     public Counter.Child DiscardCounter(string reason) => _discarded.WithLabels([.. _labels, reason]);
 
     /// <summary>

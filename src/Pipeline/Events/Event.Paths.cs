@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
 namespace Pipeline.Events;
@@ -176,21 +174,6 @@ public sealed partial class Event
         Place(to, CopySubtree(this, node));
         return true;
     }
-
-    internal static string Describe(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonObject => "an object",
-        JsonArray => "an array",
-        JsonValue v => v.GetValueKind() switch
-        {
-            JsonValueKind.String => "a string",
-            JsonValueKind.Number => "a number",
-            JsonValueKind.True or JsonValueKind.False => "a boolean",
-            _ => "a value",
-        },
-        _ => "a value",
-    };
 
     internal static string Describe(EventValueKind kind) => kind switch
     {
