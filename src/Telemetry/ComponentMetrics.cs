@@ -42,10 +42,12 @@ public sealed class ComponentMetrics
 
     public MetricCounter Restarts { get; }
 
-    /// <summary>The bound error counter of one kind, for callers that count it often and cache the child.</summary>
+    /// <summary>The counter of errors of one kind, such as <c>processing_failed</c>, <c>invalid_input</c> or
+    /// <c>delivery_failed</c>, bound once so that callers cache the child.</summary>
     public MetricCounter ErrorCounter(string errorType) => new(_errors.WithLabels([.. _labels, errorType]));
 
-    /// <summary>The bound discard counter of one reason, for callers that count it often and cache the child.</summary>
+    /// <summary>The counter of events dropped on purpose for one reason, such as <c>mailbox_full</c> or
+    /// <c>dropped_by_processor</c>, bound once so that callers cache the child.</summary>
     public MetricCounter DiscardCounter(string reason) => new(_discarded.WithLabels([.. _labels, reason]));
 
     /// <summary>

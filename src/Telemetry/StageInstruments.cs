@@ -3,9 +3,15 @@ using Prometheus;
 namespace Pipeline.Telemetry;
 
 /// <summary>
-/// A stage's or sink's latency histograms and isolate-state gauges, bound once per stage and shared by its isolates
-/// (a histogram child is thread-safe), so the hot path observes a child directly.
+/// A stage's or sink's latency histograms and isolate-state gauges, bound to the stage's labels once and shared by
+/// its isolates.
 /// </summary>
+/// <remarks>
+/// The hot path does not observe these histogram children: each isolate counts into its own
+/// <see cref="LatencyRecorder"/>s (see <see cref="IsolateInstruments"/>), which are flushed into the shared children
+/// when metrics are collected. Only an observation that carries an exemplar goes to a child directly
+/// (<see cref="ObserveTicks"/>), which is safe from any isolate because a histogram child is thread-safe.
+/// </remarks>
 public sealed class StageInstruments
 {
     /// <summary>The values of the <c>state</c> label of <c>pipeline_isolates</c>.</summary>
@@ -39,7 +45,8 @@ public sealed class StageInstruments
         _states[3].Set(finished);
     }
 
-    /// <summary>Observes a duration given in <see cref="System.Diagnostics.Stopwatch"/> ticks, in seconds.</summary>
+    /// <summary>Observes a duration given in <see cref="System.Diagnostics.Stopwatch"/> ticks, in seconds, straight
+    /// into <paramref name="histogram"/>: for observations that carry an exemplar.</summary>
     public static void ObserveTicks(Histogram.Child histogram, long ticks)
         => histogram.Observe(ticks <= 0 ? 0 : ticks * LatencyBuckets.SecondsPerTick);
 }

@@ -10,9 +10,6 @@ public static class TelemetryNames
     /// <summary>ActivitySource for every span the pipeline makes (ingest, stage hops, sink deliveries).</summary>
     public const string ActivitySourceName = "Pipeline";
 
-    /// <summary>System.Diagnostics.Metrics meter name, for OpenTelemetry metric readers.</summary>
-    public const string MeterName = "Pipeline";
-
     /// <summary>Metric label names, the same on every metric.</summary>
     public const string PipelineLabel = "pipeline";
     public const string ComponentIdLabel = "component_id";

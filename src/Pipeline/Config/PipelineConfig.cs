@@ -14,7 +14,8 @@ public sealed record PipelineConfig
     /// <summary>How long graceful shutdown may take to drain every mailbox to the sinks.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Where checkpoints, buffers and the dead-letter file live.</summary>
+    /// <summary>The service's data directory. Today it holds only the dead-letter file, and only by default
+    /// (see <see cref="DeadLetterPath"/>).</summary>
     public string DataDirectory { get; init; } = "data";
 
     /// <summary>JSON-lines file for dead-lettered events; defaults to <c>{data_dir}/dead-letter.jsonl</c>.</summary>

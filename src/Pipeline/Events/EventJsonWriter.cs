@@ -3,7 +3,8 @@ using System.Buffers;
 namespace Pipeline.Events;
 
 /// <summary>
-/// Writes an event's nodes as compact JSON.
+/// Writes an event's nodes as compact JSON: the only code that serializes an event, so a sink, a dead-letter record
+/// and <see cref="Event.ToString"/> all hold the same bytes.
 /// </summary>
 /// <remarks>
 /// Hand-written rather than Utf8JsonWriter because keys and strings are stored unescaped and already validated, so

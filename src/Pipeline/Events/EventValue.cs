@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Text.Unicode;
 
 namespace Pipeline.Events;
@@ -30,10 +29,6 @@ public readonly struct EventValue
     internal Event? Owner => _owner;
 
     internal int Index => _index;
-
-    /// <summary>The value as a JsonNode, for code written against the earlier JsonNode-backed store. Allocates;
-    /// not for per-event use.</summary>
-    internal JsonNode? Node => _owner is null ? null : JsonNode.Parse(ToJson());
 
     public EventValueKind Kind => _owner is null ? EventValueKind.Missing : Stored.ValueKind;
 

@@ -98,8 +98,10 @@ public sealed class DeadLetterWriter : IDisposable
                 }
                 else
                 {
+                    // The event's own serializer, not _json, whose escaping differs (non-ASCII, "<>&'", surrogate
+                    // pairs): the record holds the event byte for byte as a JSON-lines sink would have written it.
                     _json.WritePropertyName("event");
-                    evt!.WriteTo(_json);
+                    _json.WriteRawValue(evt!.ToUtf8Json(), skipInputValidation: true);
                 }
                 _json.WriteEndObject();
                 _json.Flush();

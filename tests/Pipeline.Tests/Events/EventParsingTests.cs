@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Pipeline.Events;
 
@@ -212,25 +211,29 @@ public sealed class EventParsingTests
     }
 
     [Fact]
-    public void Utf8JsonWriter_output_is_equivalent_json()
+    public void Every_way_of_writing_an_event_gives_the_same_bytes()
     {
-        const string json = """{"s":"a\"b","n":1.50,"big":123456789012345678901234567890,"arr":[true,null,{}],"o":{"k":[]}}""";
+        // Text that Utf8JsonWriter would write differently: \u-escaped non-ASCII, HTML characters and surrogate pairs.
+        const string json = """{"s":"a\"b\\c\u0001","text":"é 中文 😀 <>&'","n":1.5e-7,"big":123456789012345678901234567890,"arr":[true,null,{}]}""";
         var evt = Event.Parse(json);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            evt.WriteTo(writer);
-        }
+        var buffer = new ArrayBufferWriter<byte>();
+        evt.WriteTo(buffer);
+        var root = evt.Get(FieldPath.Root);
+        var rootUtf8 = new ArrayBufferWriter<byte>();
+        root.WriteUtf8(rootUtf8);
 
         Assert.Equal(json, Encoding.UTF8.GetString(buffer.WrittenSpan));
+        Assert.Equal(json, Encoding.UTF8.GetString(evt.ToUtf8Json()));
+        Assert.Equal(json, evt.ToString());
+        Assert.Equal(json, root.ToJson());
+        Assert.Equal(json, Encoding.UTF8.GetString(rootUtf8.WrittenSpan));
     }
 
     [Fact]
     public void WriteTo_a_buffer_writer_appends_compact_json()
     {
         var evt = Event.Parse("""{ "a" : [ 1 ] }""");
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var buffer = new ArrayBufferWriter<byte>();
         buffer.Write("prefix:"u8);
 
         evt.WriteTo(buffer);

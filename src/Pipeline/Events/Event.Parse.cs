@@ -1,0 +1,360 @@
+using System.Buffers;
+using System.Numerics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Pipeline.Events;
+
+// Parsing: JSON text into nodes, with duplicate keys resolved (the last value wins, at the first one's position),
+// UTF-8 validated up front and every error reported as an EventFormatException.
+public sealed partial class Event
+{
+    internal const int MaxDepth = 64;
+
+    // Up to this many keys an object checks each parsed key against its siblings (cheaply, behind a 32-bit
+    // filter); larger objects are de-duplicated once at their end with a hash table, so hostile input with
+    // thousands of keys costs linear, not quadratic, time.
+    private const int InlineDuplicateCheckLimit = 32;
+
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>Parses a UTF-8 JSON object. Throws <see cref="EventFormatException"/> for anything else.</summary>
+    public static Event Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        // Unescaped keys and strings are never longer than their JSON text, so this arena never grows while parsing.
+        var evt = new Event(utf8Json.Length + ArenaSlack, (utf8Json.Length / 16) + 8);
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+        try
+        {
+            ValidateUtf8(utf8Json);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new EventFormatException($"expected a JSON object, found {Describe(reader.TokenType)}");
+            }
+            evt.ReadValue(ref reader);
+            ReadEnd(ref reader);
+            return evt;
+        }
+        catch (JsonException ex)
+        {
+            evt.Release();
+            throw new EventFormatException($"invalid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            evt.Release();
+            throw InvalidString(ex, reader.TokenStartIndex);
+        }
+        catch
+        {
+            evt.Release();
+            throw;
+        }
+    }
+
+    public static Event Parse(string json)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(json.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(json, buffer);
+            return Parse(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Parses any JSON value into a new unlinked node and returns it. Safe when
+    /// <paramref name="utf8Json"/> lies in this event's arena.</summary>
+    private int ParseDetached(ReadOnlySpan<byte> utf8Json)
+    {
+        byte[]? copy = null;
+        if (_arenaLength + utf8Json.Length > _arena!.Length && utf8Json.Overlaps(_arena))
+        {
+            // The text lives in this event's arena (e.g. a field being parsed in place), and growing the arena
+            // would return that memory to the pool while the reader still reads it.
+            copy = ArrayPool<byte>.Shared.Rent(utf8Json.Length);
+            utf8Json.CopyTo(copy);
+            utf8Json = copy.AsSpan(0, utf8Json.Length);
+        }
+        int parsed;
+        var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
+        try
+        {
+            ValidateUtf8(utf8Json);
+            EnsureArena(utf8Json.Length);
+            reader.Read();
+            parsed = ReadValue(ref reader);
+            ReadEnd(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new EventFormatException($"invalid JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
+        {
+            throw InvalidString(ex, reader.TokenStartIndex);
+        }
+        finally
+        {
+            if (copy is not null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+        return parsed;
+    }
+
+    private static EventFormatException InvalidString(InvalidOperationException ex, long position) =>
+        new($"invalid JSON: {ex.Message} (string starting at byte {position})", ex);
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => "nothing",
+    };
+
+    private static void ReadEnd(ref Utf8JsonReader reader)
+    {
+        // With a final block the reader itself rejects anything but whitespace after the value.
+        if (reader.Read())
+        {
+            throw new EventFormatException($"invalid JSON: unexpected {reader.TokenType} after the value at byte {reader.TokenStartIndex}");
+        }
+    }
+
+    /// <summary>Reads the value at the reader's current token into a new node, which is returned unlinked.
+    /// The arena must already have room for the whole input.</summary>
+    private int ReadValue(ref Utf8JsonReader reader)
+    {
+        var top = NewNode();
+        if (!StartValue(ref reader, top))
+        {
+            return top;
+        }
+        var current = top;
+        int keyStart = -1, keyLength = 0;
+        byte keyFlags = 0;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.PropertyName:
+                    keyStart = _arenaLength;
+                    keyLength = CopyText(ref reader);
+                    keyFlags = reader.ValueIsEscaped ? EventNode.KeyNeedsEscaping : (byte)0;
+                    break;
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    ref var ended = ref _nodes![current];
+                    ended.ValueLength = (int)reader.BytesConsumed - ended.ValueStart;
+                    ended.ValueStart = 0;
+                    if ((ended.Flags & EventNode.NeedsBulkDeduplication) != 0)
+                    {
+                        ended.Flags &= unchecked((byte)~EventNode.NeedsBulkDeduplication);
+                        RemoveDuplicateKeys(current);
+                    }
+                    if (current == top)
+                    {
+                        return top;
+                    }
+                    current = _nodes[current].Parent;
+                    break;
+                default:
+                    var child = AddParsedChild(current, keyStart, keyLength, keyFlags);
+                    if (StartValue(ref reader, child))
+                    {
+                        current = child;
+                    }
+                    break;
+            }
+        }
+        throw new EventFormatException("invalid JSON: the input ended inside a value");
+    }
+
+    /// <summary>Appends the current string or key, unescaped, to the arena and returns its length.</summary>
+    private int CopyText(ref Utf8JsonReader reader)
+    {
+        var destination = _arena.AsSpan(_arenaLength);
+        int length;
+        if (reader.ValueIsEscaped)
+        {
+            // Unescapes, and rejects escapes that decode to invalid UTF-16 (lone surrogates).
+            length = reader.CopyString(destination);
+        }
+        else
+        {
+            // The raw bytes were validated as UTF-8 up front (the reader itself does not validate them), which is
+            // cheaper than CopyString validating each string separately.
+            var raw = reader.ValueSpan;
+            raw.CopyTo(destination);
+            length = raw.Length;
+        }
+        _arenaLength += length;
+        return length;
+    }
+
+    private static void ValidateUtf8(ReadOnlySpan<byte> utf8Json)
+    {
+        if (Utf8.IsValid(utf8Json))
+        {
+            return;
+        }
+        var position = 0;
+        while (Rune.DecodeFromUtf8(utf8Json[position..], out _, out var consumed) == OperationStatus.Done)
+        {
+            position += consumed;
+        }
+        throw new EventFormatException($"invalid JSON: the text is not valid UTF-8 at byte {position}");
+    }
+
+    /// <summary>Stores the scalar at the reader's token in <paramref name="node"/>, a fresh or cleared node, or
+    /// opens a container there (returns true).</summary>
+    private bool StartValue(ref Utf8JsonReader reader, int node)
+    {
+        ref var n = ref _nodes![node];
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+            case JsonTokenType.StartArray:
+                n.Kind = (byte)(reader.TokenType == JsonTokenType.StartObject ? EventValueKind.Object : EventValueKind.Array);
+                // While parsing, ValueStart holds the start offset (for the size at the end) and ValueLength the
+                // duplicate-key filter.
+                n.ValueStart = (int)reader.TokenStartIndex;
+                return true;
+            case JsonTokenType.String:
+                n.Kind = (byte)EventValueKind.String;
+                n.ValueStart = _arenaLength;
+                n.ValueLength = CopyText(ref reader);
+                if (reader.ValueIsEscaped)
+                {
+                    n.Flags |= EventNode.ValueNeedsEscaping;
+                }
+                return false;
+            case JsonTokenType.Number:
+                n.Kind = (byte)EventValueKind.Number;
+                n.ValueStart = _arenaLength;
+                n.ValueLength = reader.ValueSpan.Length;
+                reader.ValueSpan.CopyTo(_arena.AsSpan(_arenaLength));
+                _arenaLength += n.ValueLength;
+                return false;
+            case JsonTokenType.True:
+            case JsonTokenType.False:
+                n.Kind = (byte)EventValueKind.Boolean;
+                n.ValueStart = reader.TokenType == JsonTokenType.True ? 1 : 0;
+                return false;
+            default:
+                n.Kind = (byte)EventValueKind.Null;
+                return false;
+        }
+    }
+
+    /// <summary>Adds a node for the next parsed value of <paramref name="parent"/>, or returns the earlier node
+    /// with the same key so that the last duplicate wins.</summary>
+    private int AddParsedChild(int parent, int keyStart, int keyLength, byte keyFlags)
+    {
+        ref var p = ref _nodes![parent];
+        if (p.ValueKind != EventValueKind.Object)
+        {
+            keyStart = -1;
+            keyLength = 0;
+            keyFlags = 0;
+        }
+        else if ((p.Flags & EventNode.NeedsBulkDeduplication) == 0)
+        {
+            if (p.Count >= InlineDuplicateCheckLimit)
+            {
+                p.Flags |= EventNode.NeedsBulkDeduplication;
+            }
+            else
+            {
+                var key = _arena.AsSpan(keyStart, keyLength);
+                var bit = 1 << (int)(((uint)keyLength * 7 + (keyLength == 0 ? 0u : key[0] * 3u + key[^1])) & 31);
+                if ((p.ValueLength & bit) != 0)
+                {
+                    var earlier = FindChild(parent, key);
+                    if (earlier >= 0)
+                    {
+                        ref var reused = ref _nodes[earlier];
+                        reused.Flags &= EventNode.KeyNeedsEscaping;
+                        reused.ValueStart = 0;
+                        reused.ValueLength = 0;
+                        reused.FirstChild = -1;
+                        reused.LastChild = -1;
+                        reused.Count = 0;
+                        return earlier;
+                    }
+                }
+                p.ValueLength |= bit;
+            }
+        }
+        var child = NewNode();
+        ref var c = ref _nodes[child];
+        c.KeyStart = keyStart;
+        c.KeyLength = keyLength;
+        c.Flags = keyFlags;
+        Link(parent, child);
+        return child;
+    }
+
+    /// <summary>Keeps the first node of each key, holding the value of the last one.</summary>
+    private void RemoveDuplicateKeys(int obj)
+    {
+        var nodes = _nodes!;
+        var size = (int)BitOperations.RoundUpToPowerOf2((uint)nodes[obj].Count * 2);
+        var table = ArrayPool<int>.Shared.Rent(size);
+        try
+        {
+            table.AsSpan(0, size).Fill(-1);
+            var mask = size - 1;
+            var previous = -1;
+            var c = nodes[obj].FirstChild;
+            while (c >= 0)
+            {
+                var next = nodes[c].Next;
+                var key = KeySpan(c);
+                var hash = new HashCode();
+                hash.AddBytes(key);
+                var slot = hash.ToHashCode() & mask;
+                var earlier = -1;
+                while (table[slot] >= 0)
+                {
+                    if (KeySpan(table[slot]).SequenceEqual(key))
+                    {
+                        earlier = table[slot];
+                        break;
+                    }
+                    slot = (slot + 1) & mask;
+                }
+                if (earlier < 0)
+                {
+                    table[slot] = c;
+                    previous = c;
+                }
+                else
+                {
+                    TakeValue(c, earlier);
+                    nodes[previous].Next = next;
+                    nodes[obj].Count--;
+                    if (nodes[obj].LastChild == c)
+                    {
+                        nodes[obj].LastChild = previous;
+                    }
+                }
+                c = next;
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(table);
+        }
+    }
+}

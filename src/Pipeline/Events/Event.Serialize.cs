@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Text;
+
+namespace Pipeline.Events;
+
+// Serialization entry points. All of them go through EventJsonWriter, so an event has one JSON form wherever it
+// is written: sinks, dead-letter records, ToString and EventValue.ToJson.
+public sealed partial class Event
+{
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
+    /// <summary>Writes the event as compact JSON, unescaped text kept as UTF-8 (only quote, backslash and control
+    /// characters are escaped).</summary>
+    public void WriteTo(IBufferWriter<byte> destination) => EventJsonWriter.Write(Nodes, _arena!, RootNode, destination);
+
+    public override string ToString() => ToJsonString(RootNode);
+
+    public byte[] ToUtf8Json()
+    {
+        var scratch = RentScratch();
+        EventJsonWriter.Write(Nodes, _arena!, RootNode, scratch);
+        var bytes = scratch.WrittenSpan.ToArray();
+        ReturnScratch(scratch);
+        return bytes;
+    }
+
+    internal string ToJsonString(int node)
+    {
+        var scratch = RentScratch();
+        EventJsonWriter.Write(Nodes, _arena!, node, scratch);
+        var text = Encoding.UTF8.GetString(scratch.WrittenSpan);
+        ReturnScratch(scratch);
+        return text;
+    }
+
+    private static ArrayBufferWriter<byte> RentScratch()
+    {
+        var scratch = t_scratch ?? new ArrayBufferWriter<byte>(1024);
+        t_scratch = null;
+        scratch.ResetWrittenCount();
+        return scratch;
+    }
+
+    // Taken out while in use so that a nested call cannot share it; not kept once a huge event has grown it.
+    private static void ReturnScratch(ArrayBufferWriter<byte> scratch)
+    {
+        if (scratch.Capacity <= 1 << 20)
+        {
+            t_scratch = scratch;
+        }
+    }
+}
