@@ -19,7 +19,7 @@ internal static class StageSettingsBinder
         new("mailbox", "integer >= 1", "1024", "Mailbox capacity per isolate, in events."),
         new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
         new("max_attempts", "integer >= 1", "3", "Tries per event (per batch for sinks) before it is dead-lettered."),
-        new("retry_backoff", "duration", "50ms", "The first retry delay; it doubles on each further attempt."),
+        new("retry_backoff", "duration", "50ms", "The backoff base: before retry n the isolate waits a random time between 0 and retry_backoff × 2^(n−1), capped at 30s (full jitter); restarts back off the same way."),
         new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),
         new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),

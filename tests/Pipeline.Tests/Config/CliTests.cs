@@ -66,6 +66,39 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_rejects_bad_telemetry_settings_at_their_line_and_column()
+    {
+        var path = WriteConfig("""
+            telemetry:
+              traces:
+                protocol: foo
+                ratio: 2
+              logs:
+                batch_size: 0
+                otlp_enabled: true
+                otlp_endpoint: collector:4317
+            sources:
+              in: {type: gen}
+            sinks:
+              o: {type: out, inputs: [in]}
+            """);
+
+        var (exitCode, stdout, stderr) = await Run("validate", "--config", path);
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", stdout);
+        Assert.Equal(
+            [
+                $"{path}:3:5: error: 'telemetry.traces.protocol': expected grpc or http/protobuf, found 'foo'",
+                $"{path}:4:5: error: 'telemetry.traces.ratio': expected a number from 0 to 1, found 2",
+                $"{path}:6:5: error: 'telemetry.logs.batch_size': expected a positive integer, found 0",
+                $"{path}:8:5: error: 'telemetry.logs.otlp_endpoint': expected an absolute http:// or https:// URL, found 'collector:4317'",
+                "4 errors",
+            ],
+            stderr.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task Validate_of_a_missing_file_exits_1()
     {
         var (exitCode, _, stderr) = await Run("validate", "--config", Path.Combine(_directory, "absent.yaml"));
