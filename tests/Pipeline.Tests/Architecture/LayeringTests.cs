@@ -1,4 +1,5 @@
 using Pipeline.Isolates;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Architecture;
 
@@ -49,7 +50,7 @@ public sealed class LayeringTests
     public void No_file_of_the_isolate_runtime_imports_the_config_layer()
     {
         // The compiled check above cannot see an unused using directive; this one reads the sources.
-        var folder = RepositoryPath("src", "Pipeline", "Isolates");
+        var folder = RepositoryRoot.Combine("src", "Pipeline", "Isolates");
         var importing = Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories)
             .Where(file => File.ReadLines(file).Any(line => line.Contains("Pipeline.Config", StringComparison.Ordinal) || line.Contains("Prometheus", StringComparison.Ordinal)))
             .Select(Path.GetFileName);
@@ -69,16 +70,4 @@ public sealed class LayeringTests
 
     private static bool InNamespace(Type type, string ns)
         => type.Namespace is { } name && (name == ns || name.StartsWith(ns + ".", StringComparison.Ordinal));
-
-    private static string RepositoryPath(params string[] parts)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-            {
-                return Path.Combine([directory.FullName, .. parts]);
-            }
-        }
-        throw new InvalidOperationException("the tests run outside the repository: no Pipeline.sln above " + AppContext.BaseDirectory);
-    }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using Pipeline.Components;
 using Pipeline.Config;
 using Pipeline.Host;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Config;
 
@@ -204,29 +205,12 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void Docs_component_reference_matches_the_registrations()
     {
-        var docs = FindRepositoryFile(Path.Combine("docs", "components.md"));
-        if (docs is null)
-        {
-            Assert.Skip("docs/components.md does not exist yet; generate it with `pipeline components > docs/components.md`");
-        }
+        var docs = RepositoryRoot.Combine("docs", "components.md");
 
         var generated = ComponentReference.RenderMarkdown(BuiltInComponents.Create());
 
         Assert.True(
             File.ReadAllText(docs).ReplaceLineEndings("\n") == generated,
             "docs/components.md is stale: regenerate it with `dotnet run --project src/Pipeline -- components > docs/components.md`");
-    }
-
-    private static string? FindRepositoryFile(string relativePath)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Pipeline.sln")))
-            {
-                var path = Path.Combine(directory.FullName, relativePath);
-                return File.Exists(path) ? path : null;
-            }
-        }
-        return null;
     }
 }

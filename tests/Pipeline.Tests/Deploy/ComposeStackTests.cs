@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

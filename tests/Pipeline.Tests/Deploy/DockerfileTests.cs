@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

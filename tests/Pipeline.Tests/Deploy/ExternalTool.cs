@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

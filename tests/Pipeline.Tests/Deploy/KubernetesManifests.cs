@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

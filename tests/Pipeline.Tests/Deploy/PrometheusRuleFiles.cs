@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Deploy;
 

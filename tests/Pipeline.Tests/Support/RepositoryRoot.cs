@@ -1,4 +1,4 @@
-namespace Pipeline.Tests.Deploy;
+namespace Pipeline.Tests.Support;
 
 /// <summary>The checkout the tests run from: the directory holding Pipeline.sln, found by walking up from the test binary.</summary>
 internal static class RepositoryRoot
@@ -19,6 +19,6 @@ internal static class RepositoryRoot
                 return directory.FullName;
             }
         }
-        throw new InvalidOperationException($"no Pipeline.sln above {AppContext.BaseDirectory}: the deploy tests read the repository's files");
+        throw new InvalidOperationException($"no Pipeline.sln above {AppContext.BaseDirectory}: these tests read the repository's files");
     }
 }
