@@ -14,7 +14,7 @@ public static class BuiltInComponents
         .AddSource<StdinSourceOptions>("stdin", "Reads NDJSON from standard input and finishes at end of input.", (o, ctx) => new StdinSourceFactory(o, ctx))
         .AddSource<GeneratorSourceOptions>("generator", "Synthetic web-service log events, at a rate or as fast as possible, for demos and benchmarks.", (o, ctx) => new GeneratorSourceFactory(o, ctx))
         // Processors
-        .AddProcessor<ParseJsonOptions>("parse_json", "Parses a string field holding JSON into structure.", (o, ctx) => new ParseJsonFactory(o))
+        .Add<ParseJsonConfig>()
         .Add<FilterConfig>()
         .AddProcessor<RemapOptions>("remap", "Renames, copies, sets (with templates) and deletes fields.", (o, ctx) => new RemapFactory(o))
         .AddProcessor<RedactOptions>("redact", "Masks regex matches in string fields; presets for emails, bearer tokens and card numbers.", (o, ctx) => new RedactFactory(o))
