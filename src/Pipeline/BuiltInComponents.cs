@@ -16,7 +16,7 @@ public static class BuiltInComponents
         // Processors
         .Add<ParseJsonConfig>()
         .Add<FilterConfig>()
-        .AddProcessor<RemapOptions>("remap", "Renames, copies, sets (with templates) and deletes fields.", (o, ctx) => new RemapFactory(o))
+        .Add<RemapConfig>()
         .AddProcessor<RedactOptions>("redact", "Masks regex matches in string fields; presets for emails, bearer tokens and card numbers.", (o, ctx) => new RedactFactory(o))
         .AddProcessor<HashOptions>("hash", "Replaces fields with their SHA-256 digest (or writes it beside them).", (o, ctx) => new HashFactory(o))
         .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
