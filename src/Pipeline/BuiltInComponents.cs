@@ -17,7 +17,7 @@ public static class BuiltInComponents
         .Add<ParseJsonConfig>()
         .Add<FilterConfig>()
         .Add<RemapConfig>()
-        .AddProcessor<RedactOptions>("redact", "Masks regex matches in string fields; presets for emails, bearer tokens and card numbers.", (o, ctx) => new RedactFactory(o))
+        .Add<RedactConfig>()
         .AddProcessor<HashOptions>("hash", "Replaces fields with their SHA-256 digest (or writes it beside them).", (o, ctx) => new HashFactory(o))
         .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
         .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
