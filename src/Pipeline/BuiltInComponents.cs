@@ -18,7 +18,7 @@ public static class BuiltInComponents
         .Add<FilterConfig>()
         .Add<RemapConfig>()
         .Add<RedactConfig>()
-        .AddProcessor<HashOptions>("hash", "Replaces fields with their SHA-256 digest (or writes it beside them).", (o, ctx) => new HashFactory(o))
+        .Add<HashConfig>()
         .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
         .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
         .Add<DelayConfig>()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Pipeline.Components;
 using Pipeline.Config;
 using Pipeline.Events;
 using Pipeline.Isolates;
@@ -45,7 +46,7 @@ internal static class HashScaling
         var metrics = PipelineMetrics.CreateIsolated();
         using var deadLetters = new DeadLetterWriter(Path.Combine(dataDir.FullName, "dead-letter.jsonl"), "bench", logger);
         var settings = new StageSettings { Isolates = isolates, Mailbox = events, BatchSize = 64 };
-        var factory = new HashFactory(new HashOptions { Fields = [FieldPath.Parse(".payload")] });
+        var factory = new HashConfig { Fields = [FieldPath.Parse(".payload")] }.Build(new ComponentContext("hash", "bench", dataDir.FullName));
         var pool = IsolatePool.ForProcessor(
             "hash", "hash", settings, factory, new ComponentCounters(metrics.ForComponent("bench", "hash", "processor")), deadLetters, logger);
 
