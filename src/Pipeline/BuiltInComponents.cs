@@ -19,7 +19,7 @@ public static class BuiltInComponents
         .Add<RemapConfig>()
         .Add<RedactConfig>()
         .Add<HashConfig>()
-        .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
+        .Add<SampleConfig>()
         .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
         .Add<DelayConfig>()
         // Sinks
