@@ -20,7 +20,7 @@ public static class BuiltInComponents
         .Add<RedactConfig>()
         .Add<HashConfig>()
         .Add<SampleConfig>()
-        .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
+        .Add<RouteConfig>()
         .Add<DelayConfig>()
         // Sinks
         .AddSink<StdoutSinkOptions>("stdout", "Writes events as JSON lines to standard output.", (o, ctx) => new StdoutSinkFactory(o, ctx))
