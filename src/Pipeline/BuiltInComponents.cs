@@ -23,7 +23,7 @@ public static class BuiltInComponents
         .Add<RouteConfig>()
         .Add<DelayConfig>()
         // Sinks
-        .AddSink<StdoutSinkOptions>("stdout", "Writes events as JSON lines to standard output.", (o, ctx) => new StdoutSinkFactory(o, ctx))
+        .Add<StdoutSinkConfig>()
         .AddSink<FileSinkOptions>("file", "Appends events as JSON lines to a file, rotated by size.", (o, ctx) => new FileSinkFactory(o, ctx))
         .Add<BlackholeSinkConfig>()
         .AddSink<HttpSinkOptions>("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.", (o, ctx) => new HttpSinkFactory(o, ctx))
