@@ -24,7 +24,7 @@ public static class BuiltInComponents
         .Add<DelayConfig>()
         // Sinks
         .Add<StdoutSinkConfig>()
-        .AddSink<FileSinkOptions>("file", "Appends events as JSON lines to a file, rotated by size.", (o, ctx) => new FileSinkFactory(o, ctx))
+        .Add<FileSinkConfig>()
         .Add<BlackholeSinkConfig>()
         .AddSink<HttpSinkOptions>("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.", (o, ctx) => new HttpSinkFactory(o, ctx))
         ;
