@@ -26,6 +26,6 @@ public static class BuiltInComponents
         .Add<StdoutSinkConfig>()
         .Add<FileSinkConfig>()
         .Add<BlackholeSinkConfig>()
-        .AddSink<HttpSinkOptions>("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.", (o, ctx) => new HttpSinkFactory(o, ctx))
+        .Add<HttpSinkConfig>()
         ;
 }

@@ -124,7 +124,7 @@ public sealed class SinkTests : IDisposable
     public async Task Http_sink_posts_each_batch_as_ndjson_with_the_configured_headers()
     {
         await using var server = await CapturingHttpServer.StartAsync();
-        var factory = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString(), Headers = new() { ["Authorization"] = "Bearer secret" } });
+        var factory = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString(), Headers = new() { ["Authorization"] = "Bearer secret" } });
         await using var sink = factory.CreateForIsolate(0);
 
         await sink.WriteAsync(Events(0, 3), Ct);
@@ -145,7 +145,7 @@ public sealed class SinkTests : IDisposable
     public async Task Http_sink_gzips_the_body_when_asked()
     {
         await using var server = await CapturingHttpServer.StartAsync();
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString(), Compression = HttpSinkCompression.Gzip }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString(), Compression = HttpSinkConfig.BodyCompression.Gzip }).CreateForIsolate(0);
 
         await sink.WriteAsync(Events(0, 50), Ct);
 
@@ -165,7 +165,7 @@ public sealed class SinkTests : IDisposable
     {
         await using var server = await CapturingHttpServer.StartAsync();
         server.StatusToAnswer = status;
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString() }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString() }).CreateForIsolate(0);
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
 
@@ -182,7 +182,7 @@ public sealed class SinkTests : IDisposable
     {
         await using var server = await CapturingHttpServer.StartAsync();
         server.StatusToAnswer = status;
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString() }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString() }).CreateForIsolate(0);
 
         var ex = await Assert.ThrowsAsync<PermanentFailureException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
 
@@ -195,7 +195,7 @@ public sealed class SinkTests : IDisposable
     [InlineData("")]
     public void Http_sink_factory_rejects_a_uri_that_is_not_absolute_http(string uri)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => HttpFactory(new HttpSinkOptions { Uri = uri }));
+        var ex = Assert.Throws<ComponentBuildException>(() => HttpFactory(new HttpSinkConfig { Uri = uri }));
 
         Assert.Equal("uri", ex.Option);
     }
@@ -204,7 +204,7 @@ public sealed class SinkTests : IDisposable
     public void Http_sink_factory_rejects_a_content_header()
     {
         var ex = Assert.Throws<ComponentBuildException>(() =>
-            HttpFactory(new HttpSinkOptions { Uri = "http://127.0.0.1:1/x", Headers = new() { ["Content-Type"] = "text/plain" } }));
+            HttpFactory(new HttpSinkConfig { Uri = "http://127.0.0.1:1/x", Headers = new() { ["Content-Type"] = "text/plain" } }));
 
         Assert.Equal("headers", ex.Option);
         Assert.Contains("Content-Type", ex.Message, StringComparison.Ordinal);
@@ -226,7 +226,7 @@ public sealed class SinkTests : IDisposable
     /// <summary>The file that the factory's sink for this isolate writes to.</summary>
     private static string PathForIsolate(ISinkFactory factory, int isolateIndex) => ((FileSink)factory.CreateForIsolate(isolateIndex)).Path;
 
-    private static HttpSinkFactory HttpFactory(HttpSinkOptions options) => new(options, Context());
+    private static ISinkFactory HttpFactory(HttpSinkConfig config) => config.Build(Context());
 
     private static Event[] Events(int first, int count)
         => [.. Enumerable.Range(first, count).Select(i => Event.Parse($$"""{"n":{{i}},"text":"hello"}"""))];
