@@ -11,7 +11,7 @@ public static class BuiltInComponents
     public static ComponentCatalog Create() => new ComponentCatalog()
         // Sources
         .AddSource<HttpSourceOptions>("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.", (o, ctx) => new HttpSourceFactory(o, ctx))
-        .AddSource<StdinSourceOptions>("stdin", "Reads NDJSON from standard input and finishes at end of input.", (o, ctx) => new StdinSourceFactory(o, ctx))
+        .Add<StdinSourceConfig>()
         .AddSource<GeneratorSourceOptions>("generator", "Synthetic web-service log events, at a rate or as fast as possible, for demos and benchmarks.", (o, ctx) => new GeneratorSourceFactory(o, ctx))
         // Processors
         .Add<ParseJsonConfig>()
