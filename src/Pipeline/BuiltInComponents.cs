@@ -2,6 +2,7 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Sinks;
 using Pipeline.Sources;
+using Pipeline.Sources.Generator;
 
 namespace Pipeline;
 
@@ -12,7 +13,7 @@ public static class BuiltInComponents
         // Sources
         .AddSource<HttpSourceOptions>("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.", (o, ctx) => new HttpSourceFactory(o, ctx))
         .Add<StdinSourceConfig>()
-        .AddSource<GeneratorSourceOptions>("generator", "Synthetic web-service log events, at a rate or as fast as possible, for demos and benchmarks.", (o, ctx) => new GeneratorSourceFactory(o, ctx))
+        .Add<GeneratorSourceConfig>()
         // Processors
         .Add<ParseJsonConfig>()
         .Add<FilterConfig>()
