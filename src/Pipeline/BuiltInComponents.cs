@@ -3,6 +3,7 @@ using Pipeline.Processors;
 using Pipeline.Sinks;
 using Pipeline.Sources;
 using Pipeline.Sources.Generator;
+using Pipeline.Sources.Http;
 
 namespace Pipeline;
 

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Components;
 using Pipeline.Events;
-using Pipeline.Sources;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
 

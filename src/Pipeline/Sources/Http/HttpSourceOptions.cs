@@ -1,7 +1,7 @@
 using Pipeline.Components;
 using Pipeline.Events;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Http;
 
 public sealed class HttpSourceOptions
 {

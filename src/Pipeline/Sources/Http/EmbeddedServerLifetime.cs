@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Hosting;
 
-namespace Pipeline.Host;
+namespace Pipeline.Sources.Http;
 
 /// <summary>
 /// Host lifetime for a server embedded in the pipeline (the admin port, an http source). The default console lifetime would also react to

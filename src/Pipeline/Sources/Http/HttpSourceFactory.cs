@@ -3,7 +3,7 @@ using System.Net;
 using Pipeline.Components;
 using Pipeline.Events;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Http;
 
 public sealed class HttpSourceFactory : ISourceFactory
 {

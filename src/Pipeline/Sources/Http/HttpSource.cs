@@ -1,5 +1,4 @@
 using System.Net;
-using Pipeline.Host;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Components;
 using Pipeline.Events;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Http;
 
 /// <summary>
 /// Runs a Kestrel server of its own on the configured address and hands every POST to an
