@@ -12,7 +12,7 @@ public static class BuiltInComponents
 {
     public static ComponentCatalog Create() => new ComponentCatalog()
         // Sources
-        .AddSource<HttpSourceOptions>("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.", (o, ctx) => new HttpSourceFactory(o, ctx))
+        .Add<HttpSourceConfig>()
         .Add<StdinSourceConfig>()
         .Add<GeneratorSourceConfig>()
         // Processors
