@@ -2,6 +2,8 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Sinks;
 using Pipeline.Sources;
+using Pipeline.Sources.Generator;
+using Pipeline.Sources.Http;
 
 namespace Pipeline;
 
@@ -10,22 +12,22 @@ public static class BuiltInComponents
 {
     public static ComponentCatalog Create() => new ComponentCatalog()
         // Sources
-        .AddSource<HttpSourceOptions>("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.", (o, ctx) => new HttpSourceFactory(o, ctx))
-        .AddSource<StdinSourceOptions>("stdin", "Reads NDJSON from standard input and finishes at end of input.", (o, ctx) => new StdinSourceFactory(o, ctx))
-        .AddSource<GeneratorSourceOptions>("generator", "Synthetic web-service log events, at a rate or as fast as possible, for demos and benchmarks.", (o, ctx) => new GeneratorSourceFactory(o, ctx))
+        .Add<HttpSourceConfig>()
+        .Add<StdinSourceConfig>()
+        .Add<GeneratorSourceConfig>()
         // Processors
-        .AddProcessor<ParseJsonOptions>("parse_json", "Parses a string field holding JSON into structure.", (o, ctx) => new ParseJsonFactory(o))
+        .Add<ParseJsonConfig>()
         .Add<FilterConfig>()
-        .AddProcessor<RemapOptions>("remap", "Renames, copies, sets (with templates) and deletes fields.", (o, ctx) => new RemapFactory(o))
-        .AddProcessor<RedactOptions>("redact", "Masks regex matches in string fields; presets for emails, bearer tokens and card numbers.", (o, ctx) => new RedactFactory(o))
-        .AddProcessor<HashOptions>("hash", "Replaces fields with their SHA-256 digest (or writes it beside them).", (o, ctx) => new HashFactory(o))
-        .AddProcessor<SampleOptions>("sample", "Keeps 1 event in N, optionally by a stable hash of a key field.", (o, ctx) => new SampleFactory(o))
-        .AddProcessor<Processors.RouteOptions>("route", "Sends events to named outputs by condition, and to _unmatched when none matches.", (o, ctx) => new RouteFactory(o))
+        .Add<RemapConfig>()
+        .Add<RedactConfig>()
+        .Add<HashConfig>()
+        .Add<SampleConfig>()
+        .Add<RouteConfig>()
         .Add<DelayConfig>()
         // Sinks
-        .AddSink<StdoutSinkOptions>("stdout", "Writes events as JSON lines to standard output.", (o, ctx) => new StdoutSinkFactory(o, ctx))
-        .AddSink<FileSinkOptions>("file", "Appends events as JSON lines to a file, rotated by size.", (o, ctx) => new FileSinkFactory(o, ctx))
+        .Add<StdoutSinkConfig>()
+        .Add<FileSinkConfig>()
         .Add<BlackholeSinkConfig>()
-        .AddSink<HttpSinkOptions>("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.", (o, ctx) => new HttpSinkFactory(o, ctx))
+        .Add<HttpSinkConfig>()
         ;
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Pipeline.Config;
+using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Isolates;
 using Pipeline.Processors;
@@ -45,7 +45,7 @@ internal static class HashScaling
         var metrics = PipelineMetrics.CreateIsolated();
         using var deadLetters = new DeadLetterWriter(Path.Combine(dataDir.FullName, "dead-letter.jsonl"), "bench", logger);
         var settings = new IsolatePoolSettings { Isolates = isolates, Mailbox = events, BatchSize = 64 };
-        var factory = new HashFactory(new HashOptions { Fields = [FieldPath.Parse(".payload")] });
+        var factory = new HashConfig { Fields = [FieldPath.Parse(".payload")] }.Build(new ComponentContext("hash", "bench", dataDir.FullName));
         var pool = IsolatePool.ForProcessor(
             "hash", "hash", settings, factory, new ComponentCounters(metrics.ForComponent("bench", "hash", "processor")), deadLetters, logger);
 

@@ -3,30 +3,79 @@ using Pipeline.Events;
 
 namespace Pipeline.Sinks;
 
+[Component("file", "Appends events as JSON lines to a file, rotated by size.")]
+public sealed class FileSinkConfig : ISinkConfig
+{
+    [Option("File to append JSON lines to; missing directories are created. With several isolates, isolate N > 0 writes to the name with \"-N\" before the extension (events-1.ndjson), so no two writers share a file.",
+        Required = true, Example = "/var/log/pipeline/events.ndjson")]
+    public string Path { get; set; } = "";
+
+    [Option("Size at which the file is rotated: path becomes path.1, path.1 becomes path.2, and so on.", Example = "50MiB")]
+    public ByteSize MaxSize { get; set; } = new(100L * 1024 * 1024);
+
+    [Option("How many files to keep, the active one included (path, path.1 … path.<max_files - 1>); older ones are deleted.", Example = "10")]
+    public int MaxFiles { get; set; } = 5;
+
+    public ISinkFactory Build(ComponentContext context)
+    {
+        if (string.IsNullOrWhiteSpace(Path))
+        {
+            throw new ComponentBuildException("path", "expected a file path, found an empty string");
+        }
+        string path;
+        try
+        {
+            path = System.IO.Path.GetFullPath(Path);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new ComponentBuildException("path", $"expected a valid file path, found '{Path}': {ex.Message}", ex);
+        }
+        if (Directory.Exists(path))
+        {
+            throw new ComponentBuildException("path", $"expected a file path, found the directory '{path}'");
+        }
+        if (MaxSize.Bytes <= 0)
+        {
+            throw new ComponentBuildException("max_size", $"expected a size above 0, found {MaxSize.Bytes} bytes");
+        }
+        if (MaxFiles < 1)
+        {
+            throw new ComponentBuildException("max_files", $"expected at least 1 (the active file), found {MaxFiles}");
+        }
+        return new SinkFactory(isolateIndex => new FileSink(PathForIsolate(path, isolateIndex), this));
+    }
+
+    private static string PathForIsolate(string path, int isolateIndex)
+    {
+        if (isolateIndex == 0)
+        {
+            return path;
+        }
+        // Two isolates appending to one file would interleave partial writes and fight over rotation.
+        var directory = System.IO.Path.GetDirectoryName(path) ?? "";
+        var name = System.IO.Path.GetFileNameWithoutExtension(path);
+        var extension = System.IO.Path.GetExtension(path);
+        return System.IO.Path.Combine(directory, $"{name}-{isolateIndex}{extension}");
+    }
+}
+
 /// <summary>
 /// Appends events as JSON lines to a file, rotating by size. A file only passes <c>max_size</c> when a single line
 /// is longer than that. Lines collect in a private buffer and reach the file in chunks; <see cref="FlushAsync"/>
 /// pushes out the rest.
 /// </summary>
-public sealed class FileSink : ISink
+/// <param name="path">The file this isolate appends to: the configured path made absolute, with the isolate's suffix.</param>
+/// <param name="config">Where the rotation limits come from.</param>
+public sealed class FileSink(string path, FileSinkConfig config) : ISink
 {
     private const int WriteThreshold = 64 * 1024;
 
-    private readonly string _path;
-    private readonly long _maxSize;
-    private readonly int _maxFiles;
     private readonly JsonLinesBuffer _lines = new();
     private FileStream? _file;
     private long _fileLength;
 
-    public FileSink(string path, long maxSize, int maxFiles)
-    {
-        _path = path;
-        _maxSize = maxSize;
-        _maxFiles = maxFiles;
-    }
-
-    public string Path => _path;
+    public string Path => path;
 
     public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
     {
@@ -35,7 +84,7 @@ public sealed class FileSink : ISink
         {
             var lineLength = _lines.Append(batch[i]);
             var pending = _fileLength + _lines.Length;
-            if (pending > _maxSize && pending - lineLength > 0)
+            if (pending > config.MaxSize.Bytes && pending - lineLength > 0)
             {
                 // This line would push the file past max_size: what came before it fills this file, the line starts the next.
                 await WriteToFileAsync(_lines.Written[..^lineLength], cancellationToken).ConfigureAwait(false);
@@ -81,12 +130,12 @@ public sealed class FileSink : ISink
         {
             return;
         }
-        var directory = System.IO.Path.GetDirectoryName(_path);
+        var directory = System.IO.Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(directory))
         {
             Directory.CreateDirectory(directory);
         }
-        _file = new FileStream(_path, new FileStreamOptions
+        _file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Append,
             Access = FileAccess.Write,
@@ -111,24 +160,24 @@ public sealed class FileSink : ISink
     {
         _file!.Dispose();
         _file = null;
-        if (_maxFiles == 1)
+        if (config.MaxFiles == 1)
         {
-            File.Delete(_path);
+            File.Delete(path);
         }
         else
         {
-            File.Delete(Rotated(_maxFiles - 1));
-            for (var i = _maxFiles - 2; i >= 1; i--)
+            File.Delete(Rotated(config.MaxFiles - 1));
+            for (var i = config.MaxFiles - 2; i >= 1; i--)
             {
                 if (File.Exists(Rotated(i)))
                 {
                     File.Move(Rotated(i), Rotated(i + 1));
                 }
             }
-            File.Move(_path, Rotated(1));
+            File.Move(path, Rotated(1));
         }
         EnsureOpen();
     }
 
-    private string Rotated(int generation) => $"{_path}.{generation}";
+    private string Rotated(int generation) => $"{path}.{generation}";
 }

@@ -7,32 +7,80 @@ using Pipeline.Events;
 
 namespace Pipeline.Sinks;
 
+[Component("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.")]
+public sealed class HttpSinkConfig : ISinkConfig
+{
+    public enum BodyCompression
+    {
+        None,
+        Gzip,
+    }
+
+    // One connection pool for every http sink in the process: sockets are the scarce resource, and
+    // PooledConnectionLifetime makes it follow DNS changes (the reason not to keep one HttpClient forever otherwise).
+    private static readonly SocketsHttpHandler SharedHandler = new()
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        AutomaticDecompression = DecompressionMethods.None,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    [Option("Where each batch is POSTed as NDJSON (Content-Type: application/x-ndjson). An absolute http:// or https:// URI.",
+        Required = true, Example = "https://collector.example.com/v1/events")]
+    public string Uri { get; set; } = "";
+
+    [Option("Extra request headers, such as authorization. Content-Type and Content-Encoding are set by the sink.",
+        Example = "{ Authorization: \"Bearer ${COLLECTOR_TOKEN}\" }")]
+    public Dictionary<string, string> Headers { get; set; } = [];
+
+    [Option("Body compression; gzip also sends Content-Encoding: gzip.", Example = "gzip")]
+    public BodyCompression Compression { get; set; } = BodyCompression.None;
+
+    [Option("How long one POST may take, from sending to the response headers, before it fails and is retried.", Example = "30s")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    public ISinkFactory Build(ComponentContext context)
+    {
+        if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) || (uri.Scheme != System.Uri.UriSchemeHttp && uri.Scheme != System.Uri.UriSchemeHttps))
+        {
+            throw new ComponentBuildException("uri", $"expected an absolute http:// or https:// URI, found '{Uri}'");
+        }
+        if (Timeout <= TimeSpan.Zero)
+        {
+            throw new ComponentBuildException("timeout", $"expected a duration above 0, found {Timeout}");
+        }
+        using (var probe = new HttpRequestMessage())
+        {
+            foreach (var (name, value) in Headers)
+            {
+                // TryAddWithoutValidation refuses malformed names and content headers, which belong to the body the sink builds.
+                if (!probe.Headers.TryAddWithoutValidation(name, value))
+                {
+                    throw new ComponentBuildException("headers", $"expected a request header name, found '{name}' (not a valid name, or a content header such as Content-Type that the sink sets itself)");
+                }
+            }
+        }
+        var client = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = Timeout };
+        return new SinkFactory(_ => new HttpSink(client, uri, this)) { DeliversOverNetwork = true };
+    }
+}
+
 /// <summary>
 /// POSTs each batch as one NDJSON body. A non-2xx answer throws: 4xx other than 408 and 429 as a
 /// <see cref="PermanentFailureException"/> (sending the same body again cannot help), anything else as an ordinary
 /// exception that the runtime retries with backoff.
 /// </summary>
-public sealed class HttpSink : ISink
+/// <param name="client">Shared by every isolate of the sink; its timeout is the config's.</param>
+/// <param name="uri">The config's uri, parsed.</param>
+/// <param name="config">Where the headers and the compression come from.</param>
+public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) : ISink
 {
     private const int ErrorBodySnippetBytes = 512;
     private static readonly MediaTypeHeaderValue NdjsonContentType = new("application/x-ndjson");
 
-    private readonly HttpClient _client;
-    private readonly Uri _uri;
-    private readonly KeyValuePair<string, string>[] _headers;
-    private readonly bool _gzip;
-    private readonly TimeSpan _timeout;
+    private readonly bool _gzip = config.Compression == HttpSinkConfig.BodyCompression.Gzip;
     private readonly JsonLinesBuffer _lines = new();
     private readonly MemoryStream _compressed = new();
-
-    public HttpSink(HttpClient client, Uri uri, KeyValuePair<string, string>[] headers, bool gzip, TimeSpan timeout)
-    {
-        _client = client;
-        _uri = uri;
-        _headers = headers;
-        _gzip = gzip;
-        _timeout = timeout;
-    }
 
     public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
     {
@@ -47,13 +95,13 @@ public sealed class HttpSink : ISink
         }
         var body = _gzip ? Compress(_lines.Written) : _lines.Written;
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = new ReadOnlyMemoryContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = NdjsonContentType;
         if (_gzip)
         {
             request.Content.Headers.ContentEncoding.Add("gzip");
         }
-        foreach (var (name, value) in _headers)
+        foreach (var (name, value) in config.Headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
         }
@@ -61,12 +109,12 @@ public sealed class HttpSink : ISink
         HttpResponseMessage response;
         try
         {
-            response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             // HttpClient reports its own timeout as a cancellation; the runtime must see a failure to retry, not a shutdown.
-            throw new TimeoutException($"POST {_uri} got no response within the timeout of {_timeout.TotalSeconds}s", ex);
+            throw new TimeoutException($"POST {uri} got no response within the timeout of {config.Timeout.TotalSeconds}s", ex);
         }
         using (response)
         {
@@ -76,7 +124,7 @@ public sealed class HttpSink : ISink
             }
             var status = (int)response.StatusCode;
             var detail = await ReadSnippetAsync(response, cancellationToken).ConfigureAwait(false);
-            var message = $"POST {_uri} answered {status} {response.ReasonPhrase}, expected 2xx; response body: {detail}";
+            var message = $"POST {uri} answered {status} {response.ReasonPhrase}, expected 2xx; response body: {detail}";
             if (status is >= 400 and < 500 && response.StatusCode is not HttpStatusCode.RequestTimeout and not HttpStatusCode.TooManyRequests)
             {
                 throw new PermanentFailureException(message);

@@ -3,6 +3,17 @@ using Pipeline.Events;
 
 namespace Pipeline.Sinks;
 
+/// <summary><c>stdout</c> has no options: JSON lines, one event per line.</summary>
+[Component("stdout", "Writes events as JSON lines to standard output.")]
+public sealed class StdoutSinkConfig : ISinkConfig
+{
+    // One process has one standard output, whichever stdout sink or isolate writes to it.
+    private static readonly Lazy<Stream> StandardOutput = new(Console.OpenStandardOutput);
+    private static readonly SemaphoreSlim StandardOutputGate = new(1, 1);
+
+    public ISinkFactory Build(ComponentContext context) => new SinkFactory(_ => new StdoutSink(StandardOutput.Value, StandardOutputGate));
+}
+
 /// <summary>
 /// Writes events as JSON lines to a stream (standard output in production). Lines collect in a private buffer and
 /// reach the stream in chunks; <see cref="FlushAsync"/> pushes out the rest.

@@ -6,30 +6,39 @@ using Pipeline.Events;
 
 namespace Pipeline.Sources;
 
+[Component("stdin", "Reads NDJSON from standard input and finishes at end of input.")]
+public sealed class StdinSourceConfig : ISourceConfig
+{
+    [Option("Longest line accepted; a longer one is reported as invalid input (dead-lettered, cut to this size) and skipped.", Example = "256KiB")]
+    public ByteSize MaxLine { get; set; } = new(1024 * 1024);
+
+    public ISourceFactory Build(ComponentContext context)
+    {
+        if (MaxLine.Bytes <= 0 || MaxLine.Bytes >= Array.MaxLength)
+        {
+            throw new ComponentBuildException("max_line", $"expected a size between 1 byte and 2GiB, found {MaxLine.Bytes} bytes");
+        }
+        var maxLine = (int)MaxLine.Bytes;
+        return new SourceFactory(() => new StdinSource(Console.OpenStandardInput(), maxLine));
+    }
+}
+
 /// <summary>
 /// Reads NDJSON from a stream (standard input in production) until end of stream, then returns, so
 /// <c>cat events.ndjson | pipeline run</c> drains and exits. A malformed line is reported as invalid input with
 /// its line number and skipped; blank lines are ignored.
 /// </summary>
-public sealed class StdinSource : ISource
+/// <param name="maxLine">max_line in bytes.</param>
+public sealed class StdinSource(Stream input, int maxLine) : ISource
 {
     private const int ReadBufferSize = 64 * 1024;
     private const int MaxReportedRawBytes = 64 * 1024;
-
-    private readonly Stream _input;
-    private readonly int _maxLine;
-
-    public StdinSource(Stream input, int maxLine)
-    {
-        _input = input;
-        _maxLine = maxLine;
-    }
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(context);
         // Lines are sliced out of the pipe's pooled segments and parsed in place: no string per line.
-        var reader = PipeReader.Create(_input, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: true));
+        var reader = PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: ReadBufferSize, leaveOpen: true));
         long lineNumber = 0;
         var skippingLongLine = false;
         while (true)
@@ -65,7 +74,7 @@ public sealed class StdinSource : ISource
             {
                 buffer = buffer.Slice(buffer.End);
             }
-            else if (buffer.Length > _maxLine)
+            else if (buffer.Length > maxLine)
             {
                 lineNumber++;
                 ReportTooLong(context, buffer, lineNumber);
@@ -102,7 +111,7 @@ public sealed class StdinSource : ISource
     /// <summary>Parses and sends one line; false when the topology is shutting down.</summary>
     private async ValueTask<bool> HandleLineAsync(ISourceContext context, ReadOnlySequence<byte> line, long lineNumber, CancellationToken stopping)
     {
-        if (line.Length > _maxLine)
+        if (line.Length > maxLine)
         {
             ReportTooLong(context, line, lineNumber);
             return true;
@@ -164,9 +173,9 @@ public sealed class StdinSource : ISource
 
     private void ReportTooLong(ISourceContext context, ReadOnlySequence<byte> start, long lineNumber)
     {
-        var raw = start.Slice(0, Math.Min(start.Length, Math.Min(_maxLine, MaxReportedRawBytes)));
+        var raw = start.Slice(0, Math.Min(start.Length, Math.Min(maxLine, MaxReportedRawBytes)));
         context.ReportInvalidInput(
-            $"line {lineNumber}: longer than max_line ({_maxLine} bytes); skipped (the raw bytes here are its start)",
+            $"line {lineNumber}: longer than max_line ({maxLine} bytes); skipped (the raw bytes here are its start)",
             raw.IsSingleSegment ? raw.FirstSpan : raw.ToArray());
     }
 }

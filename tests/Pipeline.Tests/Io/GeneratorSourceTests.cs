@@ -1,7 +1,7 @@
 using System.Text;
 using Pipeline.Components;
 using Pipeline.Events;
-using Pipeline.Sources;
+using Pipeline.Sources.Generator;
 
 namespace Pipeline.Tests.Io;
 
@@ -15,7 +15,7 @@ public sealed class GeneratorSourceTests
     public async Task Count_is_honoured_and_the_source_then_returns()
     {
         var context = new FakeSourceContext();
-        var source = Factory(new GeneratorSourceOptions { Count = 10_000, Distinct = 64, Seed = 1 }).Create();
+        var source = Factory(new GeneratorSourceConfig { Count = 10_000, Distinct = 64, Seed = 1 }).Create();
 
         await source.RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
 
@@ -25,9 +25,9 @@ public sealed class GeneratorSourceTests
     [Fact]
     public async Task Same_seed_gives_the_same_events_and_another_seed_does_not()
     {
-        var first = await RunAsync(new GeneratorSourceOptions { Count = 200, Seed = 42 });
-        var again = await RunAsync(new GeneratorSourceOptions { Count = 200, Seed = 42 });
-        var other = await RunAsync(new GeneratorSourceOptions { Count = 200, Seed = 43 });
+        var first = await RunAsync(new GeneratorSourceConfig { Count = 200, Seed = 42 });
+        var again = await RunAsync(new GeneratorSourceConfig { Count = 200, Seed = 42 });
+        var other = await RunAsync(new GeneratorSourceConfig { Count = 200, Seed = 43 });
 
         Assert.Equal(first, again);
         Assert.NotEqual(first, other);
@@ -37,7 +37,7 @@ public sealed class GeneratorSourceTests
     [Fact]
     public void Object_records_are_about_250_bytes_with_every_field_and_an_info_heavy_level_mix()
     {
-        var payloads = SyntheticLogRecords.Render(GeneratorShape.Object, 4096, seed: 7, SyntheticLogRecords.ReproducibleEpoch);
+        var payloads = SyntheticLogRecords.Render(GeneratorSourceConfig.EventShape.Object, 4096, seed: 7, SyntheticLogRecords.ReproducibleEpoch);
 
         var average = payloads.Average(p => p.Length);
         // Eleven fields with their full names cost 136 bytes of keys and punctuation alone; values add ~110.
@@ -63,8 +63,8 @@ public sealed class GeneratorSourceTests
     [Fact]
     public void Docker_json_records_carry_the_object_record_as_a_log_string()
     {
-        var objects = SyntheticLogRecords.Render(GeneratorShape.Object, 100, seed: 9, SyntheticLogRecords.ReproducibleEpoch);
-        var docker = SyntheticLogRecords.Render(GeneratorShape.DockerJson, 100, seed: 9, SyntheticLogRecords.ReproducibleEpoch);
+        var objects = SyntheticLogRecords.Render(GeneratorSourceConfig.EventShape.Object, 100, seed: 9, SyntheticLogRecords.ReproducibleEpoch);
+        var docker = SyntheticLogRecords.Render(GeneratorSourceConfig.EventShape.DockerJson, 100, seed: 9, SyntheticLogRecords.ReproducibleEpoch);
 
         for (var i = 0; i < docker.Length; i++)
         {
@@ -102,7 +102,7 @@ public sealed class GeneratorSourceTests
     {
         var time = new ManualTimeProvider();
         var context = new FakeSourceContext();
-        var payloads = SyntheticLogRecords.Render(GeneratorShape.Object, 8, seed: 1, SyntheticLogRecords.ReproducibleEpoch);
+        var payloads = SyntheticLogRecords.Render(GeneratorSourceConfig.EventShape.Object, 8, seed: 1, SyntheticLogRecords.ReproducibleEpoch);
         using var stopping = new CancellationTokenSource();
         // 1 event per hour: after the first token the source must sleep until the clock moves, which it never does here.
         var run = new GeneratorSource(payloads, rate: 1.0 / 3600, count: 5, time).RunAsync(context, stopping.Token);
@@ -120,17 +120,17 @@ public sealed class GeneratorSourceTests
     [InlineData(0.0, 0L, 0, "distinct")]
     public void Factory_rejects_out_of_range_options(double rate, long count, int distinct, string option)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new GeneratorSourceOptions { Rate = rate, Count = count, Distinct = distinct }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new GeneratorSourceConfig { Rate = rate, Count = count, Distinct = distinct }));
 
         Assert.Equal(option, ex.Option);
     }
 
-    private static GeneratorSourceFactory Factory(GeneratorSourceOptions options) => new(options, new ComponentContext("gen", "test", Path.GetTempPath()));
+    private static ISourceFactory Factory(GeneratorSourceConfig config) => config.Build(new ComponentContext("gen", "test", Path.GetTempPath()));
 
-    private static async Task<string[]> RunAsync(GeneratorSourceOptions options)
+    private static async Task<string[]> RunAsync(GeneratorSourceConfig config)
     {
         var context = new FakeSourceContext();
-        await Factory(options).Create().RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
+        await Factory(config).Create().RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
         return [.. context.Sent.Select(s => s.Event.ToString())];
     }
 

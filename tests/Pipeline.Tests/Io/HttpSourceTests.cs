@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Components;
 using Pipeline.Events;
-using Pipeline.Sources;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
 
@@ -306,7 +306,7 @@ public sealed class HttpSourceTests
     public async Task Http_source_serves_on_an_ephemeral_loopback_port_until_stopped()
     {
         var context = new FakeSourceContext();
-        var source = (HttpSource)Factory(new HttpSourceOptions { Address = "127.0.0.1:0" }).Create();
+        var source = (HttpSource)Factory(new HttpSourceConfig { Address = "127.0.0.1:0" }).Create();
         using var stopping = new CancellationTokenSource();
         var run = source.RunAsync(context, stopping.Token);
         var address = Assert.Single(await source.Listening.WaitAsync(HangGuard, Ct));
@@ -326,7 +326,7 @@ public sealed class HttpSourceTests
     public async Task Http_source_on_kestrel_answers_413_to_a_chunked_body_over_max_body()
     {
         var context = new FakeSourceContext();
-        var source = (HttpSource)Factory(new HttpSourceOptions { Address = "127.0.0.1:0", MaxBody = new ByteSize(100) }).Create();
+        var source = (HttpSource)Factory(new HttpSourceConfig { Address = "127.0.0.1:0", MaxBody = new ByteSize(100) }).Create();
         using var stopping = new CancellationTokenSource();
         var run = source.RunAsync(context, stopping.Token);
         var address = Assert.Single(await source.Listening.WaitAsync(HangGuard, Ct));
@@ -349,7 +349,7 @@ public sealed class HttpSourceTests
     [InlineData("0.0.0.0:70000")]
     public void Factory_rejects_an_address_that_is_not_ip_and_port(string address)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new HttpSourceOptions { Address = address }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new HttpSourceConfig { Address = address }));
 
         Assert.Equal("address", ex.Option);
         Assert.Contains(address, ex.Message, StringComparison.Ordinal);
@@ -358,12 +358,12 @@ public sealed class HttpSourceTests
     [Fact]
     public void Factory_rejects_a_path_without_leading_slash()
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new HttpSourceOptions { Path = "v1/events" }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Factory(new HttpSourceConfig { Path = "v1/events" }));
 
         Assert.Equal("path", ex.Option);
     }
 
-    private static HttpSourceFactory Factory(HttpSourceOptions options) => new(options, new ComponentContext("ingest", "test", Path.GetTempPath()));
+    private static ISourceFactory Factory(HttpSourceConfig config) => config.Build(new ComponentContext("ingest", "test", Path.GetTempPath()));
 
     private static string ManyLines(int count)
         => string.Concat(Enumerable.Range(0, count).Select(i => $"{{\"n\":{i},\"padding\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}}\n"));

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
-using Pipeline.Sources;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
 

@@ -53,7 +53,7 @@ public sealed class SinkTests : IDisposable
     [Fact]
     public async Task File_sink_creates_missing_directories_and_appends_json_lines_across_instances()
     {
-        var factory = FileFactory(new FileSinkOptions { Path = Path.Combine(_directory, "deep", "er", "events.ndjson") });
+        var factory = FileFactory(new FileSinkConfig { Path = Path.Combine(_directory, "deep", "er", "events.ndjson") });
         await using (var first = factory.CreateForIsolate(0))
         {
             await first.WriteAsync(Events(0, 2), Ct);
@@ -64,7 +64,7 @@ public sealed class SinkTests : IDisposable
             await second.FlushAsync(Ct);
         }
 
-        var lines = ParseLines(await File.ReadAllBytesAsync(factory.PathForIsolate(0), Ct));
+        var lines = ParseLines(await File.ReadAllBytesAsync(PathForIsolate(factory, 0), Ct));
         Assert.Equal([0, 1, 2, 3], lines.Select(e => e.GetProperty("n").GetInt32()));
     }
 
@@ -72,7 +72,7 @@ public sealed class SinkTests : IDisposable
     public async Task File_sink_rotates_by_size_and_keeps_max_files()
     {
         var path = Path.Combine(_directory, "events.ndjson");
-        var factory = FileFactory(new FileSinkOptions { Path = path, MaxSize = new ByteSize(100), MaxFiles = 3 });
+        var factory = FileFactory(new FileSinkConfig { Path = path, MaxSize = new ByteSize(100), MaxFiles = 3 });
         var lineLength = Encoding.UTF8.GetByteCount(Events(10, 1)[0].ToString()) + 1;
         Assert.Equal(24, lineLength);
 
@@ -97,7 +97,7 @@ public sealed class SinkTests : IDisposable
     [Fact]
     public async Task File_sink_isolates_write_to_separate_files()
     {
-        var factory = FileFactory(new FileSinkOptions { Path = Path.Combine(_directory, "events.ndjson") });
+        var factory = FileFactory(new FileSinkConfig { Path = Path.Combine(_directory, "events.ndjson") });
         await using (var zero = factory.CreateForIsolate(0))
         await using (var one = factory.CreateForIsolate(1))
         {
@@ -105,9 +105,9 @@ public sealed class SinkTests : IDisposable
             await one.WriteAsync(Events(1, 1), Ct);
         }
 
-        Assert.Equal(Path.Combine(_directory, "events-1.ndjson"), factory.PathForIsolate(1));
-        Assert.Equal(0, Assert.Single(ParseLines(File.ReadAllBytes(factory.PathForIsolate(0)))).GetProperty("n").GetInt32());
-        Assert.Equal(1, Assert.Single(ParseLines(File.ReadAllBytes(factory.PathForIsolate(1)))).GetProperty("n").GetInt32());
+        Assert.Equal(Path.Combine(_directory, "events-1.ndjson"), PathForIsolate(factory, 1));
+        Assert.Equal(0, Assert.Single(ParseLines(File.ReadAllBytes(PathForIsolate(factory, 0)))).GetProperty("n").GetInt32());
+        Assert.Equal(1, Assert.Single(ParseLines(File.ReadAllBytes(PathForIsolate(factory, 1)))).GetProperty("n").GetInt32());
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class SinkTests : IDisposable
     {
         Directory.CreateDirectory(_directory);
 
-        var ex = Assert.Throws<ComponentBuildException>(() => FileFactory(new FileSinkOptions { Path = _directory }));
+        var ex = Assert.Throws<ComponentBuildException>(() => FileFactory(new FileSinkConfig { Path = _directory }));
 
         Assert.Equal("path", ex.Option);
     }
@@ -124,7 +124,7 @@ public sealed class SinkTests : IDisposable
     public async Task Http_sink_posts_each_batch_as_ndjson_with_the_configured_headers()
     {
         await using var server = await CapturingHttpServer.StartAsync();
-        var factory = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString(), Headers = new() { ["Authorization"] = "Bearer secret" } });
+        var factory = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString(), Headers = new() { ["Authorization"] = "Bearer secret" } });
         await using var sink = factory.CreateForIsolate(0);
 
         await sink.WriteAsync(Events(0, 3), Ct);
@@ -145,7 +145,7 @@ public sealed class SinkTests : IDisposable
     public async Task Http_sink_gzips_the_body_when_asked()
     {
         await using var server = await CapturingHttpServer.StartAsync();
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString(), Compression = HttpSinkCompression.Gzip }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString(), Compression = HttpSinkConfig.BodyCompression.Gzip }).CreateForIsolate(0);
 
         await sink.WriteAsync(Events(0, 50), Ct);
 
@@ -165,7 +165,7 @@ public sealed class SinkTests : IDisposable
     {
         await using var server = await CapturingHttpServer.StartAsync();
         server.StatusToAnswer = status;
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString() }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString() }).CreateForIsolate(0);
 
         var ex = await Assert.ThrowsAsync<HttpRequestException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
 
@@ -182,7 +182,7 @@ public sealed class SinkTests : IDisposable
     {
         await using var server = await CapturingHttpServer.StartAsync();
         server.StatusToAnswer = status;
-        await using var sink = HttpFactory(new HttpSinkOptions { Uri = server.Uri.ToString() }).CreateForIsolate(0);
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString() }).CreateForIsolate(0);
 
         var ex = await Assert.ThrowsAsync<PermanentFailureException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
 
@@ -195,7 +195,7 @@ public sealed class SinkTests : IDisposable
     [InlineData("")]
     public void Http_sink_factory_rejects_a_uri_that_is_not_absolute_http(string uri)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => HttpFactory(new HttpSinkOptions { Uri = uri }));
+        var ex = Assert.Throws<ComponentBuildException>(() => HttpFactory(new HttpSinkConfig { Uri = uri }));
 
         Assert.Equal("uri", ex.Option);
     }
@@ -204,7 +204,7 @@ public sealed class SinkTests : IDisposable
     public void Http_sink_factory_rejects_a_content_header()
     {
         var ex = Assert.Throws<ComponentBuildException>(() =>
-            HttpFactory(new HttpSinkOptions { Uri = "http://127.0.0.1:1/x", Headers = new() { ["Content-Type"] = "text/plain" } }));
+            HttpFactory(new HttpSinkConfig { Uri = "http://127.0.0.1:1/x", Headers = new() { ["Content-Type"] = "text/plain" } }));
 
         Assert.Equal("headers", ex.Option);
         Assert.Contains("Content-Type", ex.Message, StringComparison.Ordinal);
@@ -221,9 +221,12 @@ public sealed class SinkTests : IDisposable
 
     private static ComponentContext Context() => new("out", "test", Path.GetTempPath());
 
-    private static FileSinkFactory FileFactory(FileSinkOptions options) => new(options, Context());
+    private static ISinkFactory FileFactory(FileSinkConfig config) => config.Build(Context());
 
-    private static HttpSinkFactory HttpFactory(HttpSinkOptions options) => new(options, Context());
+    /// <summary>The file that the factory's sink for this isolate writes to.</summary>
+    private static string PathForIsolate(ISinkFactory factory, int isolateIndex) => ((FileSink)factory.CreateForIsolate(isolateIndex)).Path;
+
+    private static ISinkFactory HttpFactory(HttpSinkConfig config) => config.Build(Context());
 
     private static Event[] Events(int first, int count)
         => [.. Enumerable.Range(first, count).Select(i => Event.Parse($$"""{"n":{{i}},"text":"hello"}"""))];

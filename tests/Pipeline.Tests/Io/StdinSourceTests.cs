@@ -100,7 +100,7 @@ public sealed class StdinSourceTests
     public void Factory_rejects_a_zero_max_line()
     {
         var ex = Assert.Throws<ComponentBuildException>(() =>
-            new StdinSourceFactory(new StdinSourceOptions { MaxLine = new ByteSize(0) }, new ComponentContext("in", "test", Path.GetTempPath())));
+            new StdinSourceConfig { MaxLine = new ByteSize(0) }.Build(new ComponentContext("in", "test", Path.GetTempPath())));
 
         Assert.Equal("max_line", ex.Option);
     }

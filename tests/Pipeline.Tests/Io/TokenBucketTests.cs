@@ -1,4 +1,4 @@
-using Pipeline.Sources;
+using Pipeline.Sources.Generator;
 
 namespace Pipeline.Tests.Io;
 

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 using Pipeline.Events;
-using Pipeline.Sources;
+using Pipeline.Sources.Http;
 using Pipeline.Tests.Io;
 
 namespace Pipeline.Tests.Observability;

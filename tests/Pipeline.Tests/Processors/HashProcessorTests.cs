@@ -10,7 +10,7 @@ public sealed class HashProcessorTests
     private const string AbcHex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
     private const string EmptyHex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-    private static HashFactory Hash(params string[] fields) => new(new HashOptions { Fields = [.. fields.Select(Path)] });
+    private static IProcessorFactory Hash(params string[] fields) => Build(new HashConfig { Fields = [.. fields.Select(Path)] });
 
     [Fact]
     public void Strings_are_replaced_by_the_hex_sha256_of_their_utf8_bytes()
@@ -19,7 +19,7 @@ public sealed class HashProcessorTests
     [Fact]
     public void Base64_encoding_writes_the_padded_standard_alphabet()
     {
-        var evt = Assert.Single(Run(new HashFactory(new HashOptions { Fields = [Path(".a")], Encoding = HashEncoding.Base64 }), """{"a":"abc"}""").Default);
+        var evt = Assert.Single(Run(Build(new HashConfig { Fields = [Path(".a")], Encoding = HashConfig.DigestEncoding.Base64 }), """{"a":"abc"}""").Default);
         Assert.Equal("ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=", evt.Get(Path(".a")).ToString());
     }
 
@@ -35,7 +35,7 @@ public sealed class HashProcessorTests
     [Fact]
     public void A_target_suffix_writes_a_sibling_and_keeps_the_original()
         => Assert.Equal($$"""{"user":{"email":"abc","email_sha256":"{{AbcHex}}"},"odd key":"abc","odd key_sha256":"{{AbcHex}}"}""",
-            RunToJson(new HashFactory(new HashOptions { Fields = [Path(".user.email"), Path(".\"odd key\"")], TargetSuffix = "_sha256" }),
+            RunToJson(Build(new HashConfig { Fields = [Path(".user.email"), Path(".\"odd key\"")], TargetSuffix = "_sha256" }),
                 """{"user":{"email":"abc"},"odd key":"abc"}"""));
 
     [Fact]
@@ -79,13 +79,13 @@ public sealed class HashProcessorTests
 
     [Fact]
     public void An_empty_suffix_fails_the_build()
-        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [Path(".a")], TargetSuffix = "" })).Option);
+        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => Build(new HashConfig { Fields = [Path(".a")], TargetSuffix = "" })).Option);
 
     [Fact]
     public void A_suffix_on_an_array_element_fails_the_build()
-        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [Path(".a[0]")], TargetSuffix = "_h" })).Option);
+        => Assert.Equal("target_suffix", Assert.Throws<ComponentBuildException>(() => Build(new HashConfig { Fields = [Path(".a[0]")], TargetSuffix = "_h" })).Option);
 
     [Fact]
     public void The_root_fails_the_build()
-        => Assert.Equal("fields", Assert.Throws<ComponentBuildException>(() => new HashFactory(new HashOptions { Fields = [FieldPath.Root] })).Option);
+        => Assert.Equal("fields", Assert.Throws<ComponentBuildException>(() => Build(new HashConfig { Fields = [FieldPath.Root] })).Option);
 }

@@ -6,7 +6,7 @@ namespace Pipeline.Tests.Processors;
 
 public sealed class RedactProcessorTests
 {
-    private static RedactFactory Presets(params string[] presets) => new(new RedactOptions { Presets = [.. presets] });
+    private static IProcessorFactory Presets(params string[] presets) => Build(new RedactConfig { Presets = [.. presets] });
 
     [Fact]
     public void Email_addresses_are_masked()
@@ -32,7 +32,7 @@ public sealed class RedactProcessorTests
     [Fact]
     public void Custom_patterns_and_replacement_apply_to_the_chosen_fields()
     {
-        var factory = new RedactFactory(new RedactOptions
+        var factory = Build(new RedactConfig
         {
             Fields = [Path(".a"), Path(".nested.b")],
             Patterns = [@"(?<=password=)\S+", "secret"],
@@ -52,7 +52,7 @@ public sealed class RedactProcessorTests
     [Fact]
     public void Missing_and_non_string_fields_are_skipped()
     {
-        var factory = new RedactFactory(new RedactOptions { Fields = [Path(".message"), Path(".n"), Path(".missing")], Presets = ["email"] });
+        var factory = Build(new RedactConfig { Fields = [Path(".message"), Path(".n"), Path(".missing")], Presets = ["email"] });
         Assert.Equal("""{"message":"[REDACTED]","n":42}""", RunToJson(factory, """{"message":"a@b.io","n":42}"""));
     }
 
@@ -63,7 +63,7 @@ public sealed class RedactProcessorTests
     [Fact]
     public void An_invalid_pattern_fails_the_build_naming_the_pattern()
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => new RedactFactory(new RedactOptions { Patterns = ["(unclosed"] }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Build(new RedactConfig { Patterns = ["(unclosed"] }));
         Assert.Equal("patterns", ex.Option);
         Assert.Contains("(unclosed", ex.Message, StringComparison.Ordinal);
     }
@@ -78,5 +78,5 @@ public sealed class RedactProcessorTests
 
     [Fact]
     public void Nothing_to_mask_fails_the_build()
-        => Assert.Equal("patterns", Assert.Throws<ComponentBuildException>(() => new RedactFactory(new RedactOptions())).Option);
+        => Assert.Equal("patterns", Assert.Throws<ComponentBuildException>(() => Build(new RedactConfig())).Option);
 }

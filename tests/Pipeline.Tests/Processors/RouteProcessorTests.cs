@@ -6,7 +6,7 @@ namespace Pipeline.Tests.Processors;
 
 public sealed class RouteProcessorTests
 {
-    private static RouteFactory Route() => new(new RouteOptions
+    private static IProcessorFactory Route() => Build(new RouteConfig
     {
         Routes = new()
         {
@@ -64,7 +64,7 @@ public sealed class RouteProcessorTests
     [Fact]
     public void An_invalid_route_condition_fails_the_build()
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => new RouteFactory(new RouteOptions { Routes = new() { ["bad"] = ".x ==" } }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Build(new RouteConfig { Routes = new() { ["bad"] = ".x ==" } }));
         Assert.Equal("routes", ex.Option);
     }
 
@@ -74,12 +74,12 @@ public sealed class RouteProcessorTests
     [InlineData("a.b")]
     public void Route_names_that_cannot_be_referenced_fail_the_build(string name)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => new RouteFactory(new RouteOptions { Routes = new() { [name] = "exists(.x)" } }));
+        var ex = Assert.Throws<ComponentBuildException>(() => Build(new RouteConfig { Routes = new() { [name] = "exists(.x)" } }));
         Assert.Equal("routes", ex.Option);
         Assert.Contains(name, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void No_routes_fails_the_build()
-        => Assert.Equal("routes", Assert.Throws<ComponentBuildException>(() => new RouteFactory(new RouteOptions())).Option);
+        => Assert.Equal("routes", Assert.Throws<ComponentBuildException>(() => Build(new RouteConfig())).Option);
 }

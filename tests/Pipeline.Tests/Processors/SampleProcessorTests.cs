@@ -25,21 +25,21 @@ public sealed class SampleProcessorTests
     [Fact]
     public void Without_a_key_each_isolate_keeps_the_first_of_every_n()
     {
-        var processor = new SampleFactory(new SampleOptions { Rate = 3 }).CreateForIsolate(0);
+        var processor = ProcessorHarness.Build(new SampleConfig { Rate = 3 }).CreateForIsolate(0);
         Assert.Equal([0, 3, 6, 9], Kept(processor, Enumerable.Repeat("{}", 10)));
     }
 
     [Fact]
     public void Rate_one_keeps_everything()
     {
-        var processor = new SampleFactory(new SampleOptions { Rate = 1 }).CreateForIsolate(0);
+        var processor = ProcessorHarness.Build(new SampleConfig { Rate = 1 }).CreateForIsolate(0);
         Assert.Equal(5, Kept(processor, Enumerable.Repeat("{}", 5)).Length);
     }
 
     [Fact]
     public void With_a_key_every_event_of_a_key_is_kept_or_dropped_together_in_every_isolate()
     {
-        var factory = new SampleFactory(new SampleOptions { Rate = 4, KeyField = FieldPath.Parse(".user") });
+        var factory = ProcessorHarness.Build(new SampleConfig { Rate = 4, KeyField = FieldPath.Parse(".user") });
         var keys = Enumerable.Range(0, 200).Select(i => $"user-{i}").ToArray();
         var events = keys.Select(k => $$"""{"user":"{{k}}"}""").ToArray();
 
@@ -56,7 +56,7 @@ public sealed class SampleProcessorTests
     [Fact]
     public void A_missing_key_is_treated_as_the_empty_key()
     {
-        var factory = new SampleFactory(new SampleOptions { Rate = 2, KeyField = FieldPath.Parse(".user") });
+        var factory = ProcessorHarness.Build(new SampleConfig { Rate = 2, KeyField = FieldPath.Parse(".user") });
         var missing = Kept(factory.CreateForIsolate(0), ["{}", "{}", "{}"]);
         var empty = Kept(factory.CreateForIsolate(0), ["""{"user":""}""", """{"user":""}""", """{"user":""}"""]);
         Assert.Equal(empty, missing);
@@ -66,7 +66,7 @@ public sealed class SampleProcessorTests
     [Fact]
     public void Non_string_keys_are_sampled_consistently_by_their_json_text()
     {
-        var factory = new SampleFactory(new SampleOptions { Rate = 3, KeyField = FieldPath.Parse(".id") });
+        var factory = ProcessorHarness.Build(new SampleConfig { Rate = 3, KeyField = FieldPath.Parse(".id") });
         var events = Enumerable.Range(0, 60).Select(i => $$"""{"id":{{i % 20}}}""").ToArray();
         var kept = Kept(factory.CreateForIsolate(0), events);
         foreach (var index in kept)
@@ -82,7 +82,7 @@ public sealed class SampleProcessorTests
     [InlineData(-5)]
     public void A_rate_below_one_fails_the_build(int rate)
     {
-        var ex = Assert.Throws<ComponentBuildException>(() => new SampleFactory(new SampleOptions { Rate = rate }));
+        var ex = Assert.Throws<ComponentBuildException>(() => ProcessorHarness.Build(new SampleConfig { Rate = rate }));
         Assert.Equal("rate", ex.Option);
         Assert.Contains(rate.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
     }

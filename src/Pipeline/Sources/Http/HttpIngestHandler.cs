@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Routing;
 using Pipeline.Components;
 using Pipeline.Events;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Http;
 
 /// <summary>
 /// Turns one POST of NDJSON (application/x-ndjson, application/jsonl) or JSON (an array of objects, or one object),

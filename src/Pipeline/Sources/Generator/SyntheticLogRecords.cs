@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Generator;
 
 /// <summary>
 /// Renders realistic web-service log records for the generator: an info-heavy level mix whose warn and error
@@ -29,7 +29,7 @@ internal static class SyntheticLogRecords
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Renders <paramref name="count"/> UTF-8 JSON payloads; the same seed and epoch give the same bytes.</summary>
-    public static byte[][] Render(GeneratorShape shape, int count, int seed, DateTime epoch)
+    public static byte[][] Render(GeneratorSourceConfig.EventShape shape, int count, int seed, DateTime epoch)
     {
         var random = new Random(seed);
         var record = new ArrayBufferWriter<byte>(512);
@@ -45,7 +45,7 @@ internal static class SyntheticLogRecords
             recordWriter.Reset();
             var level = WriteRecord(recordWriter, random, time);
             recordWriter.Flush();
-            if (shape == GeneratorShape.Object)
+            if (shape == GeneratorSourceConfig.EventShape.Object)
             {
                 payloads[i] = record.WrittenSpan.ToArray();
                 continue;

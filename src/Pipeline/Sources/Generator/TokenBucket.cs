@@ -1,4 +1,4 @@
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Generator;
 
 /// <summary>
 /// Paces a sender at a rate without a timer per event: tokens accrue with elapsed time, so after a coarse sleep

@@ -1,4 +1,4 @@
-namespace Pipeline.Sources;
+namespace Pipeline.Sources.Http;
 
 /// <summary>One part of an ingest request body that could not become an event.</summary>
 /// <param name="Position">1-based line number for NDJSON; 0-based element index for a JSON array.</param>

@@ -1,7 +1,0 @@
-namespace Pipeline.Sinks;
-
-public enum HttpSinkCompression
-{
-    None,
-    Gzip,
-}

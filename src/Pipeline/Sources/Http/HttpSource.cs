@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pipeline.Components;
+using Pipeline.Events;
+
+namespace Pipeline.Sources.Http;
+
+[Component("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.")]
+public sealed class HttpSourceConfig : ISourceConfig
+{
+    [Option("Address the ingest server listens on, as ip:port ([::]:port for IPv6, localhost:port, *:port for every interface).",
+        Example = "127.0.0.1:8080")]
+    public string Address { get; set; } = "0.0.0.0:8080";
+
+    [Option("Route that accepts POSTs of events.", Example = "/ingest")]
+    public string Path { get; set; } = "/v1/events";
+
+    [Option("Largest request body, after gzip decompression too; larger bodies get 413 and nothing of them is accepted.", Example = "1MiB")]
+    public ByteSize MaxBody { get; set; } = new(10L * 1024 * 1024);
+
+    [Option("How long a request waits for room downstream before it is answered 429 with Retry-After; a 429 means nothing of that request was accepted.",
+        Example = "500ms")]
+    public TimeSpan BackpressureTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Option("Field holding a W3C traceparent per event. When it holds a valid one, it becomes that event's trace context (overriding the request's traceparent header) and the field is removed from the event; an invalid one is left as it is.",
+        Example = ".trace.parent")]
+    public FieldPath TraceparentField { get; set; } = FieldPath.Parse(".traceparent");
+
+    public ISourceFactory Build(ComponentContext context)
+    {
+        if (!TryParseAddress(Address, out var endpoint))
+        {
+            throw new ComponentBuildException("address", $"expected ip:port (such as 0.0.0.0:8080, [::]:8080, localhost:8080 or *:8080), found '{Address}'");
+        }
+        if (string.IsNullOrEmpty(Path) || Path[0] != '/')
+        {
+            throw new ComponentBuildException("path", $"expected a route starting with '/', found '{Path}'");
+        }
+        // The body is held in one array while it is parsed, so it cannot exceed what an array holds.
+        if (MaxBody.Bytes <= 0 || MaxBody.Bytes >= Array.MaxLength)
+        {
+            throw new ComponentBuildException("max_body", $"expected a size between 1 byte and 2GiB, found {MaxBody.Bytes} bytes");
+        }
+        if (BackpressureTimeout < TimeSpan.Zero)
+        {
+            throw new ComponentBuildException("backpressure_timeout", $"expected a duration of 0 or more, found {BackpressureTimeout}");
+        }
+        return new SourceFactory(() => new HttpSource(endpoint, this)) { ReceivesRequests = true };
+    }
+
+    private static bool TryParseAddress(string address, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || colon < address.LastIndexOf(']') || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port > IPEndPoint.MaxPort)
+        {
+            return false;
+        }
+        var host = address[..colon];
+        IPAddress? ip = host switch
+        {
+            "*" => IPAddress.Any,
+            // Kestrel's ListenLocalhost cannot bind port 0, and tests need port 0; loopback is what localhost means here.
+            "localhost" => IPAddress.Loopback,
+            _ => IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : null,
+        };
+        if (ip is null)
+        {
+            return false;
+        }
+        endpoint = new IPEndPoint(ip, port);
+        return true;
+    }
+}
+
+/// <summary>
+/// Runs a Kestrel server of its own on the configured address and hands every POST to an
+/// <see cref="HttpIngestHandler"/>. On stop it answers new requests 503, lets the requests in flight finish, and returns.
+/// </summary>
+/// <param name="endpoint">The config's address, parsed.</param>
+public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : ISource
+{
+    private static readonly TimeSpan InFlightGracePeriod = TimeSpan.FromSeconds(10);
+
+    private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes with the addresses the server actually listens on (the real port when port 0 was configured),
+    /// or faults when it could not start.
+    /// </summary>
+    public Task<IReadOnlyList<Uri>> Listening => _listening.Task;
+
+    public async Task RunAsync(ISourceContext context, CancellationToken stopping)
+    {
+        var handler = new HttpIngestHandler(context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField);
+        WebApplication app;
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            // Component failures surface as exceptions to the runtime, which logs them; Kestrel's own console
+            // logging would also mix into standard output, where the stdout sink writes events.
+            builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedServerLifetime>();
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = InFlightGracePeriod);
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = config.MaxBody.Bytes;
+                kestrel.Listen(endpoint);
+            });
+            app = builder.Build();
+            handler.MapTo(app, config.Path);
+        }
+        catch (Exception ex)
+        {
+            _listening.TrySetException(ex);
+            throw;
+        }
+
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(stopping).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _listening.TrySetException(new InvalidOperationException($"http source could not listen on {endpoint}: {ex.Message}", ex));
+                throw;
+            }
+            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            _listening.TrySetResult([.. addresses.Select(a => new Uri(a))]);
+            context.Logger.Information("{ComponentId} accepts events on {Urls} (POST {Path})", context.ComponentId, string.Join(", ", addresses), config.Path);
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+            }
+            handler.BeginShutdown();
+            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+}
