@@ -17,8 +17,6 @@ namespace Pipeline.Isolates;
 /// </remarks>
 internal sealed class FailurePolicy(string componentId, int maxAttempts, RetryBackoff backoff, TimeProvider time, ILogger logger)
 {
-    public int MaxAttempts => maxAttempts;
-
     /// <summary>The exception filter of every isolate: true for a failure this policy handles.</summary>
     public static bool Handles(Exception ex, CancellationToken stop)
         => ex is not InstanceCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested);
