@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Pipeline.IntegrationTests.Backends;
+
+/// <summary>
+/// A backend or the pipeline as a child process: its output lines are kept (read only for assertions and when startup
+/// fails), and it is stopped with SIGTERM, then killed if it does not exit within the grace period.
+/// </summary>
+internal sealed partial class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _stdout = new();
+    private readonly ConcurrentQueue<string> _stderr = new();
+
+    private ChildProcess(Process process) => _process = process;
+
+    public string Name { get; private init; } = "";
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public IReadOnlyCollection<string> StdoutLines => _stdout;
+
+    public IReadOnlyCollection<string> StderrLines => _stderr;
+
+    public static ChildProcess Start(string name, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+    {
+        var startInfo = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in environment)
+        {
+            // null removes a variable inherited from the machine running the tests.
+            if (value is null)
+            {
+                startInfo.Environment.Remove(key);
+            }
+            else
+            {
+                startInfo.Environment[key] = value;
+            }
+        }
+        var process = new Process { StartInfo = startInfo };
+        var child = new ChildProcess(process) { Name = name };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { child._stdout.Enqueue(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { child._stderr.Enqueue(e.Data); } };
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"{fileName} did not start");
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>The last lines of its output, for a failure message.</summary>
+    public string Tail(int lines = 40) =>
+        $"{Name} stdout:\n{string.Join('\n', _stdout.TakeLast(lines))}\n{Name} stderr:\n{string.Join('\n', _stderr.TakeLast(lines))}";
+
+    /// <summary>SIGTERM, as Kubernetes stops a pod; the exit code, or null when it had to be killed.</summary>
+    public async Task<int?> StopAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return _process.ExitCode;
+        }
+        _ = Kill(_process.Id, SigTerm);
+        try
+        {
+            await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace, CancellationToken.None);
+            return _process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(20));
+        _process.Dispose();
+    }
+
+    private const int SigTerm = 15;
+
+    // .NET has no public API to send a signal other than SIGKILL; a graceful stop needs SIGTERM.
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}

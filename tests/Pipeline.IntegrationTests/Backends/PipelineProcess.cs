@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.IntegrationTests.Backends;
+
+/// <summary>
+/// The pipeline as an operator runs it: the built binary, <c>pipeline run --config FILE</c>, as a child process
+/// with its own data directory. Its stdout (the service's JSON log lines) is kept for the assertions.
+/// </summary>
+internal sealed class PipelineProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(60);
+
+    private readonly ChildProcess _process;
+    private readonly string _directory;
+    private readonly HttpClient _admin;
+
+    private PipelineProcess(ChildProcess process, string directory, int adminPort)
+    {
+        _process = process;
+        _directory = directory;
+        AdminPort = adminPort;
+        _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/"), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public int AdminPort { get; }
+
+    /// <summary>Its data_dir (the dead-letter file is there).</summary>
+    public string DataDirectory => Path.Combine(_directory, "data");
+
+    /// <summary>The dead-letter records written so far.</summary>
+    public IEnumerable<JsonElement> DeadLetters()
+    {
+        var path = Path.Combine(DataDirectory, "dead-letter.jsonl");
+        if (!File.Exists(path))
+        {
+            yield break;
+        }
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0)
+            {
+                using var document = JsonDocument.Parse(line);
+                yield return document.RootElement.Clone();
+            }
+        }
+    }
+
+    /// <summary>host:port of the admin server, as a Prometheus target.</summary>
+    public string AdminTarget => $"127.0.0.1:{AdminPort}";
+
+    public HttpClient Admin => _admin;
+
+    public static string Executable
+    {
+        get
+        {
+            var configuration = typeof(PipelineProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+                .Single(a => a.Key == "PipelineConfiguration").Value ?? "Debug";
+            return RepositoryRoot.Combine("src", "Pipeline", "bin", configuration, "net10.0", "pipeline");
+        }
+    }
+
+    /// <param name="yaml">The topology; <c>{admin}</c> and <c>{data_dir}</c> in it are replaced by a free admin address and the run's own data directory.</param>
+    public static async Task<PipelineProcess> StartAsync(string name, string yaml)
+    {
+        var directory = Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
+        var adminPort = FreePort.Next();
+        var config = Path.Combine(directory, "pipeline.yaml");
+        await File.WriteAllTextAsync(config, yaml
+            .Replace("{admin}", $"127.0.0.1:{adminPort}", StringComparison.Ordinal)
+            .Replace("{data_dir}", Path.Combine(directory, "data"), StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        var process = ChildProcess.Start($"pipeline-{name}", Executable, ["run", "--config", config], new Dictionary<string, string?>
+        {
+            // The standard variables must not leak in from the machine running the tests; the YAML says everything.
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = null,
+            ["OTEL_TRACES_EXPORTER"] = null,
+            ["OTEL_SERVICE_NAME"] = null,
+            ["OTEL_RESOURCE_ATTRIBUTES"] = null,
+            ["PIPELINE_LOG_OTLP"] = null,
+            ["PIPELINE_LOG_ELASTICSEARCH_URL"] = null,
+        }, directory);
+        var pipeline = new PipelineProcess(process, directory, adminPort);
+        try
+        {
+            await pipeline.WaitUntilReadyAsync();
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Its stdout lines that are JSON objects (the service's own log lines).</summary>
+    public IEnumerable<JsonElement> LogLines()
+    {
+        foreach (var line in _process.StdoutLines.Concat(_process.StderrLines))
+        {
+            if (!line.StartsWith('{'))
+            {
+                continue;
+            }
+            JsonElement element;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                element = document.RootElement.Clone();
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+            yield return element;
+        }
+    }
+
+    public string Tail() => _process.Tail();
+
+    public Task<int?> StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(30));
+
+    public async ValueTask DisposeAsync()
+    {
+        _admin.Dispose();
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the system's temp cleaning.
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        if (!File.Exists(Executable))
+        {
+            throw new FileNotFoundException($"the pipeline binary is missing: {Executable} (build the solution first)");
+        }
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < ReadyWithin)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the pipeline exited before it was ready:\n{_process.Tail()}");
+            }
+            try
+            {
+                using var response = await _admin.GetAsync("readyz", TestContext.Current.CancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"the pipeline was not ready within {ReadyWithin}:\n{_process.Tail()}");
+    }
+}
