@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Sinks;
 
@@ -106,6 +107,8 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        // The delivery span current now is this sink's client span (sampled batches only); it gets the HTTP attributes.
+        PipelineTracing.RecordHttpRequest(HttpMethod.Post.Method, uri);
         HttpResponseMessage response;
         try
         {
@@ -118,6 +121,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
         }
         using (response)
         {
+            PipelineTracing.RecordHttpResponse((int)response.StatusCode);
             if (response.IsSuccessStatusCode)
             {
                 return;

@@ -87,7 +87,7 @@ public sealed class MetricsEndpointTests
         var exemplars = metrics.Find(TelemetryNames.StageDurationMetric + "_bucket", (TelemetryNames.ComponentIdLabel, "keep"))
             .Where(s => s.Exemplar is not null).Select(s => s.Exemplar!).ToList();
         Assert.NotEmpty(exemplars);
-        var keepSpans = run.Spans.Where(s => s.DisplayName == "keep process").ToDictionary(s => s.SpanId.ToHexString(), s => s.TraceId.ToHexString());
+        var keepSpans = run.Spans.Where(s => s.DisplayName == "process keep").ToDictionary(s => s.SpanId.ToHexString(), s => s.TraceId.ToHexString());
         Assert.All(exemplars, exemplar => Assert.Equal(keepSpans[exemplar["span_id"]], exemplar["trace_id"]));
         Assert.Contains(metrics.Find(TelemetryNames.EventLatencyMetric + "_bucket", (TelemetryNames.ComponentIdLabel, "out")), s => s.Exemplar is not null);
     }
