@@ -133,40 +133,6 @@ public sealed class PipelineTracing
     }
 
     /// <summary>
-    /// The request a sink is about to send, on the current delivery span (the http sink's client span): method,
-    /// <c>url.full</c>, <c>server.address</c> and <c>server.port</c>. Nothing unless a pipeline span is current.
-    /// </summary>
-    public static void RecordHttpRequest(string method, Uri uri)
-    {
-        ArgumentNullException.ThrowIfNull(uri);
-        var span = Activity.Current;
-        if (span is null || span.Source != Source || !span.IsAllDataRequested)
-        {
-            return;
-        }
-        span.SetTag(TelemetryNames.HttpRequestMethodAttribute, method);
-        // The semantic conventions forbid credentials in url.full; the user info of a configured uri is dropped.
-        span.SetTag(TelemetryNames.UrlFullAttribute, uri.UserInfo.Length == 0 ? uri.AbsoluteUri : uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped));
-        span.SetTag(TelemetryNames.ServerAddressAttribute, uri.Host);
-        span.SetTag(TelemetryNames.ServerPortAttribute, uri.Port);
-    }
-
-    /// <summary>
-    /// The status the sink's request was answered with, on the current delivery span. A status of 400 or more is also
-    /// its <c>error.type</c> (as the HTTP conventions ask); a later successful attempt clears it.
-    /// </summary>
-    public static void RecordHttpResponse(int statusCode)
-    {
-        var span = Activity.Current;
-        if (span is null || span.Source != Source || !span.IsAllDataRequested)
-        {
-            return;
-        }
-        span.SetTag(TelemetryNames.HttpResponseStatusCodeAttribute, statusCode);
-        span.SetTag(TelemetryNames.ErrorTypeAttribute, statusCode >= 400 ? statusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
-    }
-
-    /// <summary>
     /// Ends a span and leaves <see cref="Activity.Current"/> empty, so nothing of this event reaches the next one
     /// handled on the same isolate loop (a child Activity the processor started and forgot included). For an
     /// unsampled event (no span) nothing was made current, and nothing is read: that path stays free.

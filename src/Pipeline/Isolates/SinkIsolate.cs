@@ -76,6 +76,13 @@ internal sealed class SinkIsolate : Isolate
                 Delivered();
             }
         }
+        catch (Exception ex) when (span is not null)
+        {
+            // A crash (a corrupted instance, the hard stop) abandons this delivery; the spans say so, then it ends.
+            PipelineTracing.RecordException(span, ex);
+            PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
+            throw;
+        }
         finally
         {
             _span = null;

@@ -82,6 +82,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
     private readonly bool _gzip = config.Compression == HttpSinkConfig.BodyCompression.Gzip;
     private readonly JsonLinesBuffer _lines = new();
     private readonly MemoryStream _compressed = new();
+    private readonly HttpClientSpan _clientSpan = new(HttpMethod.Post.Method, uri);
 
     public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
     {
@@ -108,7 +109,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
         }
 
         // The delivery span current now is this sink's client span (sampled batches only); it gets the HTTP attributes.
-        PipelineTracing.RecordHttpRequest(HttpMethod.Post.Method, uri);
+        _clientSpan.RecordRequest();
         HttpResponseMessage response;
         try
         {
@@ -121,7 +122,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
         }
         using (response)
         {
-            PipelineTracing.RecordHttpResponse((int)response.StatusCode);
+            HttpClientSpan.RecordResponse((int)response.StatusCode);
             if (response.IsSuccessStatusCode)
             {
                 return;

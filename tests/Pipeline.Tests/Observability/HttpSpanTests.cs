@@ -74,6 +74,31 @@ public sealed class HttpSpanTests
         Assert.Contains(send.Events, e => e.Name == TelemetryNames.DeadLetterEvent);
     }
 
+    [Fact]
+    public void The_client_span_url_has_no_user_info_and_no_query_values()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source == PipelineTracing.Source,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var target = new HttpClientSpan("POST", new Uri("https://user:secret@collector.example.com:8443/v1/events?token=abc&tenant=7&flag"));
+        using (var span = PipelineTracing.Source.StartActivity("http client span test", ActivityKind.Client)!)
+        {
+            target.RecordRequest();
+            HttpClientSpan.RecordResponse(503);
+            Assert.Equal("https://collector.example.com:8443/v1/events?token=*&tenant=*&flag", span.GetTagItem(TelemetryNames.UrlFullAttribute));
+            Assert.Equal("collector.example.com", span.GetTagItem(TelemetryNames.ServerAddressAttribute));
+            Assert.Equal(8443, span.GetTagItem(TelemetryNames.ServerPortAttribute));
+            Assert.Equal("503", span.GetTagItem(TelemetryNames.ErrorTypeAttribute));
+            // A later attempt that succeeds clears the error.
+            HttpClientSpan.RecordResponse(200);
+            Assert.Null(span.GetTagItem(TelemetryNames.ErrorTypeAttribute));
+            Assert.Equal(200, span.GetTagItem(TelemetryNames.HttpResponseStatusCodeAttribute));
+        }
+    }
+
     /// <summary>Posts one sampled event to an http source, through one stage, to an http sink delivering to <paramref name="collector"/>.</summary>
     private static async Task<(IReadOnlyList<Activity> Spans, ActivityContext Incoming)> RunOneEventAsync(CapturingHttpServer collector)
     {

@@ -169,9 +169,12 @@ public sealed class HttpIngestHandler
 
         var trace = ReadTraceContext(http.Request.Headers);
         var cancellationToken = http.RequestAborted;
-        // For the HTTP attributes of the sampled events' ingest spans; flows into the sends below and no further.
-        HttpServerRequest.Current = new HttpServerRequest(
-            http.Request.Method, http.Request.Scheme, http.Request.Path.Value ?? "/", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+        if (PipelineTracing.Source.HasListeners())
+        {
+            // For the HTTP attributes of the sampled events' ingest spans; flows into the sends below and no further.
+            HttpServerRequest.Current = new HttpServerRequest(
+                http.Request.Method, http.Request.Scheme, http.Request.Path.Value ?? "/", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+        }
         var admission = await _context.SendWithinAsync(events[0], TraceContextOf(events[0], trace), _backpressureTimeout, cancellationToken).ConfigureAwait(false);
         if (admission != SendResult.Accepted)
         {
