@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Telemetry;
 using Pipeline.Tests.Runtime;
@@ -144,6 +145,38 @@ public sealed class TraceChainTests
             Assert.Single(linked, id => id == send.SpanId);
         }
         Assert.Equal(Events, linked.Count);
+    }
+
+    [Fact]
+    public async Task A_sink_crash_fails_the_delivery_spans_of_that_attempt_and_the_retry_makes_new_ones()
+    {
+        var crashed = 0;
+        var sink = new RecordingSink
+        {
+            BeforeWrite = (_, _) => Interlocked.Exchange(ref crashed, 1) == 0
+                ? throw new InstanceCorruptedException("state broken by the test")
+                : ValueTask.CompletedTask,
+        };
+        var source = new ControlledSource();
+        await using var pipeline = new ObservedPipeline()
+            .Source("in", source)
+            .Sink("out", sink, ["in"], TestPipeline.Settings(batchSize: 1));
+        await pipeline.StartAsync();
+        var context = await source.Context.WaitAsync(ObservedPipeline.HangGuard, Ct);
+        var incoming = Traceparents.Remote(77, sampled: true);
+        Assert.True(await context.SendAsync(Event.Parse("""{"n":1}"""), incoming, Ct));
+        source.Finish();
+        await pipeline.Topology.Completion.WaitAsync(ObservedPipeline.HangGuard, Ct);
+        var spans = await pipeline.StopAndCollectSpansAsync();
+
+        Assert.Single(sink.Delivered);
+        var sends = spans.Where(s => s.TraceId == incoming.TraceId && s.DisplayName == "send out" && s.Kind == ActivityKind.Producer).ToList();
+        Assert.Equal(2, sends.Count);
+        var failed = Assert.Single(sends, s => s.Status == ActivityStatusCode.Error);
+        Assert.Equal(typeof(InstanceCorruptedException).FullName, failed.GetTagItem(TelemetryNames.ErrorTypeAttribute));
+        var failedBatch = Assert.Single(spans, s => IsBatch(s) && s.ParentSpanId == failed.SpanId);
+        Assert.Contains(failedBatch.Events, e => e.Name == "exception");
+        Assert.Single(sends, s => s.Status == ActivityStatusCode.Unset && s.GetTagItem(TelemetryNames.ErrorTypeAttribute) is null);
     }
 
     [Fact]
