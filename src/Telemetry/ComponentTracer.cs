@@ -11,14 +11,16 @@ public sealed class ComponentTracer
     private readonly PipelineTracing _owner;
     private readonly string _spanName;
     private readonly ActivityKind _kind;
+    private readonly string _operation;
 
-    internal ComponentTracer(PipelineTracing owner, string componentId, string componentType, string spanName, ActivityKind kind)
+    internal ComponentTracer(PipelineTracing owner, string componentId, string componentType, string spanName, ActivityKind kind, string operation)
     {
         _owner = owner;
         ComponentId = componentId;
         ComponentType = componentType;
         _spanName = spanName;
         _kind = kind;
+        _operation = operation;
     }
 
     public string ComponentId { get; }
@@ -50,7 +52,7 @@ public sealed class ComponentTracer
             if (listening && _owner.Sampler.ShouldSample(incoming))
             {
                 ambient = Activity.Current;
-                var span = Start(incoming);
+                var span = Start(incoming, _kind);
                 if (span is not null)
                 {
                     context = span.Context;
@@ -70,7 +72,7 @@ public sealed class ComponentTracer
             {
                 Activity.Current = null;
             }
-            var span = Start(default);
+            var span = Start(default, _kind);
             if (span is not null)
             {
                 // The span's own trace id wins: the draw above only decided that this new trace is sampled.
@@ -91,50 +93,117 @@ public sealed class ComponentTracer
         {
             return null;
         }
-        var span = Start(parent);
+        var span = Start(parent, _kind);
         if (span is null)
         {
             return null;
         }
         span.SetTag(TelemetryNames.IsolateAttribute, isolate);
         span.SetTag(TelemetryNames.AttemptAttribute, attempt);
-        span.SetTag(TelemetryNames.MailboxWaitAttribute, mailboxWaitTicks * 1000.0 / Stopwatch.Frequency);
+        span.SetTag(TelemetryNames.MailboxWaitAttribute, (double)mailboxWaitTicks / Stopwatch.Frequency);
         return span;
     }
 
     /// <summary>
-    /// The span of one batch delivery: the child of the first sampled event's hop span (so it is recorded and lands in
-    /// that event's trace), with a link to the hop span of every sampled event in the batch.
+    /// The per-message span of one sampled event a sink delivers: a producer span, the child of the event's last hop,
+    /// so every sampled event's trace ends in a delivery span of its own (the OpenTelemetry messaging pattern for
+    /// batches). It becomes <see cref="Activity.Current"/>; <see cref="StartDelivery"/> or the caller replaces it.
     /// </summary>
-    /// <param name="links">The trace contexts of the sampled events of the batch; empty means nothing is started.</param>
-    public Activity? StartDelivery(List<ActivityLink> links, int isolate, int batchSize)
+    /// <param name="lastHop">The envelope's trace context; nothing starts unless its Recorded flag is set.</param>
+    public Activity? StartSend(in ActivityContext lastHop, int isolate)
     {
-        if (links.Count == 0)
+        if ((lastHop.TraceFlags & ActivityTraceFlags.Recorded) == 0)
         {
             return null;
         }
-        var span = Start(links[0].Context, links);
+        var span = Start(lastHop, ActivityKind.Producer);
+        span?.SetTag(TelemetryNames.IsolateAttribute, isolate);
+        return span;
+    }
+
+    /// <summary>
+    /// The span of one batch delivery (a client span for a sink that delivers over the network, else internal), with
+    /// a link to the per-message span of every sampled event in the batch. Its parent is the first of them, so a
+    /// batch of one event is one unbroken trace and the sink's own logs during the delivery join an event's trace.
+    /// It is <see cref="Activity.Current"/> while the sink runs; end it with <see cref="EndDelivery"/>.
+    /// </summary>
+    /// <param name="messages">The per-message spans (<see cref="StartSend"/>) of the batch; empty means nothing is started.</param>
+    public Activity? StartDelivery(List<Activity> messages, int isolate, int batchSize)
+    {
+        if (messages.Count == 0)
+        {
+            return null;
+        }
+        var links = new ActivityLink[messages.Count];
+        for (var i = 0; i < links.Length; i++)
+        {
+            links[i] = new ActivityLink(messages[i].Context);
+        }
+        var span = Start(messages[0].Context, _kind, links);
         if (span is null)
         {
             return null;
         }
         span.SetTag(TelemetryNames.IsolateAttribute, isolate);
         span.SetTag(TelemetryNames.BatchSizeAttribute, batchSize);
+        span.SetTag(TelemetryNames.MessagingBatchMessageCountAttribute, batchSize);
         return span;
     }
 
-    private Activity? Start(in ActivityContext parent, IEnumerable<ActivityLink>? links = null)
+    /// <summary>
+    /// Ends a batch delivery: the batch span, then every per-message span with the batch's outcome (status and
+    /// <c>error.type</c>), so each event's trace says whether its delivery succeeded. Clears <paramref name="messages"/>
+    /// and leaves <see cref="Activity.Current"/> empty.
+    /// </summary>
+    public static void EndDelivery(Activity? batch, List<Activity> messages)
     {
-        var span = PipelineTracing.Source.StartActivity(_spanName, _kind, parent, tags: null, links);
+        if (batch is not null)
+        {
+            batch.Stop();
+            var error = batch.GetTagItem(TelemetryNames.ErrorTypeAttribute);
+            foreach (var message in messages)
+            {
+                if (batch.Status != ActivityStatusCode.Unset && message.Status == ActivityStatusCode.Unset)
+                {
+                    message.SetStatus(batch.Status, batch.StatusDescription);
+                }
+                if (error is not null && message.GetTagItem(TelemetryNames.ErrorTypeAttribute) is null)
+                {
+                    message.SetTag(TelemetryNames.ErrorTypeAttribute, error);
+                }
+            }
+        }
+        foreach (var message in messages)
+        {
+            message.Stop();
+        }
+        messages.Clear();
+        if (Activity.Current is not null)
+        {
+            Activity.Current = null;
+        }
+    }
+
+    private Activity? Start(in ActivityContext parent, ActivityKind kind, IEnumerable<ActivityLink>? links = null)
+    {
+        var span = PipelineTracing.Source.StartActivity(_spanName, kind, parent, tags: null, links);
         if (span is null || !span.IsAllDataRequested)
         {
             return span;
         }
         span.SetTag(TelemetryNames.PipelineNameAttribute, _owner.PipelineName);
-        if (_kind is ActivityKind.Server or ActivityKind.Producer)
+        span.SetTag(TelemetryNames.MessagingSystemAttribute, TelemetryNames.MessagingSystem);
+        span.SetTag(TelemetryNames.MessagingOperationTypeAttribute, _operation);
+        span.SetTag(TelemetryNames.MessagingOperationNameAttribute, _operation);
+        span.SetTag(TelemetryNames.MessagingDestinationNameAttribute, ComponentId);
+        if (_operation == TelemetryNames.ReceiveOperation)
         {
             span.SetTag(TelemetryNames.SourceAttribute, ComponentId);
             span.SetTag(TelemetryNames.SourceTypeAttribute, ComponentType);
+            if (kind == ActivityKind.Server)
+            {
+                HttpServerRequest.Current?.Tag(span);
+            }
         }
         else
         {

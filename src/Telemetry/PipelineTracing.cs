@@ -34,17 +34,20 @@ public sealed class PipelineTracing
 
     /// <summary>The tracer of a source. HTTP ingest is a server span; a generator or stdin produces events, so a producer span.</summary>
     public ComponentTracer ForSource(string componentId, string componentType, bool receivesRequests)
-        => new(this, componentId, componentType, TelemetryNames.IngestSpanName(componentId), receivesRequests ? ActivityKind.Server : ActivityKind.Producer);
+        => new(this, componentId, componentType, TelemetryNames.IngestSpanName(componentId), receivesRequests ? ActivityKind.Server : ActivityKind.Producer, TelemetryNames.ReceiveOperation);
 
     /// <summary>The tracer of a processor stage: its hops are internal spans (isolates are in-process).</summary>
     public ComponentTracer ForStage(string componentId, string componentType)
-        => new(this, componentId, componentType, TelemetryNames.HopSpanName(componentId), ActivityKind.Internal);
+        => new(this, componentId, componentType, TelemetryNames.HopSpanName(componentId), ActivityKind.Internal, TelemetryNames.ProcessOperation);
 
-    /// <summary>The tracer of a sink: client spans for sinks that deliver over the network, internal for the others.</summary>
+    /// <summary>
+    /// The tracer of a sink: a producer span per sampled event, and a batch span, client for sinks that deliver over
+    /// the network, internal for the others.
+    /// </summary>
     public ComponentTracer ForSink(string componentId, string componentType, bool deliversOverNetwork)
-        => new(this, componentId, componentType, TelemetryNames.DeliverySpanName(componentId), deliversOverNetwork ? ActivityKind.Client : ActivityKind.Internal);
+        => new(this, componentId, componentType, TelemetryNames.DeliverySpanName(componentId), deliversOverNetwork ? ActivityKind.Client : ActivityKind.Internal, TelemetryNames.SendOperation);
 
-    /// <summary>A failed attempt that will be retried: a span event with the attempt, the error and the delay.</summary>
+    /// <summary>A failed attempt that will be retried: a span event with the attempt, the error and the delay (seconds).</summary>
     public static void RecordRetry(Activity? span, int attempt, Exception error, TimeSpan delay)
     {
         if (span is null)
@@ -56,11 +59,31 @@ public sealed class PipelineTracing
             [TelemetryNames.AttemptAttribute] = attempt,
             [TelemetryNames.ErrorTypeAttribute] = error.GetType().FullName,
             ["exception.message"] = error.Message,
-            ["pipeline.retry.delay_ms"] = delay.TotalMilliseconds,
+            [TelemetryNames.RetryDelayAttribute] = delay.TotalSeconds,
         }));
     }
 
-    /// <summary>An event given up on: a span event with the reason, and the span's status becomes an error.</summary>
+    /// <summary>
+    /// The exception an operation failed with for good: an <c>exception</c> span event (type, message, stack) and
+    /// <c>error.type</c>, the exception's full type name, unless something more precise (an HTTP status) set it.
+    /// </summary>
+    public static void RecordException(Activity? span, Exception error)
+    {
+        if (span is null)
+        {
+            return;
+        }
+        span.AddException(error);
+        if (span.GetTagItem(TelemetryNames.ErrorTypeAttribute) is null)
+        {
+            span.SetTag(TelemetryNames.ErrorTypeAttribute, error.GetType().FullName);
+        }
+    }
+
+    /// <summary>
+    /// An event given up on: a span event with the reason, the span's status becomes an error, and <c>error.type</c>
+    /// is <c>dead_lettered</c> unless an exception (<see cref="RecordException"/>) already named it.
+    /// </summary>
     public static void RecordDeadLetter(Activity? span, string reason, int attempts)
     {
         if (span is null)
@@ -73,14 +96,41 @@ public sealed class PipelineTracing
             [TelemetryNames.AttemptAttribute] = attempts,
         }));
         span.SetStatus(ActivityStatusCode.Error, reason);
+        if (span.GetTagItem(TelemetryNames.ErrorTypeAttribute) is null)
+        {
+            span.SetTag(TelemetryNames.ErrorTypeAttribute, TelemetryNames.DeadLetteredErrorType);
+        }
     }
 
     /// <summary>An event dropped on purpose (a filter, a full mailbox under drop_newest): a span event with the reason.</summary>
     public static void RecordDrop(Activity? span, string reason)
         => span?.AddEvent(new ActivityEvent(TelemetryNames.DropEvent, tags: new ActivityTagsCollection { [TelemetryNames.ReasonAttribute] = reason }));
 
-    /// <summary>The operation failed as a whole (a batch that could not be delivered, an event not accepted).</summary>
-    public static void RecordFailure(Activity? span, string description) => span?.SetStatus(ActivityStatusCode.Error, description);
+    /// <summary>
+    /// The operation failed as a whole (a batch that could not be delivered, an event not accepted): status error,
+    /// and <paramref name="errorType"/> as <c>error.type</c> unless one is set already.
+    /// </summary>
+    public static void RecordFailure(Activity? span, string errorType, string description)
+    {
+        if (span is null)
+        {
+            return;
+        }
+        span.SetStatus(ActivityStatusCode.Error, description);
+        if (span.GetTagItem(TelemetryNames.ErrorTypeAttribute) is null)
+        {
+            span.SetTag(TelemetryNames.ErrorTypeAttribute, errorType);
+        }
+    }
+
+    /// <summary>The answer an HTTP ingest span's event got (200 accepted, 429 backpressure, 503 shutting down).</summary>
+    public static void RecordIngestStatus(Activity? span, int statusCode)
+    {
+        if (span?.GetTagItem(TelemetryNames.HttpRequestMethodAttribute) is not null)
+        {
+            span.SetTag(TelemetryNames.HttpResponseStatusCodeAttribute, statusCode);
+        }
+    }
 
     /// <summary>
     /// Ends a span and leaves <see cref="Activity.Current"/> empty, so nothing of this event reaches the next one

@@ -37,12 +37,37 @@ public static class TelemetryNames
     public const string StageTypeAttribute = "pipeline.stage.type";
     public const string IsolateAttribute = "pipeline.isolate";
     public const string AttemptAttribute = "pipeline.attempt";
-    public const string MailboxWaitAttribute = "pipeline.mailbox.wait_ms";
+    public const string MailboxWaitAttribute = "pipeline.mailbox.wait.duration";
     public const string SourceAttribute = "pipeline.source";
     public const string SourceTypeAttribute = "pipeline.source.type";
     public const string BatchSizeAttribute = "pipeline.batch.size";
     public const string ReasonAttribute = "pipeline.reason";
     public const string ErrorTypeAttribute = "error.type";
+    public const string RetryDelayAttribute = "pipeline.retry.delay.duration";
+
+    /// <summary>The <c>error.type</c> of an event given up on without an exception to name (a crash, a failed stage, the hard stop).</summary>
+    public const string DeadLetteredErrorType = "dead_lettered";
+
+    /// <summary>Messaging span attributes (OpenTelemetry messaging semantic conventions); the destination is the component id.</summary>
+    public const string MessagingSystemAttribute = "messaging.system";
+    public const string MessagingSystem = "pipeline";
+    public const string MessagingOperationTypeAttribute = "messaging.operation.type";
+    public const string MessagingOperationNameAttribute = "messaging.operation.name";
+    public const string MessagingDestinationNameAttribute = "messaging.destination.name";
+    public const string MessagingBatchMessageCountAttribute = "messaging.batch.message_count";
+    public const string ReceiveOperation = "receive";
+    public const string ProcessOperation = "process";
+    public const string SendOperation = "send";
+
+    /// <summary>HTTP span attributes (OpenTelemetry HTTP semantic conventions): the ingest server span, the http sink's client span.</summary>
+    public const string HttpRequestMethodAttribute = "http.request.method";
+    public const string HttpResponseStatusCodeAttribute = "http.response.status_code";
+    public const string HttpRouteAttribute = "http.route";
+    public const string UrlPathAttribute = "url.path";
+    public const string UrlSchemeAttribute = "url.scheme";
+    public const string UrlFullAttribute = "url.full";
+    public const string ServerAddressAttribute = "server.address";
+    public const string ServerPortAttribute = "server.port";
 
     /// <summary>Span events: a failed attempt that will be retried, a dead-lettered event, a dropped event.</summary>
     public const string RetryEvent = "pipeline.retry";
@@ -66,12 +91,12 @@ public static class TelemetryNames
     public const string SpansSignal = "spans";
     public const string LogsSignal = "logs";
 
-    /// <summary>The span of one event's arrival at a source: <c>&lt;source id&gt; ingest</c>.</summary>
-    public static string IngestSpanName(string sourceId) => sourceId + " ingest";
+    /// <summary>The span of one event's arrival at a source: <c>receive &lt;source id&gt;</c> (<c>{operation} {destination}</c>).</summary>
+    public static string IngestSpanName(string sourceId) => ReceiveOperation + " " + sourceId;
 
-    /// <summary>The span of one event's hop through a stage: <c>&lt;stage id&gt; process</c>.</summary>
-    public static string HopSpanName(string stageId) => stageId + " process";
+    /// <summary>The span of one event's hop through a stage: <c>process &lt;stage id&gt;</c>.</summary>
+    public static string HopSpanName(string stageId) => ProcessOperation + " " + stageId;
 
-    /// <summary>The span of one batch delivered by a sink: <c>&lt;sink id&gt; send</c>.</summary>
-    public static string DeliverySpanName(string sinkId) => sinkId + " send";
+    /// <summary>The spans of a sink's delivery, one per sampled event and one for the batch: <c>send &lt;sink id&gt;</c>.</summary>
+    public static string DeliverySpanName(string sinkId) => SendOperation + " " + sinkId;
 }

@@ -47,6 +47,7 @@ internal sealed class FailurePolicy(string componentId, int maxAttempts, RetryBa
                 {
                     logger.Warning(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent:l}",
                         componentId, work.Description, attempt, maxAttempts, permanent ? " (permanent failure)" : "");
+                    PipelineTracing.RecordException(work.Span, ex);
                     work.DeadLetter(Describe(ex));
                     return false;
                 }

@@ -106,9 +106,11 @@ internal sealed class ProcessorIsolate : Isolate
                     {
                         succeeded = await policy.RunAsync(new EventAttempt(this), stop).ConfigureAwait(false);
                     }
-                    catch
+                    catch (Exception ex)
                     {
                         // A crash (a corrupted instance, the hard stop) leaves the loop: what the attempt emitted goes now.
+                        PipelineTracing.RecordException(span, ex);
+                        PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
                         _emitter.ReleaseAll(keep: input);
                         throw;
                     }

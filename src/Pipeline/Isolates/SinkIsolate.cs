@@ -24,6 +24,9 @@ internal sealed class SinkIsolate : Isolate
 
     // The delivery span of the batch under way (null unless it holds a sampled event), for the failure policy.
     private Activity? _span;
+
+    // The per-message send spans of the batch under way, one per sampled event in batch order; empty when none is.
+    private readonly List<Activity> _messages = [];
     private bool _unflushed;
 
     public SinkIsolate(IsolatePool pool, int index, ISinkFactory factory)
@@ -43,20 +46,21 @@ internal sealed class SinkIsolate : Isolate
 
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
-        List<ActivityLink>? links = null;
+        var tracer = Pool.Tracer;
         _events.Clear();
         for (var i = BatchPosition; i < BatchCount; i++)
         {
             ref readonly var envelope = ref Batch[i];
             _events.Add(envelope.Event);
-            if (envelope.IsSampled)
+            if (envelope.IsSampled && tracer.StartSend(envelope.TraceContext, Index) is { } message)
             {
-                (links ??= []).Add(new ActivityLink(envelope.TraceContext));
+                // Every sampled event's trace ends in a send span of its own, the child of its last hop.
+                _messages.Add(message);
             }
         }
         // One delivery span per batch, only when the batch holds a sampled event; it is Activity.Current while the
-        // sink runs, so the sink's logs and the sampled events' exemplars point at it.
-        var span = links is null ? null : Pool.Tracer.StartDelivery(links, Index, _events.Count);
+        // sink runs, so the sink's logs (and the http sink's client attributes) land on it.
+        var span = tracer.StartDelivery(_messages, Index, _events.Count);
         span?.SetTag(TelemetryNames.AttemptAttribute, _batchAttempt);
         if (_batchAttempt == 1)
         {
@@ -72,10 +76,17 @@ internal sealed class SinkIsolate : Isolate
                 Delivered();
             }
         }
+        catch (Exception ex) when (span is not null)
+        {
+            // A crash (a corrupted instance, the hard stop) abandons this delivery; the spans say so, then it ends.
+            PipelineTracing.RecordException(span, ex);
+            PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
+            throw;
+        }
         finally
         {
             _span = null;
-            PipelineTracing.End(span);
+            ComponentTracer.EndDelivery(span, _messages);
         }
     }
 
@@ -133,46 +144,57 @@ internal sealed class SinkIsolate : Isolate
         _unflushed = true;
     }
 
-    /// <summary>Each envelope's wait from enqueue to now; a sampled event's with the delivery span as exemplar.</summary>
+    /// <summary>Each envelope's wait from enqueue to now; a sampled event's with its send span as exemplar.</summary>
     private void RecordMailboxWait(long now, Activity? span)
-    {
-        var recorder = Instruments.MailboxWait;
-        for (var i = BatchPosition; i < BatchCount; i++)
-        {
-            ref readonly var envelope = ref Batch[i];
-            Record(recorder, now - envelope.EnqueuedTimestamp, span is not null && envelope.IsSampled);
-        }
-    }
+        => RecordPerEnvelope(Instruments.MailboxWait, now, span, fromIngest: false);
 
-    /// <summary>Each envelope's latency from ingest to now, delivered; a sampled event's with the delivery span as exemplar.</summary>
+    /// <summary>Each envelope's latency from ingest to now, delivered; a sampled event's with its send span as exemplar.</summary>
     private void RecordLatency(long now, Activity? span)
+        => RecordPerEnvelope(Instruments.Latency!, now, span, fromIngest: true);
+
+    private void RecordPerEnvelope(LatencyRecorder recorder, long now, Activity? span, bool fromIngest)
     {
-        var recorder = Instruments.Latency!;
+        var message = 0;
         for (var i = BatchPosition; i < BatchCount; i++)
         {
             ref readonly var envelope = ref Batch[i];
-            Record(recorder, now - envelope.IngestTimestamp, span is not null && envelope.IsSampled);
+            var ticks = now - (fromIngest ? envelope.IngestTimestamp : envelope.EnqueuedTimestamp);
+            if (span is not null && envelope.IsSampled && message < _messages.Count)
+            {
+                // The exemplar is the current span: this event's own send span, so it resolves to the event's trace.
+                Activity.Current = _messages[message++];
+                recorder.RecordWithExemplar(ticks);
+            }
+            else
+            {
+                recorder.RecordTicks(ticks);
+            }
         }
-    }
-
-    private static void Record(LatencyRecorder recorder, long ticks, bool withExemplar)
-    {
-        if (withExemplar)
+        if (message > 0)
         {
-            recorder.RecordWithExemplar(ticks);
-        }
-        else
-        {
-            recorder.RecordTicks(ticks);
+            Activity.Current = span;
         }
     }
 
     private void DeadLetterBatch(string reason)
     {
-        PipelineTracing.RecordFailure(Activity.Current, reason);
+        var batch = Activity.Current;
+        PipelineTracing.RecordFailure(batch, TelemetryNames.DeadLetteredErrorType, reason);
+        var message = 0;
         for (var i = BatchPosition; i < BatchCount; i++)
         {
+            // A sampled event's dead-letter event goes on its own send span (the current span while it is written).
+            if (batch is not null && Batch[i].IsSampled && message < _messages.Count)
+            {
+                var own = _messages[message++];
+                own.SetTag(TelemetryNames.ErrorTypeAttribute, batch.GetTagItem(TelemetryNames.ErrorTypeAttribute));
+                Activity.Current = own;
+            }
             Pool.DeadLetter(reason, Batch[i] with { Attempt = _batchAttempt });
+            if (message > 0)
+            {
+                Activity.Current = batch;
+            }
         }
         _events.Clear();
         BatchPosition = BatchCount;

@@ -77,7 +77,8 @@ internal sealed class SourceContext(
         }
         catch (Exception ex)
         {
-            PipelineTracing.RecordFailure(span, ex.Message);
+            PipelineTracing.RecordException(span, ex);
+            PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
             PipelineTracing.End(span);
             throw;
         }
@@ -95,7 +96,8 @@ internal sealed class SourceContext(
         }
         catch (Exception ex)
         {
-            PipelineTracing.RecordFailure(span, ex.Message);
+            PipelineTracing.RecordException(span, ex);
+            PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
             throw;
         }
         finally
@@ -110,10 +112,12 @@ internal sealed class SourceContext(
         {
             // Not accepted, and the caller still owns the event: a 429 or 503 for HTTP, the span says which.
             case HandOffResult.Backpressure:
-                PipelineTracing.RecordFailure(span, "backpressure: downstream stayed full");
+                PipelineTracing.RecordIngestStatus(span, 429);
+                PipelineTracing.RecordFailure(span, "backpressure", "backpressure: downstream stayed full");
                 return SendResult.Backpressure;
             case HandOffResult.ShuttingDown:
-                PipelineTracing.RecordFailure(span, "the pipeline is shutting down");
+                PipelineTracing.RecordIngestStatus(span, 503);
+                PipelineTracing.RecordFailure(span, "shutting_down", "the pipeline is shutting down");
                 return SendResult.ShuttingDown;
             case HandOffResult.Unconsumed:
                 counters.UnconsumedDrops.Inc();
@@ -122,6 +126,7 @@ internal sealed class SourceContext(
                 output.CountHandedOn(1);
                 break;
         }
+        PipelineTracing.RecordIngestStatus(span, 200);
         var metrics = counters.Metrics;
         metrics.Received.Inc();
         metrics.ReceivedBytes.Inc(size);

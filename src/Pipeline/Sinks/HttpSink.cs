@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Sinks;
 
@@ -81,6 +82,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
     private readonly bool _gzip = config.Compression == HttpSinkConfig.BodyCompression.Gzip;
     private readonly JsonLinesBuffer _lines = new();
     private readonly MemoryStream _compressed = new();
+    private readonly HttpClientSpan _clientSpan = new(HttpMethod.Post.Method, uri);
 
     public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
     {
@@ -106,6 +108,8 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
+        // The delivery span current now is this sink's client span (sampled batches only); it gets the HTTP attributes.
+        _clientSpan.RecordRequest();
         HttpResponseMessage response;
         try
         {
@@ -118,6 +122,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
         }
         using (response)
         {
+            HttpClientSpan.RecordResponse((int)response.StatusCode);
             if (response.IsSuccessStatusCode)
             {
                 return;

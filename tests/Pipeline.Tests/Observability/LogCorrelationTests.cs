@@ -94,8 +94,8 @@ public sealed class LogCorrelationTests
                 Assert.Equal(incoming[n].TraceId.ToHexString(), traceId);
                 Assert.Equal(activeSpan, Scalar<string>(line, TelemetryNames.SpanIdProperty));
                 var expectedSpan = stage == "out"
-                    ? spans.Single(s => s.DisplayName == "out send" && s.Links.Any(l => l.Context.TraceId == incoming[n].TraceId))
-                    : spans.Single(s => s.DisplayName == $"{stage} process" && s.TraceId == incoming[n].TraceId);
+                    ? spans.Single(s => s.DisplayName == "send out" && s.Links.Any(l => l.Context.TraceId == incoming[n].TraceId))
+                    : spans.Single(s => s.DisplayName == $"process {stage}" && s.TraceId == incoming[n].TraceId);
                 Assert.Equal(expectedSpan.SpanId.ToHexString(), activeSpan);
             }
             else if (n == 3)
@@ -115,19 +115,28 @@ public sealed class LogCorrelationTests
         Assert.Single(componentLines.Where(l => Scalar<long>(l, "N") == 4).Select(l => Scalar<string>(l, TelemetryNames.TraceIdProperty)).Distinct());
 
         // The runtime's own lines about event 1's retry and event 2's dead-lettering, written on s2's isolates.
-        var s2Of1 = spans.Single(s => s.DisplayName == "s2 process" && s.TraceId == incoming[1].TraceId);
+        var s2Of1 = spans.Single(s => s.DisplayName == "process s2" && s.TraceId == incoming[1].TraceId);
         var retry = Assert.Single(lines, l => l.Level == LogEventLevel.Warning && l.RenderMessage().Contains("retrying", StringComparison.Ordinal));
         Assert.Equal(incoming[1].TraceId.ToHexString(), Scalar<string>(retry, TelemetryNames.TraceIdProperty));
         Assert.Equal(s2Of1.SpanId.ToHexString(), Scalar<string>(retry, TelemetryNames.SpanIdProperty));
         Assert.Contains(s2Of1.Events, e => e.Name == TelemetryNames.RetryEvent);
         Assert.Equal(2, s2Of1.GetTagItem(TelemetryNames.AttemptAttribute));
 
-        var s2Of2 = spans.Single(s => s.DisplayName == "s2 process" && s.TraceId == incoming[2].TraceId);
+        var s2Of2 = spans.Single(s => s.DisplayName == "process s2" && s.TraceId == incoming[2].TraceId);
         var deadLettered = Assert.Single(lines, l => l.Level == LogEventLevel.Warning && l.RenderMessage().Contains("dead-lettering", StringComparison.Ordinal));
         Assert.Equal(incoming[2].TraceId.ToHexString(), Scalar<string>(deadLettered, TelemetryNames.TraceIdProperty));
         Assert.Equal(s2Of2.SpanId.ToHexString(), Scalar<string>(deadLettered, TelemetryNames.SpanIdProperty));
         Assert.Equal(ActivityStatusCode.Error, s2Of2.Status);
         Assert.Contains(s2Of2.Events, e => e.Name == TelemetryNames.DeadLetterEvent);
+        // The failure names its exception: error.type and an exception event with its type and message.
+        Assert.Equal(typeof(PermanentFailureException).FullName, s2Of2.GetTagItem(TelemetryNames.ErrorTypeAttribute));
+        var exception = Assert.Single(s2Of2.Events, e => e.Name == "exception");
+        Assert.Contains(exception.Tags, t => t.Key == "exception.type" && Equals(t.Value, typeof(PermanentFailureException).FullName));
+        Assert.Contains(exception.Tags, t => t.Key == "exception.message" && Equals(t.Value, "the event cannot be enriched"));
+        // The retried event succeeded: its span carries the retry (delay in seconds), and no error.
+        var retried = Assert.Single(s2Of1.Events, e => e.Name == TelemetryNames.RetryEvent);
+        Assert.IsType<double>(retried.Tags.Single(t => t.Key == TelemetryNames.RetryDelayAttribute).Value);
+        Assert.Null(s2Of1.GetTagItem(TelemetryNames.ErrorTypeAttribute));
         var record = Assert.Single(pipeline.DeadLetters());
         Assert.Equal(incoming[2].TraceId.ToHexString(), record.GetProperty("trace_id").GetString());
     }

@@ -87,9 +87,15 @@ public sealed class MetricsEndpointTests
         var exemplars = metrics.Find(TelemetryNames.StageDurationMetric + "_bucket", (TelemetryNames.ComponentIdLabel, "keep"))
             .Where(s => s.Exemplar is not null).Select(s => s.Exemplar!).ToList();
         Assert.NotEmpty(exemplars);
-        var keepSpans = run.Spans.Where(s => s.DisplayName == "keep process").ToDictionary(s => s.SpanId.ToHexString(), s => s.TraceId.ToHexString());
+        var keepSpans = run.Spans.Where(s => s.DisplayName == "process keep").ToDictionary(s => s.SpanId.ToHexString(), s => s.TraceId.ToHexString());
         Assert.All(exemplars, exemplar => Assert.Equal(keepSpans[exemplar["span_id"]], exemplar["trace_id"]));
-        Assert.Contains(metrics.Find(TelemetryNames.EventLatencyMetric + "_bucket", (TelemetryNames.ComponentIdLabel, "out")), s => s.Exemplar is not null);
+        // A sink's exemplars are the events' own send spans, in the events' own traces.
+        var latency = metrics.Find(TelemetryNames.EventLatencyMetric + "_bucket", (TelemetryNames.ComponentIdLabel, "out"))
+            .Where(s => s.Exemplar is not null).Select(s => s.Exemplar!).ToList();
+        Assert.NotEmpty(latency);
+        var sendSpans = run.Spans.Where(s => s.DisplayName == "send out" && s.Kind == System.Diagnostics.ActivityKind.Producer)
+            .ToDictionary(s => s.SpanId.ToHexString(), s => s.TraceId.ToHexString());
+        Assert.All(latency, exemplar => Assert.Equal(sendSpans[exemplar["span_id"]], exemplar["trace_id"]));
     }
 
     [Fact]

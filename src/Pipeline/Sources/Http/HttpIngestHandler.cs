@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Sources.Http;
 
@@ -168,6 +169,12 @@ public sealed class HttpIngestHandler
 
         var trace = ReadTraceContext(http.Request.Headers);
         var cancellationToken = http.RequestAborted;
+        if (PipelineTracing.Source.HasListeners())
+        {
+            // For the HTTP attributes of the sampled events' ingest spans; flows into the sends below and no further.
+            HttpServerRequest.Current = new HttpServerRequest(
+                http.Request.Method, http.Request.Scheme, http.Request.Path.Value ?? "/", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
+        }
         var admission = await _context.SendWithinAsync(events[0], TraceContextOf(events[0], trace), _backpressureTimeout, cancellationToken).ConfigureAwait(false);
         if (admission != SendResult.Accepted)
         {
