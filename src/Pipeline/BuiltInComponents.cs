@@ -24,6 +24,7 @@ public static class BuiltInComponents
         .Add<SampleConfig>()
         .Add<RouteConfig>()
         .Add<DelayConfig>()
+        .Add<FaultConfig>()
         // Sinks
         .Add<StdoutSinkConfig>()
         .Add<FileSinkConfig>()

@@ -17,14 +17,14 @@ public sealed class LogScenarioTests(ObservedStack stack)
         Assert.SkipWhen(ObservedStack.Missing is not null, ObservedStack.Missing ?? "");
         var marker = Guid.NewGuid().ToString("N");
         var (sampledParent, sampledTraceId) = ObservedStack.NewSampledTraceParent();
-        var sampledLine = JsonSerializer.Serialize(new { traceparent = sampledParent, raw = $"not json (sampled {marker})" });
-        var unsampledLine = JsonSerializer.Serialize(new { raw = $"not json (unsampled {marker})" });
+        var sampledLine = JsonSerializer.Serialize(new { traceparent = sampledParent, raw = $"not json (sampled-event {marker})" });
+        var unsampledLine = JsonSerializer.Serialize(new { raw = $"not json (unsampled-event {marker})" });
         Assert.Equal(200, await stack.PostAsync(stack.SickIngest, [sampledLine, unsampledLine], TestContext.Current.CancellationToken));
 
         // The dead-letter records say which trace each event had; the unsampled one got its id from the pipeline.
         var records = await Poll.UntilAsync(() => Task.FromResult(stack.Sick.DeadLetters().Where(r => r.GetRawText().Contains(marker, StringComparison.Ordinal)).ToList()),
             found => found.Count == 2, TimeSpan.FromSeconds(30), "the two dead-letter records");
-        string TraceIdOf(string kind) => records.Single(r => r.GetRawText().Contains($"{kind} {marker}", StringComparison.Ordinal)).GetProperty("trace_id").GetString()!;
+        string TraceIdOf(string kind) => records.Single(r => r.GetRawText().Contains($"({kind}-event {marker})", StringComparison.Ordinal)).GetProperty("trace_id").GetString()!;
         Assert.Equal(sampledTraceId, TraceIdOf("sampled"));
         var unsampledTraceId = TraceIdOf("unsampled");
         Assert.Matches("^[0-9a-f]{32}$", unsampledTraceId);

@@ -13,7 +13,8 @@ namespace Pipeline.IntegrationTests;
 /// <item><see cref="Normal"/>: a healthy pipeline (http → keep → scrub → wait (20 ms) → by_level → out, 2+ isolates per
 /// stage, a batching http sink), spans over OTLP/gRPC and logs over OTLP/HTTP-protobuf;</item>
 /// <item><see cref="Sick"/>: a pipeline built to trip every alert (a parse stage that dead-letters bad JSON, a 6 s stage
-/// behind a full mailbox, a sink whose backend is down, a span queue too small for its sampled traffic), spans
+/// behind a full mailbox, a sink whose backend is down, an isolate that keeps crashing, a span queue too small for
+/// its sampled traffic), spans
 /// over OTLP/HTTP-protobuf and logs over OTLP/gRPC;</item>
 /// <item>one Prometheus scraping both (and a target nobody listens on) every second, evaluating a copy of
 /// deploy/prometheus/rules whose alert <c>for:</c> durations are shortened to <see cref="ShortFor"/> so alerts fire
@@ -248,6 +249,7 @@ public sealed class ObservedStack : IAsyncLifetime
         sources:
           ingest: { type: http, address: "127.0.0.1:{{ingestPort}}" }
           trickle: { type: generator, rate: 5 }
+          sparks: { type: generator, rate: 20 }
         stages:
           parse:
             type: parse_json
@@ -262,8 +264,14 @@ public sealed class ObservedStack : IAsyncLifetime
             duration: 6s
             mailbox: 4
             batch_size: 1
+          crashy:                    # its isolate crashes every 40 events and is restarted: a restart loop
+            type: fault
+            inputs: [sparks]
+            crash_every: 40
+            max_restarts: 100000
         sinks:
-          fine: { type: blackhole, inputs: [parse, slow] }
+          fine: { type: blackhole, inputs: [parse, crashy] }
+          late: { type: blackhole, inputs: [slow] }   # every event it gets is 6 s old: end-to-end latency over its SLO
           down:                      # its backend is not there: every delivery fails, is retried, then dead-lettered
             type: http
             inputs: [parse]

@@ -20,7 +20,7 @@ public sealed class TraceScenarioTests(ObservedStack stack)
 
         // The sink delivers in batches and the exporter sends every 200 ms; wait until every trace has its delivery span.
         var spans = await Poll.LastAsync(stack.Receiver.SpansAsync,
-            all => all.Where(s => s.Name == "send out" && expected.Contains(s.TraceId)).Select(s => s.TraceId).Distinct().Count() == expected.Count,
+            all => all.Where(s => s.Name == "send out" && s.Kind == ReceivedSpan.Producer && expected.Contains(s.TraceId)).Select(s => s.TraceId).Distinct().Count() == expected.Count,
             TimeSpan.FromSeconds(60));
 
         var byTrace = spans.Where(s => expected.Contains(s.TraceId)).GroupBy(s => s.TraceId).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
@@ -75,10 +75,16 @@ public sealed class TraceScenarioTests(ObservedStack stack)
             }
             parent = span;
         }
-        var deliveries = trace.Where(s => s.Name == "send out").ToList();
+        // The event's own delivery is a Producer span; the batch span (Client, for the http sink) that links every
+        // event of the batch is a child of the first event's, so that one trace holds a second 'send out'.
+        var deliveries = trace.Where(s => s.Name == "send out" && s.Kind == ReceivedSpan.Producer).ToList();
         if (deliveries.Count != 1)
         {
-            return $"{traceId}: {deliveries.Count} 'send out' spans";
+            return $"{traceId}: {deliveries.Count} 'send out' Producer spans";
+        }
+        if (deliveries[0].Attribute("pipeline.stage") != "out" || deliveries[0].Attribute("pipeline.isolate") is null)
+        {
+            return $"{traceId}: 'send out' lacks pipeline.stage=out or pipeline.isolate";
         }
         if (deliveries[0].ParentSpanId != parent.SpanId)
         {
