@@ -75,6 +75,13 @@ public sealed class PipelineMetrics
         TelemetryDropped = factory.CreateCounter(TelemetryNames.TelemetryDroppedMetric,
             "Spans or log records lost: the export queue was full, or the exporter failed.", [TelemetryNames.SignalLabel]);
 
+        // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
+        // an instance's metrics to its spans and logs by the same service.instance.id.
+        factory.CreateGauge("target_info", "The service identity this process's spans and logs carry as their resource.",
+                ["service_name", "service_version", "service_instance_id"])
+            .WithLabels(ServiceIdentity.NameFrom(Environment.GetEnvironmentVariable), ServiceIdentity.Version, ServiceIdentity.InstanceId)
+            .Set(1);
+
         registry.AddBeforeCollectCallback(RunScrapeProbes);
         RuntimeMetrics.Register(registry);
     }

@@ -21,12 +21,6 @@ public sealed record TracingConfiguration
     public const string ProtocolGrpc = "grpc";
     public const string ProtocolHttpProtobuf = "http/protobuf";
 
-    public static readonly string ServiceVersion =
-        typeof(TracingConfiguration).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
-
-    /// <summary>One id per process, as the resource semantic conventions suggest for service.instance.id.</summary>
-    private static readonly string InstanceId = Guid.NewGuid().ToString();
-
     public required string Exporter { get; init; }
 
     /// <summary>The full URL spans are sent to (for HTTP, with <c>/v1/traces</c>).</summary>
@@ -172,10 +166,10 @@ public sealed record TracingConfiguration
     {
         var attributes = new Dictionary<string, object>(StringComparer.Ordinal)
         {
-            ["service.name"] = "pipeline",
-            ["service.version"] = ServiceVersion,
-            ["service.instance.id"] = InstanceId,
-            ["host.name"] = Environment.MachineName,
+            ["service.name"] = ServiceIdentity.DefaultName,
+            ["service.version"] = ServiceIdentity.Version,
+            ["service.instance.id"] = ServiceIdentity.InstanceId,
+            ["host.name"] = ServiceIdentity.HostName,
         };
         foreach (var (variable, attribute) in new[] { ("K8S_NODE_NAME", "k8s.node.name"), ("K8S_POD_NAME", "k8s.pod.name"), ("K8S_NAMESPACE_NAME", "k8s.namespace.name") })
         {

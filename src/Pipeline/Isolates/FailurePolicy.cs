@@ -45,7 +45,7 @@ internal sealed class FailurePolicy(string componentId, int maxAttempts, RetryBa
                 var permanent = ex is PermanentFailureException;
                 if (permanent || attempt >= maxAttempts)
                 {
-                    logger.Warning(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent:l}",
+                    logger.Error(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent:l}",
                         componentId, work.Description, attempt, maxAttempts, permanent ? " (permanent failure)" : "");
                     PipelineTracing.RecordException(work.Span, ex);
                     work.DeadLetter(Describe(ex));

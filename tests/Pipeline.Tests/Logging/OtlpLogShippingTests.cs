@@ -32,6 +32,23 @@ public sealed class OtlpLogShippingTests
     }
 
     [Fact]
+    public async Task An_unsampled_event_without_a_span_id_still_puts_its_trace_id_in_the_record_and_not_in_attributes()
+    {
+        await using var collector = await FakeOtlpCollector.StartAsync();
+        var logger = OtlpLogger(new OtlpLogOptions { Endpoint = collector.Uri.ToString(), Protocol = OtlpProtocol.HttpProtobuf, Environment = _ => null });
+
+        // An event that arrived without a traceparent and was not sampled: a trace id of its own, no span.
+        logger.ForContext(TelemetryNames.TraceIdProperty, "4bf92f3577b34da6a3ce929d0e0e4736")
+            .Error("parse failed on an unsampled event; dead-lettering it");
+        await logger.DisposeAsync().AsTask().WaitAsync(Timeout, TestContext.Current.CancellationToken);
+
+        var export = Assert.Single(collector.LogExports);
+        Assert.True(Contains(export, Convert.FromHexString("4bf92f3577b34da6a3ce929d0e0e4736")), "the trace id bytes are in the record");
+        Assert.False(Contains(export, "trace_id"u8.ToArray()), "trace_id is not repeated as an attribute");
+        Assert.False(Contains(export, "4bf92f3577b34da6a3ce929d0e0e4736"u8.ToArray()), "the id is not repeated as text");
+    }
+
+    [Fact]
     public async Task Log_written_inside_an_activity_is_exported_with_that_activitys_ids()
     {
         await using var collector = await FakeOtlpCollector.StartAsync();

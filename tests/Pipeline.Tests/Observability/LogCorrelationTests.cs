@@ -123,7 +123,7 @@ public sealed class LogCorrelationTests
         Assert.Equal(2, s2Of1.GetTagItem(TelemetryNames.AttemptAttribute));
 
         var s2Of2 = spans.Single(s => s.DisplayName == "process s2" && s.TraceId == incoming[2].TraceId);
-        var deadLettered = Assert.Single(lines, l => l.Level == LogEventLevel.Warning && l.RenderMessage().Contains("dead-lettering", StringComparison.Ordinal));
+        var deadLettered = Assert.Single(lines, l => l.Level == LogEventLevel.Error && l.RenderMessage().Contains("dead-lettering", StringComparison.Ordinal));
         Assert.Equal(incoming[2].TraceId.ToHexString(), Scalar<string>(deadLettered, TelemetryNames.TraceIdProperty));
         Assert.Equal(s2Of2.SpanId.ToHexString(), Scalar<string>(deadLettered, TelemetryNames.SpanIdProperty));
         Assert.Equal(ActivityStatusCode.Error, s2Of2.Status);

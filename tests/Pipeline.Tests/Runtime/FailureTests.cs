@@ -39,7 +39,9 @@ public sealed class FailureTests
         var metrics = pipeline.MetricsOf("flaky", "processor");
         Assert.Equal(3, metrics.ErrorCounter("processing_failed").Value);
         Assert.Equal(1, metrics.DeadLettered.Value);
-        Assert.Equal(3, pipeline.Log.Events.Count(e => e.Level == LogEventLevel.Warning && e.Properties.ContainsKey("pipeline.stage")));
+        // Two retries at Warning; the dead-letter at Error.
+        Assert.Equal(2, pipeline.Log.Events.Count(e => e.Level == LogEventLevel.Warning && e.Properties.ContainsKey("pipeline.stage")));
+        Assert.Equal(1, pipeline.Log.Events.Count(e => e.Level == LogEventLevel.Error && e.Properties.ContainsKey("pipeline.stage")));
     }
 
     [Fact]
