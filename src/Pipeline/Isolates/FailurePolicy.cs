@@ -1,5 +1,6 @@
 using Pipeline.Components;
 using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
 using ILogger = Serilog.ILogger;
 
 namespace Pipeline.Isolates;
@@ -17,6 +18,9 @@ namespace Pipeline.Isolates;
 /// </remarks>
 internal sealed class FailurePolicy(string componentId, int maxAttempts, RetryBackoff backoff, TimeProvider time, ILogger logger)
 {
+    /// <summary>Per-event failure lines of this component, rate-limited; the counters still count every failure.</summary>
+    private readonly FailureLogLimiter _lines = FailureLogLimiter.CreateDefault(time);
+
     /// <summary>The exception filter of every isolate: true for a failure this policy handles.</summary>
     public static bool Handles(Exception ex, CancellationToken stop)
         => ex is not InstanceCorruptedException && !(ex is OperationCanceledException && stop.IsCancellationRequested);
@@ -45,19 +49,40 @@ internal sealed class FailurePolicy(string componentId, int maxAttempts, RetryBa
                 var permanent = ex is PermanentFailureException;
                 if (permanent || attempt >= maxAttempts)
                 {
-                    logger.Error(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent:l}",
-                        componentId, work.Description, attempt, maxAttempts, permanent ? " (permanent failure)" : "");
+                    if (ShouldLog())
+                    {
+                        logger.Error(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Permanent:l}",
+                            componentId, work.Description, attempt, maxAttempts, permanent ? " (permanent failure)" : "");
+                    }
                     PipelineTracing.RecordException(work.Span, ex);
                     work.DeadLetter(Describe(ex));
                     return false;
                 }
                 var delay = backoff.Delay(attempt);
                 PipelineTracing.RecordRetry(work.Span, attempt, ex, delay);
-                logger.Warning(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
-                    componentId, work.Description, attempt, maxAttempts, delay);
+                if (ShouldLog())
+                {
+                    logger.Warning(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; retrying in {Delay}",
+                        componentId, work.Description, attempt, maxAttempts, delay);
+                }
                 await Task.Delay(delay, time, stop).ConfigureAwait(false);
                 work.StartNextAttempt();
             }
         }
+    }
+
+    /// <summary>Whether this failure gets its line; first writes the summary of the lines left out before it.</summary>
+    private bool ShouldLog()
+    {
+        if (!_lines.ShouldLog(out var suppressed))
+        {
+            return false;
+        }
+        if (suppressed > 0)
+        {
+            logger.Warning("{ComponentId}: {Suppressed} failure lines left out (at most {Lines} per {Interval} per component); its metrics count every failure",
+                componentId, suppressed, FailureLogLimiter.DefaultLinesPerInterval, _lines.Interval);
+        }
+        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
 using ILogger = Serilog.ILogger;
 
 namespace Pipeline.Isolates;
@@ -21,6 +22,9 @@ internal sealed class SourceContext(
     CancellationToken stopping,
     CancellationToken hardStop) : ISourceContext
 {
+    /// <summary>Rejected-input lines of this source, rate-limited; the counter and the dead-letter file still get every one.</summary>
+    private readonly FailureLogLimiter _rejectedLines = FailureLogLimiter.CreateDefault(TimeProvider.System);
+
     public string ComponentId => componentId;
 
     public ILogger Logger => logger;
@@ -34,7 +38,15 @@ internal sealed class SourceContext(
     public void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw)
     {
         counters.InvalidInputs.Inc();
-        logger.Warning("{ComponentId} rejected input of {Bytes} bytes: {Reason}", componentId, raw.Length, reason);
+        if (_rejectedLines.ShouldLog(out var suppressed))
+        {
+            if (suppressed > 0)
+            {
+                logger.Warning("{ComponentId}: {Suppressed} rejected-input lines left out (at most {Lines} per {Interval}); pipeline_component_errors_total counts every one",
+                    componentId, suppressed, FailureLogLimiter.DefaultLinesPerInterval, _rejectedLines.Interval);
+            }
+            logger.Warning("{ComponentId} rejected input of {Bytes} bytes: {Reason}", componentId, raw.Length, reason);
+        }
         deadLetters.WriteRaw(counters.Metrics, reason, componentId, raw);
     }
 

@@ -82,6 +82,28 @@ public sealed class FailurePolicyTests
         Assert.Equal(1, timedOut.Failures);
     }
 
+    [Fact]
+    public async Task Failure_lines_are_limited_per_interval_and_the_next_interval_reports_how_many_were_left_out()
+    {
+        var (policy, time, log) = Policy(maxAttempts: 1);
+        for (var i = 0; i < 40; i++)
+        {
+            var work = new ScriptedWork(_ => throw new InvalidOperationException("bad input"));
+            Assert.False(await policy.RunAsync(work, Ct));
+            // Every event is still dead-lettered: only the lines are limited.
+            Assert.NotNull(work.DeadLetterReason);
+        }
+        Assert.Equal(5, log.Events.Count(e => e.Level == LogEventLevel.Error && e.Exception is not null));
+        Assert.DoesNotContain(log.Events, e => e.RenderMessage().Contains("left out", StringComparison.Ordinal));
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(await policy.RunAsync(new ScriptedWork(_ => throw new InvalidOperationException("bad input")), Ct));
+
+        var summary = Assert.Single(log.Events, e => e.RenderMessage().Contains("left out", StringComparison.Ordinal));
+        Assert.Equal(35L, ((ScalarValue)summary.Properties["Suppressed"]).Value);
+        Assert.Equal(6, log.Events.Count(e => e.Level == LogEventLevel.Error && e.Exception is not null));
+    }
+
     private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int maxAttempts)
     {
         var time = new RecordingTimeProvider();
@@ -122,8 +144,16 @@ public sealed class FailurePolicyTests
     private sealed class RecordingTimeProvider : TimeProvider
     {
         private readonly ConcurrentQueue<TimeSpan> _waits = new();
+        private long _timestamp;
 
         public IReadOnlyList<TimeSpan> Waits => [.. _waits];
+
+        /// <summary>The clock stands still unless a test moves it (waits are recorded, not waited).</summary>
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _timestamp);
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _timestamp, by.Ticks);
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
