@@ -6,14 +6,16 @@ namespace Pipeline.Telemetry;
 /// The bucket bounds of every latency histogram, and the quantile estimate over them that <c>/topology</c> uses.
 /// </summary>
 /// <remarks>
-/// Six buckets per decade (1, 1.47, 2.15, 3.16, 4.64, 6.81 × 10^k, i.e. 10^(1/6) apart) from 1 µs to 10 s: 43 bounds.
-/// A P95 anywhere from 10 µs to 10 s is then known to within one bucket, a factor of 1.47, and linear
-/// interpolation inside the bucket (what PromQL's histogram_quantile does) usually lands much closer. The decade
-/// below 10 µs is there because most stages here take a few microseconds per event.
+/// Six buckets per decade (1, 1.5, 2.5, 3.5, 5, 7 × 10^k) from 1 µs to 10 s: 43 bounds, at most a factor of 1.67
+/// apart. A P95 anywhere from 10 µs to 10 s is then known to within one bucket, and linear interpolation inside the
+/// bucket (what PromQL's histogram_quantile does) lies within that bucket; the integration suite checks it against
+/// the spans of a 20 ms stage. Round numbers rather than 10^(1/6) steps, so the SLOs operators pick (0.1 s, 0.25 s,
+/// 5 s) are bucket bounds and "over the SLO" is a count, not an interpolation. The decade below 10 µs is there
+/// because most stages here take a few microseconds per event.
 /// </remarks>
 public static class LatencyBuckets
 {
-    private static readonly double[] Mantissas = [1, 1.47, 2.15, 3.16, 4.64, 6.81];
+    private static readonly double[] Mantissas = [1, 1.5, 2.5, 3.5, 5, 7];
 
     /// <summary>Upper bounds in seconds, ascending; +Inf is implied.</summary>
     public static IReadOnlyList<double> Bounds { get; } = Create();
@@ -65,7 +67,7 @@ public static class LatencyBuckets
         {
             foreach (var mantissa in Mantissas)
             {
-                // Rounded to the printed digits, so the "le" labels read 1.47e-05, not 1.4700000000000001e-05.
+                // Rounded to the printed digits, so the "le" labels read 3.5e-05, not 3.5000000000000004e-05.
                 bounds.Add(double.Parse($"{mantissa}e{exponent}", System.Globalization.CultureInfo.InvariantCulture));
             }
         }

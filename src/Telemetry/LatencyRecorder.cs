@@ -20,7 +20,7 @@ public sealed class LatencyRecorder
     private static readonly long[] BoundTicks = [.. LatencyBuckets.Bounds.Select(b => (long)Math.Round(b * System.Diagnostics.Stopwatch.Frequency))];
 
     // For each power of two, the first bucket whose bound reaches it: a value's bucket is then at most two steps on,
-    // since bounds are 1.47x apart and powers of two 2x. Saves the scan through the low buckets for long waits.
+    // since bounds are at most 1.67x apart and powers of two 2x. Saves the scan through the low buckets for long waits.
     private static readonly int[] FirstBucketAtLog2 = CreateLog2Index();
 
     private readonly Histogram.Child _histogram;

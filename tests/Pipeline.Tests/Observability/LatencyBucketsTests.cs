@@ -5,7 +5,7 @@ namespace Pipeline.Tests.Observability;
 public sealed class LatencyBucketsTests
 {
     [Fact]
-    public void Buckets_run_from_a_microsecond_to_ten_seconds_less_than_one_and_a_half_apart()
+    public void Buckets_run_from_a_microsecond_to_ten_seconds_at_most_five_thirds_apart_with_the_slos_on_bounds()
     {
         var bounds = LatencyBuckets.Bounds;
 
@@ -13,10 +13,14 @@ public sealed class LatencyBucketsTests
         Assert.Equal(10, bounds[^1]);
         for (var i = 1; i < bounds.Count; i++)
         {
-            Assert.InRange(bounds[i] / bounds[i - 1], 1.3, 1.5);
+            Assert.InRange(bounds[i] / bounds[i - 1], 1.3, 1.67);
         }
         Assert.Contains(1e-5, bounds);
         Assert.Contains(1.0, bounds);
+        // The thresholds of deploy/prometheus/rules: stage SLO default and lookup override, end-to-end alert.
+        Assert.Contains(0.1, bounds);
+        Assert.Contains(0.25, bounds);
+        Assert.Contains(5.0, bounds);
     }
 
     [Fact]
