@@ -38,16 +38,20 @@ public sealed class ComponentCounters
 
     public ComponentCounters(ComponentMetrics metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         Metrics = metrics;
-        MailboxFullDrops = metrics.DiscardCounter(MailboxFull);
-        ProcessorDrops = metrics.DiscardCounter(DroppedByProcessor);
-        UnconsumedDrops = metrics.DiscardCounter(OutputUnconsumed);
-        ProcessingFailures = metrics.ErrorCounter(ProcessingFailed);
-        DeliveryFailures = metrics.ErrorCounter(DeliveryFailed);
-        FlushFailures = metrics.ErrorCounter(FlushFailed);
-        Crashes = metrics.ErrorCounter(IsolateCrashed);
-        InvalidInputs = metrics.ErrorCounter(InvalidInput);
-        SourceFailures = metrics.ErrorCounter(SourceFailed);
+        // Only the combinations a component of this kind can produce are exported from the start (at 0); see
+        // docs/observability.md, "Series per component". The others stay bound but unexported until they count.
+        var (source, processor, sink) = (metrics.ComponentKind == "source", metrics.ComponentKind == "processor", metrics.ComponentKind == "sink");
+        MailboxFullDrops = Bind(metrics.DiscardCounter(MailboxFull), processor || sink);
+        ProcessorDrops = Bind(metrics.DiscardCounter(DroppedByProcessor), processor);
+        UnconsumedDrops = Bind(metrics.DiscardCounter(OutputUnconsumed), source || processor);
+        ProcessingFailures = Bind(metrics.ErrorCounter(ProcessingFailed), processor);
+        DeliveryFailures = Bind(metrics.ErrorCounter(DeliveryFailed), sink);
+        FlushFailures = Bind(metrics.ErrorCounter(FlushFailed), sink);
+        Crashes = Bind(metrics.ErrorCounter(IsolateCrashed), processor || sink);
+        InvalidInputs = Bind(metrics.ErrorCounter(InvalidInput), source);
+        SourceFailures = Bind(metrics.ErrorCounter(SourceFailed), source);
         _errors = [ProcessingFailures, DeliveryFailures, FlushFailures, Crashes, InvalidInputs, SourceFailures];
         _discards = [MailboxFullDrops, ProcessorDrops, UnconsumedDrops];
     }
@@ -79,6 +83,8 @@ public sealed class ComponentCounters
 
     /// <summary>Every event the runtime discarded on purpose for this component.</summary>
     public long DiscardedTotal => Sum(_discards);
+
+    private static MetricCounter Bind(MetricCounter counter, bool canOccur) => canOccur ? counter.Published() : counter;
 
     private static long Sum(MetricCounter[] counters)
     {

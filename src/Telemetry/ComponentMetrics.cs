@@ -13,11 +13,15 @@ public sealed class ComponentMetrics
     private readonly Counter _discarded;
     private readonly string[] _labels;
 
+    /// <summary>The component_kind label: source, processor or sink.</summary>
+    public string ComponentKind { get; }
+
     internal ComponentMetrics(PipelineMetrics owner, string pipeline, string componentId, string componentKind)
     {
         _owner = owner;
         _labels = [pipeline, componentId, componentKind];
         ComponentId = componentId;
+        ComponentKind = componentKind;
         Received = new(owner.ReceivedEvents.WithLabels(_labels));
         ReceivedBytes = new(owner.ReceivedBytes.WithLabels(_labels));
         Sent = new(owner.SentEvents.WithLabels(_labels));

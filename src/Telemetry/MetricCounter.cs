@@ -16,6 +16,13 @@ public readonly struct MetricCounter
 
     public void Inc(long count = 1) => _child.Inc(count);
 
+    /// <summary>Exports the series at 0 before its first increment, so rate() sees that increment too.</summary>
+    public MetricCounter Published()
+    {
+        _child.Publish();
+        return this;
+    }
+
     /// <summary>Raises the counter to <paramref name="total"/> (never lowers it): for totals kept elsewhere and published at scrape.</summary>
     public void IncTo(long total) => _child.IncTo(total);
 }

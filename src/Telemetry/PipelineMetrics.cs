@@ -33,8 +33,12 @@ public sealed class PipelineMetrics
         ReceivedBytes = factory.CreateCounter("pipeline_component_received_bytes_total", "Bytes of events a component received.", ComponentLabels);
         SentEvents = factory.CreateCounter("pipeline_component_sent_events_total", "Events a component sent on (sinks: delivered).", ComponentLabels);
         SentBytes = factory.CreateCounter("pipeline_component_sent_bytes_total", "Bytes of events a component sent on.", ComponentLabels);
-        Errors = factory.CreateCounter("pipeline_component_errors_total", "Errors by type.", [.. ComponentLabels, "error_type"]);
-        Discarded = factory.CreateCounter("pipeline_component_discarded_events_total", "Events dropped on purpose, by reason.", [.. ComponentLabels, "reason"]);
+        // Error types and discard reasons are published per component only where they can occur (ComponentCounters):
+        // a source cannot fail a processing attempt, a sink cannot drop by filtering. Bound but unpublished children
+        // still appear on their first increment, so nothing that does happen goes uncounted.
+        var onlyWhenPublished = new CounterConfiguration { SuppressInitialValue = true };
+        Errors = factory.CreateCounter("pipeline_component_errors_total", "Errors by type.", [.. ComponentLabels, "error_type"], onlyWhenPublished);
+        Discarded = factory.CreateCounter("pipeline_component_discarded_events_total", "Events dropped on purpose, by reason.", [.. ComponentLabels, "reason"], onlyWhenPublished);
         DeadLetterEvents = factory.CreateCounter("pipeline_dead_letter_events_total", "Events written to the dead-letter output.", ComponentLabels);
         IsolateRestarts = factory.CreateCounter("pipeline_isolate_restarts_total", "Isolate worker loops restarted by the supervisor.", ComponentLabels);
 
