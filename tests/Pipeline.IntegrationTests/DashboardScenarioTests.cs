@@ -81,7 +81,7 @@ public sealed partial class DashboardScenarioTests(ObservedStack stack)
     /// Grafana's substitution for this stack: <c>$pipeline</c> and <c>$stage</c> single values, <c>$instance</c> its
     /// "All" value <c>.*</c>, the interval variables as Grafana computes them for a 1 s scrape interval.
     /// </summary>
-    private static string Substitute(string expression, string pipeline, string stage) =>
+    internal static string Substitute(string expression, string pipeline, string stage) =>
         VariableReference().Replace(expression, match => match.Groups["name"].Value switch
         {
             "pipeline" => pipeline,

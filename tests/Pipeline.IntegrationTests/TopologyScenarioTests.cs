@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Pipeline.IntegrationTests.Backends;
 using Pipeline.Tests.Deploy;
 
@@ -11,7 +10,7 @@ namespace Pipeline.IntegrationTests;
 /// component and one edge per DAG edge, with the same ids as the pipeline's own <c>/topology</c>.
 /// </summary>
 [Collection(ObservedStackCollection.Name)]
-public sealed partial class TopologyScenarioTests(ObservedStack stack)
+public sealed class TopologyScenarioTests(ObservedStack stack)
 {
     [Theory]
     [InlineData("it-normal")]
@@ -29,26 +28,14 @@ public sealed partial class TopologyScenarioTests(ObservedStack stack)
         var edgeTarget = targets.Single(t => ((string?)t["expr"] ?? "").Contains("edge", StringComparison.Ordinal));
         var nodeTarget = targets.First(t => t != edgeTarget);
 
-        var nodes = await Poll.LastAsync(async () => (await stack.Prometheus.QueryAsync(Substitute((string)nodeTarget["expr"]!, pipelineName)))
+        var nodes = await Poll.LastAsync(async () => (await stack.Prometheus.QueryAsync(DashboardScenarioTests.Substitute((string)nodeTarget["expr"]!, pipelineName, stage: "")))
                 .Select(s => s.Label("component_id")).Order(StringComparer.Ordinal).ToList(),
             found => found.SequenceEqual(expectedNodes), TimeSpan.FromSeconds(60));
         Assert.Equal(expectedNodes, nodes);
 
-        var edges = await Poll.LastAsync(async () => (await stack.Prometheus.QueryAsync(Substitute((string)edgeTarget["expr"]!, pipelineName)))
+        var edges = await Poll.LastAsync(async () => (await stack.Prometheus.QueryAsync(DashboardScenarioTests.Substitute((string)edgeTarget["expr"]!, pipelineName, stage: "")))
                 .Select(s => s.Label("id")).Order(StringComparer.Ordinal).ToList(),
             found => found.SequenceEqual(expectedEdges), TimeSpan.FromSeconds(60));
         Assert.Equal(expectedEdges, edges);
     }
-
-    private static string Substitute(string expression, string pipeline) =>
-        VariableReference().Replace(expression, match => match.Groups["name"].Value switch
-        {
-            "pipeline" => pipeline,
-            "instance" => ".*",
-            "__rate_interval" => "15s",
-            _ => match.Value,
-        });
-
-    [GeneratedRegex(@"\$\{(?<name>\w+)(?::[^}]*)?\}|\$(?<name>[A-Za-z_]\w*)")]
-    private static partial Regex VariableReference();
 }

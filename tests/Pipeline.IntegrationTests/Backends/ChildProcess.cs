@@ -65,6 +65,36 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="client"/> gets a success answer from <paramref name="path"/>; fails at once with
+    /// the process's output when it exits first, and after <paramref name="within"/> when it never answers.
+    /// </summary>
+    public async Task WaitUntilAnswersAsync(HttpClient client, string path, TimeSpan within)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < within)
+        {
+            if (HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited before it was ready:\n{Tail()}");
+            }
+            try
+            {
+                using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"{Name} was not ready within {within}:\n{Tail()}");
+    }
+
     /// <summary>The last lines of its output, for a failure message.</summary>
     public string Tail(int lines = 40) =>
         $"{Name} stdout:\n{string.Join('\n', _stdout.TakeLast(lines))}\n{Name} stderr:\n{string.Join('\n', _stderr.TakeLast(lines))}";

@@ -114,28 +114,7 @@ internal sealed class OtlpReceiver : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < ReadyWithin)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the OTLP receiver exited before it was ready:\n{_process.Tail()}");
-            }
-            try
-            {
-                using var response = await _api.GetAsync("api/telemetry/traces?limit=1", TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"the OTLP receiver was not ready within {ReadyWithin}:\n{_process.Tail()}");
+        await _process.WaitUntilAnswersAsync(_api, "api/telemetry/traces?limit=1", ReadyWithin);
     }
 
     private static Uri Loopback(int port) => new($"http://127.0.0.1:{port}");

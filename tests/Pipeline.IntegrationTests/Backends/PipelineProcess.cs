@@ -145,27 +145,6 @@ internal sealed class PipelineProcess : IAsyncDisposable
         {
             throw new FileNotFoundException($"the pipeline binary is missing: {Executable} (build the solution first)");
         }
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < ReadyWithin)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the pipeline exited before it was ready:\n{_process.Tail()}");
-            }
-            try
-            {
-                using var response = await _admin.GetAsync("readyz", TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"the pipeline was not ready within {ReadyWithin}:\n{_process.Tail()}");
+        await _process.WaitUntilAnswersAsync(_admin, "readyz", ReadyWithin);
     }
 }

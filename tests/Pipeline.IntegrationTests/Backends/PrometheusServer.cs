@@ -194,28 +194,7 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < ReadyWithin)
-        {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"prometheus exited before it was ready:\n{_process.Tail()}");
-            }
-            try
-            {
-                using var response = await _api.GetAsync("-/ready", TestContext.Current.CancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
-        }
-        throw new TimeoutException($"prometheus was not ready within {ReadyWithin}:\n{_process.Tail()}");
+        await _process.WaitUntilAnswersAsync(_api, "-/ready", ReadyWithin);
     }
 
     [GeneratedRegex(@"^(?<indent>[ \t]+)for:\s*\S+", RegexOptions.Multiline)]
