@@ -32,7 +32,7 @@ public sealed class JsonLogFormatTests
         var line = Format(logEvent);
 
         Assert.Equal(
-            """{"timestamp":"2026-01-02T01:04:05.0060000Z","level":"Warning","message":"Stage parse failed 3 times","message_template":"Stage {StageId} failed {Attempts} times","exception":"System.InvalidOperationException: boom","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","StageId":"parse","Attempts":3,"pipeline.stage":"parse","pipeline.isolate":1}""" + "\n",
+            """{"timestamp":"2026-01-02T01:04:05.0060000Z","level":"Warning","message":"Stage parse failed 3 times","message_template":"Stage {StageId} failed {Attempts} times","exception":"System.InvalidOperationException: boom","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","stage_id":"parse","attempts":3,"pipeline_stage":"parse","pipeline_isolate":1}""" + "\n",
             line);
     }
 
@@ -64,7 +64,7 @@ public sealed class JsonLogFormatTests
         var root = json.RootElement;
         Assert.Equal("0af7651916cd43dd8448eb211c80319c", root.GetProperty("trace_id").GetString());
         Assert.Equal("b7ad6b7169203331", root.GetProperty("span_id").GetString());
-        Assert.Equal("remap", root.GetProperty("pipeline.stage").GetString());
+        Assert.Equal("remap", root.GetProperty("pipeline_stage").GetString());
         Assert.Equal(1, root.EnumerateObject().Count(p => p.Name == "trace_id"));
         Assert.Equal("Handled 2 events", root.GetProperty("message").GetString());
     }
@@ -111,4 +111,14 @@ public sealed class JsonLogFormatTests
         JsonLogFormat.Create().Format(logEvent, writer);
         return writer.ToString();
     }
+
+    [Theory]
+    [InlineData("ComponentId", "component_id")]
+    [InlineData("SourceContext", "source_context")]
+    [InlineData("pipeline.stage", "pipeline_stage")]
+    [InlineData("trace_id", "trace_id")]
+    [InlineData("HTTPRequest", "http_request")]
+    [InlineData("Attempt2", "attempt2")]
+    public void Every_field_name_becomes_snake_case(string name, string expected)
+        => Assert.Equal(expected, JsonLogFormat.ToSnakeCase(name));
 }
