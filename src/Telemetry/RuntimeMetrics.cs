@@ -11,16 +11,18 @@ namespace Pipeline.Telemetry;
 /// Why by hand: prometheus-net's Meter adapter publishes the runtime's System.Runtime meter with UpDownCounters as
 /// gauges named <c>*_count</c> (<c>system_runtime_dotnet_thread_pool_thread_count</c>, …), which
 /// <c>promtool check metrics</c> rejects; and its EventCounter adapter duplicates the same figures. Both are kept off
-/// the default registry (<see cref="ConfigureDefaultRegistry"/>); these few gauges and counters replace them.
+/// the default registry (<see cref="ConfigureDefaultRegistry"/>); these few gauges and counters replace them, and
+/// <see cref="MeterMetrics"/> leaves the System.Runtime meter out.
 /// </remarks>
 public static class RuntimeMetrics
 {
     private static int _defaultRegistryConfigured;
 
     /// <summary>
-    /// Keeps prometheus-net's debug metrics, its EventCounter adapter and the System.Runtime meter off the default
-    /// registry (the process metrics, GC collection counts and the other meters, such as Kestrel's, stay). Takes effect
-    /// only before the default registry is first used, so the service host calls it first thing.
+    /// Keeps prometheus-net's debug metrics, its EventCounter adapter and its Meter adapter off the default registry
+    /// (the process metrics and GC collection counts stay; <see cref="MeterMetrics"/> publishes the other meters, such
+    /// as Kestrel's, typed as counters where they count). Takes effect only before the default registry is first
+    /// used, so the service host calls it first thing.
     /// </summary>
     public static void ConfigureDefaultRegistry()
     {
@@ -28,12 +30,11 @@ public static class RuntimeMetrics
         {
             return;
         }
-        Metrics.ConfigureMeterAdapter(options => options.InstrumentFilterPredicate = instrument => instrument.Meter.Name != "System.Runtime");
         Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
         {
             SuppressDebugMetrics = true,
             SuppressEventCounters = true,
-            SuppressMeters = false,
+            SuppressMeters = true,
             SuppressProcessMetrics = false,
         });
     }

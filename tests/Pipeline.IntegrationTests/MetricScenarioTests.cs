@@ -6,7 +6,8 @@ namespace Pipeline.IntegrationTests;
 
 /// <summary>
 /// c) Metrics, read back from a real Prometheus: the P95 of a 20 ms stage agrees with its spans, every recording
-/// rule produces series, and exemplars resolve to traces the OTLP receiver holds.
+/// rule produces series, exemplars resolve to traces the OTLP receiver holds, and the libraries' counters are
+/// counters.
 /// </summary>
 [Collection(ObservedStackCollection.Name)]
 public sealed class MetricScenarioTests(ObservedStack stack)
@@ -37,6 +38,27 @@ public sealed class MetricScenarioTests(ObservedStack stack)
         Assert.True(Math.Abs(rawBucket - prometheusBucket) <= 1,
             $"Prometheus P95 {prometheusP95 * 1000:0.###} ms (bucket ≤ {bounds[prometheusBucket]}) vs spans' P95 {rawP95 * 1000:0.###} ms (bucket ≤ {bounds[rawBucket]}): more than one bucket apart; bounds {string.Join(", ", bounds)}");
         TestContext.Current.TestOutputHelper?.WriteLine($"wait stage P95: Prometheus {prometheusP95 * 1000:0.###} ms, spans {rawP95 * 1000:0.###} ms (n={durations.Count})");
+    }
+
+    [Fact]
+    public async Task The_libraries_counters_are_counters_so_rate_works_and_no_gauge_is_named_like_a_counter()
+    {
+        Assert.SkipWhen(ObservedStack.Missing is not null, ObservedStack.Missing ?? "");
+        // Counted on every ingest request (ASP.NET Core routing) and every span exported (OpenTelemetry SDK). The
+        // metadata names metric families, as OpenMetrics does: a counter's family has no _total, its series do.
+        string[] counters = ["aspnetcore_routing_match_attempts", "otel_sdk_processor_span_processed"];
+        var types = await Poll.LastAsync(stack.Prometheus.MetricTypesAsync,
+            found => counters.All(found.ContainsKey) && found.ContainsKey("http_server_request_duration_seconds"), TimeSpan.FromSeconds(30));
+        Assert.All(counters, name => Assert.True(types.GetValueOrDefault(name) == "counter",
+            $"{name}: {types.GetValueOrDefault(name) ?? "not scraped"}; scraped: {string.Join(", ", types.Where(t => !t.Key.StartsWith("pipeline", StringComparison.Ordinal)).Select(t => $"{t.Key} {t.Value}"))}"));
+        Assert.Equal("histogram", types["http_server_request_duration_seconds"]);
+        var gaugesNamedLikeCounters = types.Where(t => t.Value == "gauge" && t.Key.EndsWith("_total", StringComparison.Ordinal)).Select(t => t.Key).ToList();
+        Assert.True(gaugesNamedLikeCounters.Count == 0, $"gauges named like counters: {string.Join(", ", gaugesNamedLikeCounters)}");
+        // The meter's name is not repeated in front of the instrument's.
+        Assert.DoesNotContain(types.Keys, name => name.StartsWith("microsoft_", StringComparison.Ordinal) || name.StartsWith("system_", StringComparison.Ordinal));
+        var rate = await Poll.UntilAsync(() => stack.Prometheus.QueryAsync("sum(rate(aspnetcore_routing_match_attempts_total[15s]))"),
+            found => found.Count == 1 && found[0].Value > 0, TimeSpan.FromSeconds(30), "a rate of the ingest's route matches");
+        TestContext.Current.TestOutputHelper?.WriteLine($"route matches of both pipelines: {rate[0].Value:0.##}/s; {types.Count} metric names, {types.Count(t => t.Value == "counter")} counters");
     }
 
     [Fact]

@@ -41,9 +41,10 @@ public static class ServiceHost
         }
         await using var logger = LoggingSetup.CreateServiceLogger(shipping, LogExportCounters.Default, toStandardError: stdoutSinkConfigured);
         Log.Logger = logger;
-        // The default registry also carries prometheus-net's process and GC-collection metrics and the other meters
-        // (Kestrel's); RuntimeMetrics adds GC pause, heap and thread-pool figures under promtool-clean names.
+        // The default registry also carries prometheus-net's process and GC-collection metrics, and the libraries'
+        // meters (Kestrel's, the HTTP client's); RuntimeMetrics adds GC pause, heap and thread-pool figures.
         var metrics = new PipelineMetrics(Metrics.DefaultRegistry);
+        using var libraryMeters = MeterMetrics.Start(Metrics.DefaultRegistry);
         using var tracing = TracingSetup.Start(tracingConfiguration, metrics);
         if (tracingConfiguration.Exports)
         {

@@ -159,6 +159,15 @@ internal sealed partial class PrometheusServer : IAsyncDisposable
         })];
     }
 
+    /// <summary>Every metric name Prometheus has scraped, with the type its targets declared (api/v1/metadata).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> MetricTypesAsync()
+    {
+        using var response = await _api.GetAsync("api/v1/metadata", TestContext.Current.CancellationToken);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return body.RootElement.GetProperty("data").EnumerateObject()
+            .ToDictionary(m => m.Name, m => m.Value[0].GetProperty("type").GetString() ?? "", StringComparer.Ordinal);
+    }
+
     /// <summary>The state of every scrape target: "up", "down" or "unknown".</summary>
     public async Task<IReadOnlyList<(string ScrapeUrl, string Health)>> TargetsAsync()
     {

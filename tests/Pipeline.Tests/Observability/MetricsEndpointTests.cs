@@ -146,7 +146,7 @@ public sealed class MetricsEndpointTests
         return count;
     }
 
-    private static async Task AssertPromtoolAcceptsAsync(string exposition)
+    internal static async Task AssertPromtoolAcceptsAsync(string exposition)
     {
         var promtool = new[] { "/usr/bin/promtool", "/usr/local/bin/promtool" }.FirstOrDefault(File.Exists);
         if (promtool is null)
