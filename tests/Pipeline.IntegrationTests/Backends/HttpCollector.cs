@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using Pipeline.Tests.Support;
 
 namespace Pipeline.IntegrationTests.Backends;
 
@@ -33,12 +28,8 @@ internal sealed class HttpCollector : IAsyncDisposable
 
     public static async Task<HttpCollector> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
         var lines = new ConcurrentQueue<string>();
-        app.MapPost("/ingest", async (HttpRequest request) =>
+        var (app, address) = await LoopbackServer.StartAsync(app => app.MapPost("/ingest", async (HttpRequest request) =>
         {
             using var reader = new StreamReader(request.Body);
             while (await reader.ReadLineAsync() is { } line)
@@ -49,10 +40,8 @@ internal sealed class HttpCollector : IAsyncDisposable
                 }
             }
             return Results.Ok();
-        });
-        await app.StartAsync(TestContext.Current.CancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new HttpCollector(app, lines, new Uri(new Uri(address), "/ingest"));
+        }));
+        return new HttpCollector(app, lines, new Uri(address, "/ingest"));
     }
 
     public async ValueTask DisposeAsync()
