@@ -24,6 +24,22 @@ public interface ISourceContext
     ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Starts a batch whose events' terminal states this source wants to learn, when its <c>acknowledgements</c> are
+    /// on; null when they are off (then sending costs nothing extra). Send its events with the overload that takes
+    /// it, <see cref="SourceBatch.Seal"/> it, and await <see cref="SourceBatch.Completion"/>.
+    /// </summary>
+    SourceBatch? BeginBatch();
+
+    /// <summary>
+    /// <see cref="SendWithinAsync(Event, ActivityContext, TimeSpan, CancellationToken)"/> as part of
+    /// <paramref name="batch"/>: when the result is <see cref="SendResult.Accepted"/>, the batch completes only once
+    /// this event is terminal everywhere it went. <paramref name="position"/> names the event in the batch's result
+    /// (a line number, an offset). Pass <see cref="Timeout.InfiniteTimeSpan"/> to wait for room as long as it takes.
+    /// </summary>
+    ValueTask<SendResult> SendWithinAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Input that could not become an event (a malformed line): counted, logged and written to the dead-letter
     /// output with the reason and the raw bytes, so nothing is dropped silently.
     /// </summary>

@@ -27,6 +27,12 @@ public sealed class ComponentConfig
     /// <summary>Pool settings; defaults for sources (which do not use them).</summary>
     public IsolatePoolSettings Stage { get; init; } = new();
 
+    /// <summary>
+    /// Sources only (<c>acknowledgements: true</c>, Vector's key): the source may learn when each batch it sent is
+    /// terminal at every sink (<see cref="ISourceContext.BeginBatch"/>).
+    /// </summary>
+    public bool Acknowledgements { get; init; }
+
     public required SourceMark Mark { get; init; }
 
     /// <summary>Where each option was written, by YAML option name, so build errors can point at it.</summary>

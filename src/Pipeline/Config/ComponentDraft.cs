@@ -24,6 +24,9 @@ internal sealed class ComponentDraft(string id, ComponentKind kind, SourceMark m
 
     public IsolatePoolSettings Stage { get; } = new();
 
+    /// <summary>Sources only: <c>acknowledgements: true</c>.</summary>
+    public bool Acknowledgements { get; set; }
+
     public Dictionary<string, SourceMark> OptionMarks { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Its inputs were reported wrong, so "nothing reaches it" would only repeat that error.</summary>

@@ -119,6 +119,7 @@ internal sealed class ConfigDocumentBinder
                 Factory = c.Factory!,
                 Inputs = c.Inputs,
                 Stage = c.Stage,
+                Acknowledgements = c.Acknowledgements,
                 Mark = c.Mark,
                 OptionMarks = c.OptionMarks,
             }).ToList(),
@@ -358,6 +359,11 @@ internal sealed class ConfigDocumentBinder
         {
             if (key.Value is "type" or "inputs")
             {
+                continue;
+            }
+            if (key.Value == SourceSettingsBinder.AcknowledgementsKey)
+            {
+                SourceSettingsBinder.BindAcknowledgements(draft, key, value, _errors);
                 continue;
             }
             if (kind != ComponentKind.Source && StageSettingsBinder.IsSetting(key.Value))

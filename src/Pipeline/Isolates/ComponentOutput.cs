@@ -68,6 +68,7 @@ public sealed class ComponentOutput
         switch (consumers.Length)
         {
             case 0:
+                envelope.Settle(Components.EventOutcome.Dropped);
                 envelope.Event.Release();
                 return new(HandOffResult.Unconsumed);
             case 1:
@@ -140,8 +141,9 @@ public sealed class ComponentOutput
                 wait?.Dispose();
             }
 
-            // Commit: from here the event is accepted and every consumer gets its copy.
+            // Commit: from here the event is accepted and every consumer gets its copy, each settled on its own.
             var last = consumers.Length - 1;
+            envelope.Ack?.AddCopies(envelope.Ticket, last);
             for (var i = 0; i < last; i++)
             {
                 await consumers[i].AdmitAsync(targets[i], envelope.WithEvent(envelope.Event.Clone()), hardStop).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Telemetry;
 
@@ -22,6 +23,11 @@ namespace Pipeline.Isolates;
 /// For an event that arrived without a trace context and was not sampled: the trace id the pipeline gave it at ingest,
 /// kept as two numbers so that unsampled events cost no string (see <see cref="CompactTraceId"/>). Empty otherwise.
 /// </param>
+/// <param name="Ack">
+/// Who wants to learn this event's terminal state (a source batch, a disk buffer); null when nobody does, and then
+/// the runtime does nothing extra for it. Every copy handed on carries it; see <see cref="AcknowledgementTracker"/>.
+/// </param>
+/// <param name="Ticket">What the event is to <paramref name="Ack"/>: a position in the source's batch, a buffer record.</param>
 public readonly record struct Envelope(
     Event Event,
     ActivityContext TraceContext,
@@ -29,7 +35,9 @@ public readonly record struct Envelope(
     int Attempt,
     string SourceId,
     long EnqueuedTimestamp = 0,
-    CompactTraceId NewTraceId = default)
+    CompactTraceId NewTraceId = default,
+    AcknowledgementTracker? Ack = null,
+    long Ticket = 0)
 {
     /// <summary>The event's trace id in hex for logs and dead-letter records; null when it has none.</summary>
     public string? TraceIdHex => TraceContext.TraceId != default
@@ -42,4 +50,7 @@ public readonly record struct Envelope(
     public Envelope WithEvent(Event evt) => this with { Event = evt };
 
     public Envelope NextAttempt() => this with { Attempt = Attempt + 1 };
+
+    /// <summary>This copy reached a terminal state: tells whoever asked (nothing happens when nobody did).</summary>
+    public void Settle(EventOutcome outcome, string? reason = null) => Ack?.Settle(Ticket, outcome, reason);
 }

@@ -33,6 +33,7 @@ internal abstract class Isolate : IHandledEventTrace
                     counters.MailboxFullDrops.Inc();
                     // Called inside the producer's TryWrite, so the current span is the producer's hop of this event.
                     PipelineTracing.RecordDrop(Activity.Current, ComponentCounters.MailboxFull);
+                    dropped.Settle(Components.EventOutcome.Dropped);
                     dropped.Event.Release();
                 }
                 : null);

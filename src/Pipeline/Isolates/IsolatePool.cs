@@ -264,12 +264,21 @@ public sealed class IsolatePool
         // The current span, if any, is this event's hop span or the delivery span of its batch.
         PipelineTracing.RecordDeadLetter(Activity.Current, reason, envelope.Attempt);
         DeadLetters.Write(Counters.Metrics, reason, envelope.Attempt, envelope);
+        // After the record is written: a source told "dead-lettered" can rely on finding it there.
+        envelope.Settle(EventOutcome.DeadLettered, reason);
         envelope.Event.Release();
     }
 
     /// <summary>Counts an envelope that could not be processed before the hard stop, and dead-letters it.</summary>
     internal void AbandonUndrained(in Envelope envelope)
     {
+        if (envelope.Ack is { RetainsUndrained: true } keeper)
+        {
+            // Read from a disk buffer that still holds the record: it is delivered after the restart, not dead-lettered.
+            keeper.Retain(envelope.Ticket);
+            envelope.Event.Release();
+            return;
+        }
         Interlocked.Increment(ref _undrained);
         DeadLetter(UndrainedReason, envelope);
     }

@@ -135,6 +135,7 @@ internal sealed class ProcessorIsolate : Isolate
                     {
                         dropped++;
                         PipelineTracing.RecordDrop(span, ComponentCounters.DroppedByProcessor);
+                        envelope.Settle(EventOutcome.Dropped);
                         input.Release();
                         continue;
                     }
@@ -142,6 +143,11 @@ internal sealed class ProcessorIsolate : Isolate
                     {
                         // The processor replaced the event with others (a split): the input is done with.
                         input.Release();
+                    }
+                    // Each emitted event is a copy to settle; counted before any of them is handed on.
+                    if (_emitter.Count > 1)
+                    {
+                        envelope.Ack?.AddCopies(envelope.Ticket, _emitter.Count - 1);
                     }
                     _emittedFrom = span is null ? envelope : envelope with { TraceContext = span.Context };
                     var handingOff = HandOffAsync(stop);
@@ -275,7 +281,9 @@ internal sealed class ProcessorIsolate : Isolate
                 }
                 // Nulled before the hand-off: from here the output owns it, even if the hand-off is cancelled.
                 events[i] = null!;
-                var next = new Envelope(evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId);
+                var next = new Envelope(
+                    evt, _emittedFrom.TraceContext, _emittedFrom.IngestTimestamp, 1, _emittedFrom.SourceId, now, _emittedFrom.NewTraceId,
+                    _emittedFrom.Ack, _emittedFrom.Ticket);
                 // Without limits the hand-off waits for room until the hard stop: it is accepted or, with no consumer, unconsumed.
                 if (await outputs[slot].SendAsync(next, OfferLimits.None, stop).ConfigureAwait(false) == HandOffResult.Accepted)
                 {

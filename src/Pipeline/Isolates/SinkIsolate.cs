@@ -139,6 +139,10 @@ internal sealed class SinkIsolate : Isolate
         _events.Clear();
         Counters.Metrics.Sent.Inc(count);
         Counters.Metrics.SentBytes.Inc(bytes);
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            Batch[i].Settle(EventOutcome.Delivered);
+        }
         BatchPosition = BatchCount;
         _batchAttempt = 1;
         _unflushed = true;

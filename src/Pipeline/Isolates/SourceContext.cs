@@ -20,7 +20,8 @@ internal sealed class SourceContext(
     ILogger logger,
     ComponentTracer tracer,
     CancellationToken stopping,
-    CancellationToken hardStop) : ISourceContext
+    CancellationToken hardStop,
+    bool acknowledgements = false) : ISourceContext
 {
     /// <summary>Rejected-input lines of this source, rate-limited; the counter and the dead-letter file still get every one.</summary>
     private readonly FailureLogLimiter _rejectedLines = FailureLogLimiter.CreateDefault(TimeProvider.System);
@@ -30,10 +31,16 @@ internal sealed class SourceContext(
     public ILogger Logger => logger;
 
     public async ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken)
-        => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false) == SendResult.Accepted;
+        => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, null, 0, cancellationToken).ConfigureAwait(false) == SendResult.Accepted;
 
     public ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
-        => OfferAsync(evt, traceContext, deadline, cancellationToken);
+        => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken);
+
+    public SourceBatch? BeginBatch() => acknowledgements ? new SourceBatch() : null;
+
+    public ValueTask<SendResult> SendWithinAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
+        => OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken);
 
     public void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw)
     {
@@ -50,7 +57,8 @@ internal sealed class SourceContext(
         deadLetters.WriteRaw(counters.Metrics, reason, componentId, raw);
     }
 
-    private ValueTask<SendResult> OfferAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
+    private ValueTask<SendResult> OfferAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(evt);
         if (stopping.IsCancellationRequested)
@@ -65,30 +73,33 @@ internal sealed class SourceContext(
         var span = tracer.StartIngest(traceContext, out var context, out var newTraceId, out var ambient);
         // One clock read: the event enters the pipeline and its first mailbox at once.
         var now = Stopwatch.GetTimestamp();
-        var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId);
+        var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position);
+        // Counted before the hand-off: from there a consumer may settle the event at any moment.
+        batch?.Sending();
         if (span is null)
         {
             var untraced = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
             if (untraced.IsCompletedSuccessfully)
             {
-                return new(Count(untraced.Result, size, span: null));
+                return new(Count(untraced.Result, size, span: null, batch));
             }
-            return AwaitAndCountAsync(untraced, size, span: null);
+            return AwaitAndCountAsync(untraced, size, span: null, batch);
         }
         try
         {
             var pending = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
             if (pending.IsCompletedSuccessfully)
             {
-                var result = Count(pending.Result, size, span);
+                var result = Count(pending.Result, size, span, batch);
                 PipelineTracing.End(span);
                 return new(result);
             }
             // The continuation captured this flow with the span current; it ends the span there.
-            return AwaitAndCountAsync(pending, size, span);
+            return AwaitAndCountAsync(pending, size, span, batch);
         }
         catch (Exception ex)
         {
+            batch?.NotSent();
             PipelineTracing.RecordException(span, ex);
             PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
             PipelineTracing.End(span);
@@ -100,14 +111,15 @@ internal sealed class SourceContext(
         }
     }
 
-    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span)
+    private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span, SourceBatch? batch)
     {
         try
         {
-            return Count(await pending.ConfigureAwait(false), size, span);
+            return Count(await pending.ConfigureAwait(false), size, span, batch);
         }
         catch (Exception ex)
         {
+            batch?.NotSent();
             PipelineTracing.RecordException(span, ex);
             PipelineTracing.RecordFailure(span, ex.GetType().FullName!, ex.Message);
             throw;
@@ -118,16 +130,18 @@ internal sealed class SourceContext(
         }
     }
 
-    private SendResult Count(HandOffResult result, int size, Activity? span)
+    private SendResult Count(HandOffResult result, int size, Activity? span, SourceBatch? batch)
     {
         switch (result)
         {
             // Not accepted, and the caller still owns the event: a 429 or 503 for HTTP, the span says which.
             case HandOffResult.Backpressure:
+                batch?.NotSent();
                 PipelineTracing.RecordIngestStatus(span, 429);
                 PipelineTracing.RecordFailure(span, "backpressure", "backpressure: downstream stayed full");
                 return SendResult.Backpressure;
             case HandOffResult.ShuttingDown:
+                batch?.NotSent();
                 PipelineTracing.RecordIngestStatus(span, 503);
                 PipelineTracing.RecordFailure(span, "shutting_down", "the pipeline is shutting down");
                 return SendResult.ShuttingDown;

@@ -215,7 +215,8 @@ public sealed class RunningTopology : IAsyncDisposable
         {
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
-                _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token);
+                _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
+                acknowledgements: _config.Components.Any(c => c.Id == source.Id && c.Acknowledgements));
             source.Start(context, _stopping.Token);
             finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));
         }

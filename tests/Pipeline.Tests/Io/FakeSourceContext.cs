@@ -75,6 +75,15 @@ internal sealed class FakeSourceContext : ISourceContext
         return ValueTask.FromResult(TryAccept(evt, traceContext) ? SendResult.Accepted : SendResult.ShuttingDown);
     }
 
+    /// <summary>Acknowledgements are off here: sources take the path they take without them.</summary>
+    public SourceBatch? BeginBatch() => null;
+
+    public async ValueTask<SendResult> SendWithinAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
+        => deadline == Timeout.InfiniteTimeSpan
+            ? await SendAsync(evt, traceContext, cancellationToken).ConfigureAwait(false) ? SendResult.Accepted : SendResult.ShuttingDown
+            : await SendWithinAsync(evt, traceContext, deadline, cancellationToken).ConfigureAwait(false);
+
     public void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw)
     {
         lock (_gate)

@@ -22,12 +22,12 @@ public sealed class SinkBatchingTests
 
         Assert.True(await context.SendAsync(Seq(1), default, Ct).Guarded());
         // The sink has taken the first event off its mailbox: without a batch timeout it would deliver it alone now.
-        await WaitUntil(() => pipeline.MetricsOf("out", "sink").Received.Value == 1);
+        await TestWaits.UntilAsync(() => pipeline.MetricsOf("out", "sink").Received.Value == 1);
         for (var seq = 2; seq <= 4; seq++)
         {
             Assert.True(await context.SendAsync(Seq(seq), default, Ct).Guarded());
         }
-        await WaitUntil(() => sink.Writes == 1);
+        await TestWaits.UntilAsync(() => sink.Writes == 1);
 
         Assert.Equal([4], batchSizes);
         Assert.Equal([1, 2, 3, 4], Seqs(sink.Delivered));
@@ -47,23 +47,12 @@ public sealed class SinkBatchingTests
         {
             Assert.True(await context.SendAsync(Seq(seq), default, Ct).Guarded());
         }
-        await WaitUntil(() => pipeline.MetricsOf("out", "sink").Received.Value == 3);
+        await TestWaits.UntilAsync(() => pipeline.MetricsOf("out", "sink").Received.Value == 3);
         Assert.Equal(0, sink.Writes);
 
         var report = await topology.StopAsync(TestPipeline.HangGuard).Guarded();
 
         Assert.True(report.Drained);
         Assert.Equal([1, 2, 3], Seqs(sink.Delivered));
-    }
-
-    /// <summary>Polls a counter the runtime updates; bounded by the hang guard so a bug fails instead of hanging.</summary>
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        using var guard = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        guard.CancelAfter(TestPipeline.HangGuard);
-        while (!condition())
-        {
-            await Task.Delay(1, guard.Token);
-        }
     }
 }

@@ -51,8 +51,8 @@ internal sealed class TestPipeline : IAsyncDisposable
             Key = key is null ? null : Pipeline.Events.FieldPath.Parse(key),
         };
 
-    public TestPipeline Source(string id, ISourceFactory factory)
-        => Add(id, ComponentKind.Source, "test_source", factory, [], new IsolatePoolSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) });
+    public TestPipeline Source(string id, ISourceFactory factory, bool acknowledgements = false)
+        => Add(id, ComponentKind.Source, "test_source", factory, [], new IsolatePoolSettings { RetryBackoff = TimeSpan.FromMilliseconds(1) }, acknowledgements);
 
     public TestPipeline Stage(string id, IProcessorFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Processor, "test_processor", factory, inputs, settings ?? Settings());
@@ -110,7 +110,7 @@ internal sealed class TestPipeline : IAsyncDisposable
         }
     }
 
-    private TestPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, IsolatePoolSettings settings)
+    private TestPipeline Add(string id, ComponentKind kind, string type, object factory, string[] inputs, IsolatePoolSettings settings, bool acknowledgements = false)
     {
         Assert.True(TestComponents.Catalog.TryGet(kind, type, out var descriptor));
         _components.Add(new ComponentConfig
@@ -122,6 +122,7 @@ internal sealed class TestPipeline : IAsyncDisposable
             Factory = factory,
             Inputs = [.. inputs.Select(ToReference)],
             Stage = settings,
+            Acknowledgements = acknowledgements,
             Mark = new SourceMark("<test>", _components.Count + 1, 1),
         });
         return this;

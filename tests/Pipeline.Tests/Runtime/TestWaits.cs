@@ -10,4 +10,15 @@ internal static class TestWaits
     public static Task Guarded(this ValueTask task) => task.AsTask().Guarded();
 
     public static Task<T> Guarded<T>(this ValueTask<T> task) => task.AsTask().Guarded();
+
+    /// <summary>Polls state the runtime updates on its own threads; bounded by the hang guard so a bug fails instead of hanging.</summary>
+    public static async Task UntilAsync(Func<bool> condition)
+    {
+        using var guard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        guard.CancelAfter(TestPipeline.HangGuard);
+        while (!condition())
+        {
+            await Task.Delay(1, guard.Token);
+        }
+    }
 }

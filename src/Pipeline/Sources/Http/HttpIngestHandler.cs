@@ -48,11 +48,18 @@ public sealed class HttpIngestHandler
     private readonly TimeSpan _backpressureTimeout;
     private readonly string _retryAfterSeconds;
     private readonly FieldPath? _traceparentField;
+    private readonly TimeSpan _acknowledgementsTimeout;
     private volatile bool _shuttingDown;
 
     /// <param name="traceparentField">A field whose valid W3C traceparent overrides the request's for that event; null for none.</param>
-    public HttpIngestHandler(ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null)
+    /// <param name="acknowledgementsTimeout">
+    /// With the source's acknowledgements on: how long a request waits for its events to be delivered before it is
+    /// answered 503; null for the default, 30s.
+    /// </param>
+    public HttpIngestHandler(
+        ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null, TimeSpan? acknowledgementsTimeout = null)
     {
+        _acknowledgementsTimeout = acknowledgementsTimeout ?? TimeSpan.FromSeconds(30);
         _traceparentField = traceparentField;
         _context = context;
         _maxBody = Math.Min(maxBody, Array.MaxLength - 1);
@@ -175,7 +182,10 @@ public sealed class HttpIngestHandler
             HttpServerRequest.Current = new HttpServerRequest(
                 http.Request.Method, http.Request.Scheme, http.Request.Path.Value ?? "/", (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText);
         }
-        var admission = await _context.SendWithinAsync(events[0], TraceContextOf(events[0], trace), _backpressureTimeout, cancellationToken).ConfigureAwait(false);
+        // Null unless the source's acknowledgements are on: then the answer waits until every event is terminal.
+        var batch = _context.BeginBatch();
+        var admission = await _context.SendWithinAsync(events[0], TraceContextOf(events[0], trace), _backpressureTimeout, batch, positions[0], cancellationToken)
+            .ConfigureAwait(false);
         if (admission != SendResult.Accepted)
         {
             ReleaseFrom(events, 0);
@@ -197,15 +207,74 @@ public sealed class HttpIngestHandler
         var accepted = 1;
         for (; accepted < events.Count; accepted++)
         {
-            if (!await _context.SendAsync(events[accepted], TraceContextOf(events[accepted], trace), cancellationToken).ConfigureAwait(false))
+            var sent = batch is null
+                ? await _context.SendAsync(events[accepted], TraceContextOf(events[accepted], trace), cancellationToken).ConfigureAwait(false)
+                : await _context.SendWithinAsync(
+                    events[accepted], TraceContextOf(events[accepted], trace), Timeout.InfiniteTimeSpan, batch, positions[accepted], cancellationToken)
+                    .ConfigureAwait(false) == SendResult.Accepted;
+            if (!sent)
             {
                 ReleaseFrom(events, accepted);
-                await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors,
-                    "the pipeline is shutting down; resend from first_rejected on", positions[accepted]).ConfigureAwait(false);
+                const string ShuttingDown = "the pipeline is shutting down; resend from first_rejected on";
+                if (batch is null)
+                {
+                    await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors, ShuttingDown, positions[accepted])
+                        .ConfigureAwait(false);
+                }
+                else
+                {
+                    await AnswerWhenAcknowledgedAsync(http, batch, accepted, positionName, errors, ShuttingDown, positions[accepted]).ConfigureAwait(false);
+                }
                 return;
             }
         }
-        await WriteResultAsync(http, StatusCodes.Status200OK, accepted, positionName, errors, error: null, firstRejected: null).ConfigureAwait(false);
+        if (batch is null)
+        {
+            await WriteResultAsync(http, StatusCodes.Status200OK, accepted, positionName, errors, error: null, firstRejected: null).ConfigureAwait(false);
+            return;
+        }
+        await AnswerWhenAcknowledgedAsync(http, batch, accepted, positionName, errors, error: null, firstRejected: null).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// With acknowledgements: answers once every accepted event is terminal at every sink it went to. 200 when all
+    /// were delivered or durably buffered (or dropped on purpose by a filter, sample or drop_newest); 422 naming each
+    /// dead-lettered line and its reason (the rest was delivered: resend nothing, replay the named lines from the
+    /// dead-letter file once fixed); 503 with Retry-After when that did not happen within acknowledgements_timeout
+    /// (resend the request: the events that did arrive then arrive twice).
+    /// </summary>
+    private async Task AnswerWhenAcknowledgedAsync(
+        HttpContext http, SourceBatch batch, int accepted, string positionName, List<IngestLineError> errors, string? error, int? firstRejected)
+    {
+        batch.Seal();
+        SourceBatchResult result;
+        try
+        {
+            result = await batch.Completion.WaitAsync(_acknowledgementsTimeout, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            http.Response.Headers.RetryAfter = _retryAfterSeconds;
+            await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors,
+                $"{accepted} events were accepted but not all of them were delivered within acknowledgements_timeout ({_acknowledgementsTimeout.TotalSeconds}s); "
+                + "resend the request (events that did arrive will then arrive twice)", firstRejected: null).ConfigureAwait(false);
+            return;
+        }
+        foreach (var deadLetter in result.DeadLetters)
+        {
+            errors.Add(new IngestLineError((int)deadLetter.Position, "dead-lettered: " + deadLetter.Reason, 0, 0));
+        }
+        errors.Sort((a, b) => a.Position.CompareTo(b.Position));
+        var status = firstRejected is not null ? StatusCodes.Status503ServiceUnavailable
+            : errors.Count > 0 ? StatusCodes.Status422UnprocessableEntity
+            : StatusCodes.Status200OK;
+        if (status == StatusCodes.Status422UnprocessableEntity)
+        {
+            error = result.DeadLettered > result.DeadLetters.Count
+                ? $"{errors.Count} lines listed were dead-lettered ({result.DeadLettered} copies in all, the first {SourceBatch.MaxListedDeadLetters} listed); the rest was delivered"
+                : "the lines listed were dead-lettered (see the dead-letter file); the rest was delivered";
+        }
+        await WriteResultAsync(http, status, accepted, positionName, errors, error, firstRejected, result).ConfigureAwait(false);
     }
 
     private static void ParseNdjson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
@@ -445,7 +514,7 @@ public sealed class HttpIngestHandler
     }
 
     private static async Task WriteResultAsync(HttpContext http, int status, int accepted, string positionName,
-        List<IngestLineError> errors, string? error, int? firstRejected)
+        List<IngestLineError> errors, string? error, int? firstRejected, SourceBatchResult? acknowledged = null)
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
@@ -461,6 +530,16 @@ public sealed class HttpIngestHandler
             if (firstRejected is { } position)
             {
                 writer.WriteNumber("first_rejected", position);
+            }
+            if (acknowledged is not null)
+            {
+                // Per copy: an event that fanned out to two sinks counts at each.
+                writer.WriteStartObject("acknowledged");
+                writer.WriteNumber("delivered", acknowledged.Delivered);
+                writer.WriteNumber("buffered", acknowledged.Buffered);
+                writer.WriteNumber("dropped", acknowledged.Dropped);
+                writer.WriteNumber("dead_lettered", acknowledged.DeadLettered);
+                writer.WriteEndObject();
             }
             writer.WriteStartArray("errors");
             foreach (var e in errors)

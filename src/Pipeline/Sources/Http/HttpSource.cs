@@ -33,6 +33,10 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = ".trace.parent")]
     public FieldPath TraceparentField { get; set; } = FieldPath.Parse(".traceparent");
 
+    [Option("With acknowledgements: true, how long a request waits for all its events to be delivered (or durably buffered, or dead-lettered) before it is answered 503 with Retry-After; the client then resends, so events may arrive twice.",
+        Example = "10s")]
+    public TimeSpan AcknowledgementsTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public ISourceFactory Build(ComponentContext context)
     {
         if (!TryParseAddress(Address, out var endpoint))
@@ -47,6 +51,10 @@ public sealed class HttpSourceConfig : ISourceConfig
         if (MaxBody.Bytes <= 0 || MaxBody.Bytes >= Array.MaxLength)
         {
             throw new ComponentBuildException("max_body", $"expected a size between 1 byte and 2GiB, found {MaxBody.Bytes} bytes");
+        }
+        if (AcknowledgementsTimeout <= TimeSpan.Zero)
+        {
+            throw new ComponentBuildException("acknowledgements_timeout", $"expected a duration above 0, found {AcknowledgementsTimeout}");
         }
         if (BackpressureTimeout < TimeSpan.Zero)
         {
@@ -100,7 +108,8 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : I
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
-        var handler = new HttpIngestHandler(context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField);
+        var handler = new HttpIngestHandler(
+            context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout);
         WebApplication app;
         try
         {
