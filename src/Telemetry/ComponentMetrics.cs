@@ -64,6 +64,22 @@ public sealed class ComponentMetrics
         sink ? _owner.EventLatency.WithLabels(_labels) : null,
         state => _owner.Isolates.WithLabels([.. _labels, state]));
 
+    /// <summary>The instruments of this sink's buffer, bound once.</summary>
+    /// <param name="disk">True for a disk buffer, false for a memory one (the buffer_type label).</param>
+    public BufferInstruments CreateBufferInstruments(bool disk)
+    {
+        string[] labels = [.. _labels, disk ? "disk" : "memory"];
+        return new BufferInstruments(
+            _owner.BufferEvents.WithLabels(labels),
+            disk ? _owner.BufferBytes.WithLabels(labels) : null,
+            disk ? _owner.BufferMaxBytes.WithLabels(labels) : null,
+            disk ? null : _owner.BufferMaxEvents.WithLabels(labels),
+            new MetricCounter(_owner.BufferWrittenEvents.WithLabels(labels)),
+            new MetricCounter(_owner.BufferWrittenBytes.WithLabels(labels)),
+            new MetricCounter(_owner.BufferReadEvents.WithLabels(labels)),
+            corruption => new MetricCounter(_owner.BufferCorruptRecords.WithLabels([.. labels, corruption])).Published());
+    }
+
     /// <summary>
     /// The gauges and latency recorders of one isolate of this stage, bound once; its mailbox capacity is set here.
     /// </summary>

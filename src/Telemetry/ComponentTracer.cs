@@ -184,9 +184,33 @@ public sealed class ComponentTracer
         }
     }
 
-    private Activity? Start(in ActivityContext parent, ActivityKind kind, IEnumerable<ActivityLink>? links = null)
+    /// <summary>
+    /// A sampled event's wait in this sink's disk buffer, recorded when the event is read back: a span from when it
+    /// was written until now, with the buffer's id. After a restart the stored context continues the same trace.
+    /// </summary>
+    /// <returns>The context the event carries on: the wait span's when one was recorded, else <paramref name="parent"/>.</returns>
+    public ActivityContext RecordBufferWait(in ActivityContext parent, DateTimeOffset writtenAt)
     {
-        var span = PipelineTracing.Source.StartActivity(_spanName, kind, parent, tags: null, links);
+        if ((parent.TraceFlags & ActivityTraceFlags.Recorded) == 0 || !PipelineTracing.Source.HasListeners())
+        {
+            return parent;
+        }
+        var ambient = Activity.Current;
+        var span = Start(parent, ActivityKind.Internal, links: null, TelemetryNames.BufferWaitSpanName(ComponentId));
+        if (span is null)
+        {
+            return parent;
+        }
+        span.SetStartTime(writtenAt.UtcDateTime);
+        span.SetTag(TelemetryNames.BufferIdAttribute, ComponentId);
+        span.Stop();
+        Activity.Current = ambient;
+        return span.Context;
+    }
+
+    private Activity? Start(in ActivityContext parent, ActivityKind kind, IEnumerable<ActivityLink>? links = null, string? name = null)
+    {
+        var span = PipelineTracing.Source.StartActivity(name ?? _spanName, kind, parent, tags: null, links);
         if (span is null || !span.IsAllDataRequested)
         {
             return span;

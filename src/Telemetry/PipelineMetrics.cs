@@ -79,6 +79,21 @@ public sealed class PipelineMetrics
         TelemetryDropped = factory.CreateCounter(TelemetryNames.TelemetryDroppedMetric,
             "Spans or log records lost: the export queue was full, or the exporter failed.", [TelemetryNames.SignalLabel]);
 
+        string[] bufferLabels = [.. ComponentLabels, TelemetryNames.BufferTypeLabel];
+        BufferEvents = factory.CreateGauge(TelemetryNames.BufferEventsMetric,
+            "Events in a sink's buffer, not yet confirmed by the sink (memory: in its mailboxes; disk: records not yet deleted).", bufferLabels);
+        BufferBytes = factory.CreateGauge(TelemetryNames.BufferBytesMetric, "Bytes a sink's disk buffer holds on disk.", bufferLabels);
+        BufferMaxBytes = factory.CreateGauge(TelemetryNames.BufferMaxBytesMetric, "A disk buffer's max_size, in bytes.", bufferLabels);
+        BufferMaxEvents = factory.CreateGauge(TelemetryNames.BufferMaxEventsMetric, "A memory buffer's capacity (max_events), in events.", bufferLabels);
+        BufferWrittenEvents = factory.CreateCounter(TelemetryNames.BufferWrittenEventsMetric,
+            "Events written to a sink's disk buffer (durable once synced).", bufferLabels);
+        BufferWrittenBytes = factory.CreateCounter(TelemetryNames.BufferWrittenBytesMetric, "Bytes written to a sink's disk buffer.", bufferLabels);
+        BufferReadEvents = factory.CreateCounter(TelemetryNames.BufferReadEventsMetric,
+            "Events read back from a sink's disk buffer and handed to the sink.", bufferLabels);
+        BufferCorruptRecords = factory.CreateCounter(TelemetryNames.BufferCorruptRecordsMetric,
+            "Disk buffer records skipped as unreadable, by what was wrong: checksum, torn_tail (half-written by a crash), framing.",
+            [.. bufferLabels, TelemetryNames.CorruptionLabel]);
+
         // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
         // an instance's metrics to its spans and logs by the same service.instance.id.
         factory.CreateGauge("target_info", "The service identity this process's spans and logs carry as their resource.",
@@ -129,6 +144,22 @@ public sealed class PipelineMetrics
     internal Counter TelemetryExported { get; }
 
     internal Counter TelemetryDropped { get; }
+
+    internal Gauge BufferEvents { get; }
+
+    internal Gauge BufferBytes { get; }
+
+    internal Gauge BufferMaxBytes { get; }
+
+    internal Gauge BufferMaxEvents { get; }
+
+    internal Counter BufferWrittenEvents { get; }
+
+    internal Counter BufferWrittenBytes { get; }
+
+    internal Counter BufferReadEvents { get; }
+
+    internal Counter BufferCorruptRecords { get; }
 
     /// <summary>A fresh registry per instance, so tests and several pipelines in one process never share counters.</summary>
     public static PipelineMetrics CreateIsolated() => new(Metrics.NewCustomRegistry());

@@ -44,6 +44,7 @@ public static class TelemetryNames
     public const string ReasonAttribute = "pipeline.reason";
     public const string ErrorTypeAttribute = "error.type";
     public const string RetryDelayAttribute = "pipeline.retry.delay.duration";
+    public const string BufferIdAttribute = "pipeline.buffer.id";
 
     /// <summary>The <c>error.type</c> of an event given up on without an exception to name (a crash, a failed stage, the hard stop).</summary>
     public const string DeadLetteredErrorType = "dead_lettered";
@@ -79,6 +80,28 @@ public static class TelemetryNames
     public const string MailboxWaitMetric = "pipeline_mailbox_wait_seconds";
     public const string EventLatencyMetric = "pipeline_event_latency_seconds";
     public const string MailboxEventsMetric = "pipeline_mailbox_events";
+
+    public const string BufferEventsMetric = "pipeline_buffer_events";
+
+    public const string BufferBytesMetric = "pipeline_buffer_bytes";
+
+    public const string BufferMaxBytesMetric = "pipeline_buffer_max_bytes";
+
+    public const string BufferMaxEventsMetric = "pipeline_buffer_max_events";
+
+    public const string BufferWrittenEventsMetric = "pipeline_buffer_written_events_total";
+
+    public const string BufferWrittenBytesMetric = "pipeline_buffer_written_bytes_total";
+
+    public const string BufferReadEventsMetric = "pipeline_buffer_read_events_total";
+
+    public const string BufferCorruptRecordsMetric = "pipeline_buffer_corrupt_records_total";
+
+    /// <summary>memory or disk, on every buffer series.</summary>
+    public const string BufferTypeLabel = "buffer_type";
+
+    /// <summary>What was wrong with a skipped buffer record: checksum, torn_tail, framing.</summary>
+    public const string CorruptionLabel = "corruption";
     public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
     public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
     public const string IsolatesMetric = "pipeline_isolates";
@@ -99,4 +122,7 @@ public static class TelemetryNames
 
     /// <summary>The spans of a sink's delivery, one per sampled event and one for the batch: <c>send &lt;sink id&gt;</c>.</summary>
     public static string DeliverySpanName(string sinkId) => SendOperation + " " + sinkId;
+
+    /// <summary>A sampled event's wait in a sink's disk buffer: <c>buffer &lt;sink id&gt;</c>.</summary>
+    public static string BufferWaitSpanName(string sinkId) => "buffer " + sinkId;
 }

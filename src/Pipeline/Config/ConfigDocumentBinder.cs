@@ -366,6 +366,11 @@ internal sealed class ConfigDocumentBinder
                 SourceSettingsBinder.BindAcknowledgements(draft, key, value, _errors);
                 continue;
             }
+            if (key.Value == BufferSettingsBinder.Key)
+            {
+                BufferSettingsBinder.Bind(draft, key, value, _errors);
+                continue;
+            }
             if (kind != ComponentKind.Source && StageSettingsBinder.IsSetting(key.Value))
             {
                 if (!StageSettingsBinder.Bind(key.Value, value, draft.Stage, draft.Subject, _errors))
@@ -408,6 +413,7 @@ internal sealed class ConfigDocumentBinder
         if (kind != ComponentKind.Source)
         {
             StageSettingsBinder.CheckRouterKey(draft.Stage, draft.OptionMarks, failedSettings, draft.Mark, draft.Subject, _errors);
+            BufferSettingsBinder.Apply(draft, _errors);
         }
         if (_errors.Count == errorsBefore && draft.Descriptor is not null)
         {

@@ -24,6 +24,8 @@ internal static class StageSettingsBinder
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),
         new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
         new("batch_timeout", "duration", "0s", "For sinks: the longest a partial batch waits for more events; 0 delivers what is there at once."),
+        new("buffer", "{ type: memory | disk, max_events, max_size, when_full }", "memory",
+            "Sinks only, as in Vector: memory holds max_events (default mailbox × isolates) in the mailboxes; disk is a checksummed segment log under data_dir/buffers/<sink id> of at most max_size (default 256MiB, at least 1MiB) that survives a crash (docs/delivery.md). when_full: block or drop_newest."),
     ];
 
     public static IEnumerable<string> Names => Settings.Select(s => s.Name);

@@ -24,10 +24,12 @@ internal abstract class Isolate : IHandledEventTrace
         Settings = pool.Settings;
         Logger = pool.Logger.ForContext(TelemetryNames.IsolateProperty, index);
         var counters = pool.Counters;
+        // Behind a disk buffer the buffer applies when_full; its reader waits for room in the mailboxes.
+        var whenFull = Settings.Buffer is { Type: Buffers.BufferType.Disk } ? WhenFull.Block : Settings.WhenFull;
         Mailbox = new Mailbox(
             Math.Max(1, Settings.Mailbox),
-            Settings.WhenFull,
-            Settings.WhenFull == WhenFull.DropNewest
+            whenFull,
+            whenFull == WhenFull.DropNewest
                 ? dropped =>
                 {
                     counters.MailboxFullDrops.Inc();

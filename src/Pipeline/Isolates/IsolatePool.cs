@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Isolates.Buffers;
 using Pipeline.Telemetry;
 using ILogger = Serilog.ILogger;
 
@@ -23,6 +24,12 @@ public sealed class IsolatePool
     /// <summary>Dead-letter reason for what was still in a stage when the shutdown timeout ran out.</summary>
     public const string UndrainedReason = "undrained_at_shutdown";
 
+    /// <summary>Dead-letter reason for an event whose record alone is larger than its sink's disk buffer.</summary>
+    public const string LargerThanBufferReason = "larger_than_buffer_max_size";
+
+    /// <summary>The discard reason of events dropped because a disk buffer was full under <c>when_full: drop_newest</c>.</summary>
+    public const string BufferFullReason = "buffer_full";
+
     /// <summary>Tracing for pools built without a pipeline's: never samples, since nothing at its ingest did.</summary>
     private static readonly PipelineTracing UntracedPipeline = new("pipeline", TraceSampler.Create("always_off", null));
 
@@ -30,6 +37,11 @@ public sealed class IsolatePool
     private readonly IRouter _router;
     private readonly RestartBudget _restarts;
     private readonly ComponentOutput[] _outputs;
+
+    // Sinks only: the buffer's metrics, and the disk buffer in front of the mailboxes when buffer.type is disk.
+    private readonly BufferInstruments? _bufferInstruments;
+    private readonly DiskBuffer? _buffer;
+    private readonly MetricCounter _bufferFullDrops;
     private int _upstreamsOpen;
     private volatile bool _failed;
     private string? _failureReason;
@@ -47,7 +59,8 @@ public sealed class IsolatePool
         TimeProvider time,
         IReadOnlyList<string> namedOutputs,
         ComponentTracer tracer,
-        Func<IsolatePool, int, Isolate> createIsolate)
+        Func<IsolatePool, int, Isolate> createIsolate,
+        string? dataDirectory = null)
     {
         Tracer = tracer;
         Instruments = counters.Metrics.CreateStageInstruments(processor: kind == ComponentKind.Processor, sink: kind == ComponentKind.Sink);
@@ -66,6 +79,18 @@ public sealed class IsolatePool
         for (var i = 0; i < _outputs.Length; i++)
         {
             _outputs[i] = new ComponentOutput(i == 0 ? null : namedOutputs[i - 1]);
+        }
+        if (kind == ComponentKind.Sink)
+        {
+            var disk = settings.Buffer is { Type: BufferType.Disk };
+            _bufferInstruments = counters.Metrics.CreateBufferInstruments(disk);
+            if (disk)
+            {
+                _buffer = DiskBuffer.Open(
+                    dataDirectory ?? throw new InvalidOperationException($"sink '{id}': a disk buffer needs the pipeline's data_dir"),
+                    id, settings.Buffer!, _bufferInstruments, Logger, tracer, time);
+                _bufferFullDrops = counters.Metrics.DiscardCounter(BufferFullReason);
+            }
         }
         var count = Math.Max(1, settings.Isolates);
         _isolates = new Isolate[count];
@@ -152,12 +177,17 @@ public sealed class IsolatePool
             (pool, index) => new ProcessorIsolate(pool, index, factory));
 
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
+    /// <param name="dataDirectory">Where a disk buffer keeps its files (under buffers/&lt;id&gt;); needed only with one.</param>
     public static IsolatePool ForSink(
         string id, string type, IsolatePoolSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
-        TimeProvider? time = null, PipelineTracing? tracing = null)
+        TimeProvider? time = null, PipelineTracing? tracing = null, string? dataDirectory = null)
         => new(id, ComponentKind.Sink, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, [],
             (tracing ?? UntracedPipeline).ForSink(id, type, factory.DeliversOverNetwork),
-            (pool, index) => new SinkIsolate(pool, index, factory));
+            (pool, index) => new SinkIsolate(pool, index, factory),
+            dataDirectory);
+
+    /// <summary>The sink's disk buffer; null for a memory buffer (and for processors).</summary>
+    internal DiskBuffer? DiskBuffer => _buffer;
 
     /// <summary>
     /// At metrics collection: each isolate's mailbox depth and utilization, and how many isolates are in each state.
@@ -186,6 +216,14 @@ public sealed class IsolatePool
             }
         }
         Instruments.SetIsolateStates(running, restarting, failed, finished);
+        if (_buffer is not null)
+        {
+            _buffer.UpdateGauges();
+        }
+        else
+        {
+            _bufferInstruments?.Update(MailboxDepth, 0, (long)_isolates.Length * _isolates[0].Mailbox.Capacity);
+        }
     }
 
     /// <summary>Wiring: one more producer feeds this pool; its mailboxes complete when all producers finished.</summary>
@@ -195,6 +233,22 @@ public sealed class IsolatePool
     internal void UpstreamFinished()
     {
         if (Interlocked.Decrement(ref _upstreamsOpen) == 0)
+        {
+            InputsFinished();
+        }
+    }
+
+    /// <summary>
+    /// Nothing more will be offered: the mailboxes complete, so each isolate drains and ends. Behind a disk buffer
+    /// the buffer's reader completes them once it handed on everything the buffer holds.
+    /// </summary>
+    private void InputsFinished()
+    {
+        if (_buffer is not null)
+        {
+            _buffer.CompleteWriting();
+        }
+        else
         {
             CompleteMailboxes();
         }
@@ -215,10 +269,18 @@ public sealed class IsolatePool
         {
             loops[i] = _isolates[i].Start(stop);
         }
-        _completion = Task.WhenAll(loops);
+        if (_buffer is null)
+        {
+            _completion = Task.WhenAll(loops);
+        }
+        else
+        {
+            var reader = Task.Run(() => _buffer.RunAsync(HandOffFromBufferAsync, stop), CancellationToken.None);
+            _completion = FinishBehindBufferAsync(reader, loops);
+        }
         if (Volatile.Read(ref _upstreamsOpen) == 0)
         {
-            CompleteMailboxes();
+            InputsFinished();
         }
     }
 
@@ -235,12 +297,18 @@ public sealed class IsolatePool
             DeadLetter(StageFailedReason, envelope);
             return Admission.DeadLettered;
         }
-        return target.Mailbox.TryWrite(envelope) ? Admission.Admitted : Admission.Full;
+        return _buffer is null
+            ? target.Mailbox.TryWrite(envelope) ? Admission.Admitted : Admission.Full
+            : AppendToBuffer(_buffer, envelope);
     }
 
     /// <summary>True when <see cref="TryAdmit"/> to <paramref name="target"/> would not have to wait now.</summary>
     internal bool HasRoom(Isolate target)
     {
+        if (_buffer is not null)
+        {
+            return _failed || _buffer.WhenFull == WhenFull.DropNewest || _buffer.HasRoom;
+        }
         var mailbox = target.Mailbox;
         return _failed || mailbox.WhenFull == WhenFull.DropNewest || mailbox.Count < mailbox.Capacity;
     }
@@ -250,7 +318,9 @@ public sealed class IsolatePool
     /// another producer), or when its mailbox was closed by the hard stop (false).
     /// </summary>
     internal ValueTask<bool> WaitForRoomAsync(Isolate target, CancellationToken cancellationToken)
-        => HasRoom(target) ? new(true) : target.Mailbox.WaitToWriteAsync(cancellationToken);
+        => HasRoom(target) ? new(true)
+            : _buffer is not null ? _buffer.WaitForRoomAsync(cancellationToken)
+            : target.Mailbox.WaitToWriteAsync(cancellationToken);
 
     /// <summary>
     /// Hands over once the producer has decided to: waits for room as long as it takes. Only the hard stop ends the
@@ -305,6 +375,69 @@ public sealed class IsolatePool
         foreach (var isolate in _isolates)
         {
             isolate.AbandonLeftovers();
+        }
+    }
+
+    /// <summary>
+    /// Behind a disk buffer: the record is written (the buffer settles the envelope's own acknowledgement as buffered
+    /// once it is synced) and the event is done with; the buffer's reader hands it to an isolate later.
+    /// </summary>
+    private Admission AppendToBuffer(DiskBuffer buffer, in Envelope envelope)
+    {
+        switch (buffer.TryAppend(envelope))
+        {
+            case AppendResult.Appended:
+                envelope.Event.Release();
+                return Admission.Admitted;
+            case AppendResult.TooLarge:
+                DeadLetter(LargerThanBufferReason, envelope);
+                return Admission.DeadLettered;
+            default:
+                if (buffer.WhenFull != WhenFull.DropNewest)
+                {
+                    return Admission.Full;
+                }
+                _bufferFullDrops.Inc();
+                PipelineTracing.RecordDrop(Activity.Current, BufferFullReason);
+                envelope.Settle(EventOutcome.Dropped);
+                envelope.Event.Release();
+                return Admission.Admitted;
+        }
+    }
+
+    /// <summary>The buffer's reader hands a record to an isolate's mailbox, waiting for room; false once the mailboxes are closed.</summary>
+    private async ValueTask<bool> HandOffFromBufferAsync(Envelope envelope, CancellationToken stop)
+    {
+        var target = Route(envelope.Event);
+        while (!target.Mailbox.TryWrite(envelope))
+        {
+            if (!await target.Mailbox.WaitToWriteAsync(stop).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The reader ends first (and completes the mailboxes), then the isolates drain, then the buffer closes.</summary>
+    private async Task FinishBehindBufferAsync(Task reader, Task[] loops)
+    {
+        try
+        {
+            await reader.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Logger.Error(ex, "{ComponentId}: the reader of its disk buffer failed; what it holds is delivered after the next start", Id);
+        }
+        CompleteMailboxes();
+        try
+        {
+            await Task.WhenAll(loops).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _buffer!.CloseAsync().ConfigureAwait(false);
         }
     }
 

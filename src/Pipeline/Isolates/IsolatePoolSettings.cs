@@ -35,6 +35,9 @@ public sealed class IsolatePoolSettings
     /// <summary>The most envelopes an isolate takes from its mailbox at once (sinks: the delivery batch size).</summary>
     public int BatchSize { get; set; } = 64;
 
+    /// <summary>For sinks: the <c>buffer:</c>; null is a memory buffer of <see cref="Mailbox"/> × <see cref="Isolates"/> events.</summary>
+    public Buffers.BufferSettings? Buffer { get; set; }
+
     /// <summary>For sinks: the longest a partial batch waits for more events before it is delivered; 0 delivers at once.</summary>
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.Zero;
 }

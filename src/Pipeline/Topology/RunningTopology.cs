@@ -151,7 +151,8 @@ public sealed class RunningTopology : IAsyncDisposable
                     break;
                 default:
                     var sink = IsolatePool.ForSink(
-                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger, tracing: tracing);
+                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger, tracing: tracing,
+                        dataDirectory: config.DataDirectory);
                     pools.Add(sink);
                     poolById.Add(component.Id, sink);
                     break;

@@ -16,6 +16,9 @@ internal sealed class RecordingSink : ISinkFactory
 
     public Func<IReadOnlyList<Event>, int, ValueTask>? BeforeWrite { get; init; }
 
+    /// <summary>A destination that is down and never answers: every write waits until the runtime cancels it (the hard stop).</summary>
+    public bool Down { get; init; }
+
     public IReadOnlyList<string> Delivered => [.. _delivered];
 
     public int Writes => Volatile.Read(ref _writes);
@@ -29,6 +32,10 @@ internal sealed class RecordingSink : ISinkFactory
         public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref owner._writes);
+            if (owner.Down)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
             if (owner.BeforeWrite is { } hook)
             {
                 await hook(batch, isolate);

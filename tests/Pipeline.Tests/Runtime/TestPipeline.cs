@@ -17,7 +17,17 @@ internal sealed class TestPipeline : IAsyncDisposable
     public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(15);
 
     private readonly List<ComponentConfig> _components = [];
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "pipeline-runtime-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _directory;
+    private readonly bool _ownsDirectory;
+
+    /// <param name="directory">The data directory to use (and leave behind), for a restart over another pipeline's files; null for a fresh one.</param>
+    public TestPipeline(string? directory = null)
+    {
+        _ownsDirectory = directory is null;
+        _directory = directory ?? Path.Combine(Path.GetTempPath(), "pipeline-runtime-tests", Guid.NewGuid().ToString("N"));
+    }
+
+    public string DataDirectory => _directory;
     private RunningTopology? _topology;
 
     public PipelineMetrics Metrics { get; } = PipelineMetrics.CreateIsolated();
@@ -103,7 +113,10 @@ internal sealed class TestPipeline : IAsyncDisposable
         }
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            if (_ownsDirectory)
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
         }
         catch (DirectoryNotFoundException)
         {
