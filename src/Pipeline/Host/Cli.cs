@@ -79,6 +79,16 @@ public static class Cli
         });
         root.Subcommands.Add(components);
 
+        var bufferConfig = ConfigOption(required: true, "The topology YAML file whose sinks' disk buffers to check.");
+        var bufferCheck = new Command("check", "Check every disk buffer of the topology offline: each record's frame and checksum. Exit 0 when all are whole, 3 when damage was found.")
+        {
+            bufferConfig,
+        };
+        bufferCheck.SetAction(parse => TryLoad(parse, () => ConfigLoader.LoadFile(parse.GetRequiredValue(bufferConfig), catalog)) is { } config
+            ? BufferCheck.Run(config, parse.InvocationConfiguration.Output)
+            : 1);
+        root.Subcommands.Add(new Command("buffer", "Inspect the sinks' disk buffers.") { bufferCheck });
+
         return root;
     }
 

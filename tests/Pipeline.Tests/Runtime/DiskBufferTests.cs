@@ -150,6 +150,11 @@ public sealed class DiskBufferTests : IDisposable
         var lastStart = starts[^1];
         await File.WriteAllBytesAsync(segment, bytes.AsSpan(0, lastStart + ((bytes.Length - lastStart) / 2)).ToArray(), Ct);
 
+        var (checkedDamaged, report) = await CheckBuffersAsync();
+        Assert.Equal(3, checkedDamaged);
+        Assert.Contains("98 records, damaged: checksum at offset " + starts[50].ToString(System.Globalization.CultureInfo.InvariantCulture), report);
+        Assert.Contains("torn_tail at offset " + lastStart.ToString(System.Globalization.CultureInfo.InvariantCulture), report);
+
         var up = new RecordingSink();
         await using var restarted = new TestPipeline(_directory).Source("in", new CountingSource(0)).Sink("out", up, ["in"], DiskSettings());
         var topology = await restarted.StartAsync();
@@ -160,6 +165,36 @@ public sealed class DiskBufferTests : IDisposable
         Assert.Equal([.. Enumerable.Range(1, 50), .. Enumerable.Range(52, 48)], Seqs(up.Delivered));
         Assert.Contains(restarted.Log.Events, e => e.RenderMessage().Contains("skipped a damaged record") && e.RenderMessage().Contains("checksum"));
         Assert.Contains(restarted.Log.Events, e => e.RenderMessage().Contains("skipped a damaged record") && e.RenderMessage().Contains("torn_tail"));
+    }
+
+    [Fact]
+    public async Task Buffer_check_reports_whole_buffers_as_ok()
+    {
+        await LeaveRecordsBehindAsync(10);
+
+        var (exitCode, report) = await CheckBuffersAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("10 records, ok", report);
+        Assert.Contains("1 disk buffers, 10 readable records, 0 damaged places", report);
+    }
+
+    /// <summary><c>pipeline buffer check</c> on a config whose data_dir is this test's and whose sink 'out' has a disk buffer.</summary>
+    private async Task<(int ExitCode, string Output)> CheckBuffersAsync()
+    {
+        var config = Path.Combine(_directory, "check.yaml");
+        await File.WriteAllTextAsync(config, $$"""
+            name: check
+            data_dir: {{_directory}}
+            sources:
+              in: { type: stdin }
+            sinks:
+              out: { type: blackhole, inputs: [in], buffer: { type: disk, max_size: 64MiB } }
+            """, Ct);
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exitCode = await Pipeline.Host.Cli.RunAsync(["buffer", "check", "--config", config], stdout, stderr, BuiltInComponents.Create(), Ct);
+        return (exitCode, stdout + stderr.ToString());
     }
 
     /// <summary>Runs a pipeline whose sink never delivers, stops it, and returns the one segment it left.</summary>
