@@ -19,7 +19,7 @@ public sealed partial class DashboardScenarioTests(ObservedStack stack)
     private static readonly (string Pipeline, string Stage)[] Selections =
     [
         .. new[] { "keep", "scrub", "wait", "by_level", "out" }.Select(stage => ("it-normal", stage)),
-        .. new[] { "parse", "slow", "crashy", "fine", "late", "down" }.Select(stage => ("it-sick", stage)),
+        .. new[] { "parse", "slow", "crashy", "fine", "late", "down", "hoarding" }.Select(stage => ("it-sick", stage)),
     ];
 
     [Fact]

@@ -250,6 +250,7 @@ public sealed class ObservedStack : IAsyncLifetime
           ingest: { type: http, address: "127.0.0.1:{{ingestPort}}" }
           trickle: { type: generator, rate: 5 }
           sparks: { type: generator, rate: 20 }
+          flood: { type: generator, rate: 2000 }
         stages:
           parse:
             type: parse_json
@@ -279,6 +280,14 @@ public sealed class ObservedStack : IAsyncLifetime
             max_attempts: 2
             retry_backoff: 10ms
             timeout: 1s
+          hoarding:                  # its backend is not there and it keeps retrying: its small disk buffer fills up
+            type: http
+            inputs: [flood]
+            uri: http://127.0.0.1:{{FreePort.Next()}}/ingest
+            max_attempts: 1000000
+            retry_backoff: 1s
+            timeout: 1s
+            buffer: { type: disk, max_size: 1MiB }
         """;
 }
 

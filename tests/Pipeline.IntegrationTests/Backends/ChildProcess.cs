@@ -120,6 +120,16 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL, and waits until it is gone.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync(CancellationToken.None);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(20));

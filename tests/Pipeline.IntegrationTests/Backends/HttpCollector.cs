@@ -26,11 +26,25 @@ internal sealed class HttpCollector : IAsyncDisposable
 
     public IReadOnlyCollection<string> Lines => _lines;
 
-    public static async Task<HttpCollector> StartAsync()
+    /// <summary>While true the backend is down: it answers 503 and keeps nothing (the sink retries).</summary>
+    public bool Down { get; set; }
+
+    /// <summary>Requests answered 503 because the backend was down.</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
+    private int _refused;
+
+    public static async Task<HttpCollector> StartAsync(bool down = false)
     {
         var lines = new ConcurrentQueue<string>();
+        HttpCollector? collector = null;
         var (app, address) = await LoopbackServer.StartAsync(app => app.MapPost("/ingest", async (HttpRequest request) =>
         {
+            if (collector is { Down: true })
+            {
+                Interlocked.Increment(ref collector._refused);
+                return Results.StatusCode(StatusCodes.Status503ServiceUnavailable);
+            }
             using var reader = new StreamReader(request.Body);
             while (await reader.ReadLineAsync() is { } line)
             {
@@ -41,7 +55,8 @@ internal sealed class HttpCollector : IAsyncDisposable
             }
             return Results.Ok();
         }));
-        return new HttpCollector(app, lines, new Uri(address, "/ingest"));
+        collector = new HttpCollector(app, lines, new Uri(address, "/ingest")) { Down = down };
+        return collector;
     }
 
     public async ValueTask DisposeAsync()

@@ -16,16 +16,23 @@ internal sealed class PipelineProcess : IAsyncDisposable
     private readonly ChildProcess _process;
     private readonly string _directory;
     private readonly HttpClient _admin;
+    private readonly bool _ownsDirectory;
 
-    private PipelineProcess(ChildProcess process, string directory, int adminPort)
+    private PipelineProcess(ChildProcess process, string directory, int adminPort, bool ownsDirectory)
     {
         _process = process;
         _directory = directory;
+        _ownsDirectory = ownsDirectory;
         AdminPort = adminPort;
         _admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}/"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public int AdminPort { get; }
+
+    /// <summary>Its working directory: the config file and data_dir; another run can start over it (a restart).</summary>
+    public string Directory => _directory;
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Its data_dir (the dead-letter file is there).</summary>
     public string DataDirectory => Path.Combine(_directory, "data");
@@ -66,9 +73,10 @@ internal sealed class PipelineProcess : IAsyncDisposable
     }
 
     /// <param name="yaml">The topology; <c>{admin}</c> and <c>{data_dir}</c> in it are replaced by a free admin address and the run's own data directory.</param>
-    public static async Task<PipelineProcess> StartAsync(string name, string yaml)
+    /// <param name="restartIn">The <see cref="Directory"/> of an earlier run, to start over its data (as a restarted pod does); null for a fresh one.</param>
+    public static async Task<PipelineProcess> StartAsync(string name, string yaml, string? restartIn = null)
     {
-        var directory = Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
+        var directory = restartIn ?? System.IO.Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
         var adminPort = FreePort.Next();
         var config = Path.Combine(directory, "pipeline.yaml");
         await File.WriteAllTextAsync(config, yaml
@@ -85,7 +93,7 @@ internal sealed class PipelineProcess : IAsyncDisposable
             ["PIPELINE_LOG_OTLP"] = null,
             ["PIPELINE_LOG_ELASTICSEARCH_URL"] = null,
         }, directory);
-        var pipeline = new PipelineProcess(process, directory, adminPort);
+        var pipeline = new PipelineProcess(process, directory, adminPort, ownsDirectory: restartIn is null);
         try
         {
             await pipeline.WaitUntilReadyAsync();
@@ -125,15 +133,24 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     public Task<int?> StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(30));
 
+    /// <summary>SIGTERM; the exit code, or null when it did not exit within <paramref name="grace"/> and was killed.</summary>
+    public Task<int?> StopAsync(TimeSpan grace) => _process.StopAsync(grace);
+
+    /// <summary>kill -9: no shutdown code runs, as in an OOM kill or a node failure.</summary>
+    public Task KillAsync() => _process.KillAsync();
+
     public async ValueTask DisposeAsync()
     {
         _admin.Dispose();
         await _process.DisposeAsync();
         try
         {
-            Directory.Delete(_directory, recursive: true);
+            if (_ownsDirectory)
+            {
+                System.IO.Directory.Delete(_directory, recursive: true);
+            }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Left for the system's temp cleaning.
         }
