@@ -36,6 +36,14 @@ internal static class ThroughputCommand
         {
             await HashScaling.RunAsync(hashEvents).ConfigureAwait(false);
         }
+        if (only == "delivery")
+        {
+            await DeliveryBenchmark.RunAsync(ArgOr(args, "--events", 200_000), ArgOr(args, "--replay-events", 1_000_000)).ConfigureAwait(false);
+        }
+        if (only == "buffer-log")
+        {
+            BufferLogComparison.Run(ArgOr(args, "--records", 1_000_000));
+        }
         if (only is "all" or "logs")
         {
             LogEnrichment.Run(ArgOr(args, "--log-lines", 1_000_000));

@@ -6,7 +6,7 @@ using Pipeline.Topology;
 namespace Pipeline.Host;
 
 /// <summary>
-/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>,
+/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>buffer check</c>,
 /// <c>components</c>, <c>--version</c> and <c>--help</c>. Takes its writers and catalog as arguments so tests run it
 /// in-process.
 /// </summary>
