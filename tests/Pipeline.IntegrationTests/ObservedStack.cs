@@ -284,7 +284,6 @@ public sealed class ObservedStack : IAsyncLifetime
             type: http
             inputs: [flood]
             uri: http://127.0.0.1:{{FreePort.Next()}}/ingest
-            max_attempts: 1000000
             retry_backoff: 1s
             timeout: 1s
             buffer: { type: disk, max_size: 1MiB }

@@ -18,8 +18,10 @@ internal static class StageSettingsBinder
         new("key", "field path", "", "The field whose value picks the isolate; required with (and only allowed with) router: key_affinity."),
         new("mailbox", "integer >= 1", "1024", "Mailbox capacity per isolate, in events."),
         new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
-        new("max_attempts", "integer >= 1", "3", "Tries per event (per batch for sinks) before it is dead-lettered."),
-        new("retry_backoff", "duration", "50ms", "The backoff base: before retry n the isolate waits a random time between 0 and retry_backoff × 2^(n−1), capped at 30s (full jitter); restarts back off the same way."),
+        new("max_attempts", "integer >= 1", "3; sinks: unlimited for outages", "Tries per event (per batch for sinks) before it is dead-lettered. Unset, a sink retries a retryable failure (connection refused, timeout, 429, 5xx) until it succeeds, so an outage fills its buffer and pushes back instead of dead-lettering, and any other failure 3 times; a permanent one (another 4xx, a rejected document) is dead-lettered at once."),
+        new("retry_backoff", "duration", "50ms", "The backoff base: before retry n the isolate waits a random time between 0 and retry_backoff × 2^(n−1), capped at retry_max_backoff (full jitter); restarts back off the same way."),
+        new("retry_max_backoff", "duration", "30s", "The longest wait between two attempts."),
+        new("retry_max_elapsed", "duration", "none", "Stop retrying (and dead-letter) once this long has passed since the first attempt; unset, no time limit."),
         new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),
         new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
@@ -84,6 +86,18 @@ internal static class StageSettingsBinder
                 if (TryDuration(node, what, errors, out var backoff))
                 {
                     settings.RetryBackoff = backoff;
+                }
+                break;
+            case "retry_max_backoff":
+                if (TryPositiveDuration(node, what, errors, out var maxBackoff))
+                {
+                    settings.RetryMaxBackoff = maxBackoff;
+                }
+                break;
+            case "retry_max_elapsed":
+                if (TryPositiveDuration(node, what, errors, out var maxElapsed))
+                {
+                    settings.RetryMaxElapsed = maxElapsed;
                 }
                 break;
             case "max_restarts":
@@ -157,6 +171,20 @@ internal static class StageSettingsBinder
             return true;
         }
         errors.Add(new ConfigError(node.Mark, $"{what}: expected {expected}, found {node.Describe()}"));
+        return false;
+    }
+
+    private static bool TryPositiveDuration(ConfigNode node, string what, List<ConfigError> errors, out TimeSpan value)
+    {
+        if (!TryDuration(node, what, errors, out value))
+        {
+            return false;
+        }
+        if (value > TimeSpan.Zero)
+        {
+            return true;
+        }
+        errors.Add(new ConfigError(node.Mark, $"{what}: expected a duration longer than 0, found {node.Describe()}"));
         return false;
     }
 

@@ -73,8 +73,12 @@ public sealed class IsolatePool
         Logger = logger.ForContext(TelemetryNames.StageProperty, id);
         Time = time;
         _restarts = new RestartBudget(settings.MaxRestarts, settings.RestartWindow, time);
-        Backoff = new RetryBackoff(settings.RetryBackoff);
-        FailurePolicy = new FailurePolicy(id, settings.MaxAttempts, Backoff, time, Logger);
+        Backoff = new RetryBackoff(settings.RetryBackoff, settings.RetryMaxBackoff);
+        FailurePolicy = new FailurePolicy(id, settings.MaxAttempts, Backoff, time, Logger)
+        {
+            RetriesOutages = kind == ComponentKind.Sink,
+            MaxElapsed = settings.RetryMaxElapsed,
+        };
         _outputs = kind == ComponentKind.Sink ? [] : new ComponentOutput[namedOutputs.Count + 1];
         for (var i = 0; i < _outputs.Length; i++)
         {

@@ -21,11 +21,21 @@ public sealed class IsolatePoolSettings
 
     public WhenFull WhenFull { get; set; } = WhenFull.Block;
 
-    /// <summary>Tries per event (or per sink batch) before it is dead-lettered.</summary>
-    public int MaxAttempts { get; set; } = 3;
+    /// <summary>
+    /// Tries per event (or per sink batch) before it is dead-lettered. Null, the default: a processor tries
+    /// <see cref="FailurePolicy.DefaultAttempts"/> times; a sink retries a retryable failure (connection refused, a
+    /// timeout, 429, 5xx) as long as it takes and any other failure <see cref="FailurePolicy.DefaultAttempts"/> times.
+    /// </summary>
+    public int? MaxAttempts { get; set; }
 
     /// <summary>The base of the retry and restart backoff (see <see cref="Isolates.RetryBackoff"/>).</summary>
     public TimeSpan RetryBackoff { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest wait between two attempts (the backoff's cap).</summary>
+    public TimeSpan RetryMaxBackoff { get; set; } = Pipeline.Isolates.RetryBackoff.Cap;
+
+    /// <summary>Retrying stops (and the work is dead-lettered) once this long has passed since its first attempt; null for no limit.</summary>
+    public TimeSpan? RetryMaxElapsed { get; set; }
 
     /// <summary>Restarts allowed within <see cref="RestartWindow"/> before the stage is marked failed.</summary>
     public int MaxRestarts { get; set; } = 5;

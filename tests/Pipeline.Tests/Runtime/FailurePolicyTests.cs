@@ -104,12 +104,75 @@ public sealed class FailurePolicyTests
         Assert.Equal(6, log.Events.Count(e => e.Level == LogEventLevel.Error && e.Exception is not null));
     }
 
-    private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int maxAttempts)
+    [Fact]
+    public async Task A_sink_retries_an_outage_past_the_default_attempts_until_the_backend_is_back()
+    {
+        var (policy, time, _) = Policy(maxAttempts: null, sink: true);
+        var work = new ScriptedWork(attempt => attempt <= 40
+            ? throw new HttpRequestException("Connection refused (127.0.0.1:9200)")
+            : ValueTask.CompletedTask);
+
+        Assert.True(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(41, work.Attempts);
+        Assert.Null(work.DeadLetterReason);
+        // Capped: no wait is longer than retry_max_backoff.
+        Assert.All(time.Waits, w => Assert.InRange(w, TimeSpan.Zero, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public async Task A_sink_gives_an_unexpected_failure_the_default_attempts_only()
+    {
+        var (policy, _, _) = Policy(maxAttempts: null, sink: true);
+        var work = new ScriptedWork(_ => throw new InvalidOperationException("a bug, not an outage"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(FailurePolicy.DefaultAttempts, work.Attempts);
+    }
+
+    [Fact]
+    public async Task A_processor_does_not_retry_an_outage_without_limit()
+    {
+        var (policy, _, _) = Policy(maxAttempts: null, sink: false);
+        var work = new ScriptedWork(_ => throw new HttpRequestException("Connection refused"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(FailurePolicy.DefaultAttempts, work.Attempts);
+    }
+
+    [Fact]
+    public async Task Max_attempts_still_bounds_a_sinks_outage_where_the_user_sets_it()
+    {
+        var (policy, _, _) = Policy(maxAttempts: 5, sink: true);
+        var work = new ScriptedWork(_ => throw new HttpRequestException("503 Service Unavailable"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(5, work.Attempts);
+    }
+
+    [Fact]
+    public async Task Retry_max_elapsed_dead_letters_an_outage_that_lasts_longer_and_says_why()
+    {
+        var (policy, time, _) = Policy(maxAttempts: null, sink: true, maxElapsed: TimeSpan.FromSeconds(10));
+        var work = new ScriptedWork(_ => throw new TimeoutException("backend timed out"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        var waited = time.Waits.Aggregate(TimeSpan.Zero, (sum, w) => sum + w);
+        Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
+        Assert.Equal("TimeoutException: backend timed out (still failing when retry_max_elapsed 00:00:10 ran out)", work.DeadLetterReason);
+    }
+
+    private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int? maxAttempts, bool sink = false, TimeSpan? maxElapsed = null)
     {
         var time = new RecordingTimeProvider();
         var log = new CapturedLog();
         var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(log).CreateLogger();
-        return (new FailurePolicy("stage", maxAttempts, new RetryBackoff(FirstBackoff, new Random(42)), time, logger), time, log);
+        var backoff = new RetryBackoff(FirstBackoff, new Random(42), TimeSpan.FromSeconds(1));
+        return (new FailurePolicy("stage", maxAttempts, backoff, time, logger) { RetriesOutages = sink, MaxElapsed = maxElapsed }, time, log);
     }
 
     /// <summary>Work whose attempt n runs <c>attempt(n)</c>, counting what the policy did with it.</summary>
@@ -157,7 +220,9 @@ public sealed class FailurePolicyTests
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
+            // The wait ends at once, and the clock moves on by it, as if it had been waited.
             _waits.Enqueue(dueTime);
+            Advance(dueTime);
             ThreadPool.QueueUserWorkItem(_ => callback(state));
             return new NoTimer();
         }
