@@ -6,7 +6,7 @@ using Pipeline.Topology;
 namespace Pipeline.Host;
 
 /// <summary>
-/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>buffer check</c>,
+/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>buffer check</c>, <c>dead-letter replay</c>,
 /// <c>components</c>, <c>--version</c> and <c>--help</c>. Takes its writers and catalog as arguments so tests run it
 /// in-process.
 /// </summary>
@@ -88,6 +88,18 @@ public static class Cli
             ? BufferCheck.Run(config, parse.InvocationConfiguration.Output)
             : 1);
         root.Subcommands.Add(new Command("buffer", "Inspect the sinks' disk buffers.") { bufferCheck });
+
+        var replayConfig = ConfigOption(required: true, "The topology YAML file whose dead-letter file to replay.");
+        var replaySink = new Option<string>("--sink") { Description = "Only records dead-lettered by this stage or sink." };
+        var replaySince = new Option<string>("--since") { Description = "Only records written since this time (2026-12-04T10:00:00Z) or this long ago (30m, 2h)." };
+        var replay = new Command("replay", "Re-inject dead-letter records into the stage or sink that gave up on them, with their trace context, once each; report how many went where.")
+        {
+            replayConfig, replaySink, replaySince,
+        };
+        replay.SetAction((parse, ct) => TryLoad(parse, () => ConfigLoader.LoadFile(parse.GetRequiredValue(replayConfig), catalog)) is { } config
+            ? DeadLetterReplay.RunAsync(config, parse.GetValue(replaySink), parse.GetValue(replaySince), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)
+            : Task.FromResult(1));
+        root.Subcommands.Add(new Command("dead-letter", "Work with the dead-letter file.") { replay });
 
         return root;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
@@ -47,11 +48,11 @@ public sealed class DeadLetterWriter : IDisposable
 
     /// <summary>Dead-letters an event. The caller still owns <paramref name="evt"/> (and releases it) afterwards.</summary>
     public void Write(ComponentMetrics component, string reason, int attempts, in Envelope envelope)
-        => Write(component, reason, attempts, envelope.SourceId, envelope.TraceIdHex, envelope.Event, default, isRaw: false);
+        => Write(component, reason, attempts, envelope.SourceId, envelope.TraceIdHex, envelope.TraceContext, envelope.Event, default, isRaw: false);
 
     /// <summary>Dead-letters input that could not become an event (a malformed line).</summary>
     public void WriteRaw(ComponentMetrics component, string reason, string sourceId, ReadOnlySpan<byte> raw)
-        => Write(component, reason, 1, sourceId, null, null, raw, isRaw: true);
+        => Write(component, reason, 1, sourceId, null, default, null, raw, isRaw: true);
 
     public void Dispose()
     {
@@ -65,7 +66,7 @@ public sealed class DeadLetterWriter : IDisposable
     }
 
     private void Write(
-        ComponentMetrics component, string reason, int attempts, string sourceId, string? traceId, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
+        ComponentMetrics component, string reason, int attempts, string sourceId, string? traceId, ActivityContext context, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
     {
         component.DeadLettered.Inc();
         Interlocked.Increment(ref _written);
@@ -90,6 +91,15 @@ public sealed class DeadLetterWriter : IDisposable
                 if (traceId is not null)
                 {
                     _json.WriteString("trace_id", traceId);
+                }
+                if (context.TraceId != default)
+                {
+                    // The whole W3C context, so `pipeline dead-letter replay` continues the event's trace.
+                    _json.WriteString("traceparent", $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-{(int)context.TraceFlags:x2}");
+                    if (!string.IsNullOrEmpty(context.TraceState))
+                    {
+                        _json.WriteString("tracestate", context.TraceState);
+                    }
                 }
                 if (isRaw)
                 {

@@ -35,6 +35,7 @@ public sealed class RunningTopology : IAsyncDisposable
     private readonly CancellationTokenSource _hardStop = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycle = new();
+    private readonly TaskCompletionSource _injectionFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _everythingFinished = Task.CompletedTask;
     private Task<ShutdownReport>? _stop;
     private bool _started;
@@ -195,7 +196,32 @@ public sealed class RunningTopology : IAsyncDisposable
     }
 
     /// <summary>Starts every isolate, then every source.</summary>
-    public Task StartAsync(CancellationToken ct)
+    public Task StartAsync(CancellationToken ct) => StartCoreAsync(startSources: true, ct);
+
+    /// <summary>
+    /// Starts every isolate but no source, to re-inject events (<c>pipeline dead-letter replay</c>): hand them in with
+    /// <see cref="InjectAsync"/>, then call <see cref="FinishInjecting"/>; <see cref="Completion"/> completes once
+    /// everything drained through to the sinks, as when the sources finish.
+    /// </summary>
+    public Task StartForInjectionAsync(CancellationToken ct) => StartCoreAsync(startSources: false, ct);
+
+    /// <summary>Dead-letter records this topology has written.</summary>
+    public long DeadLettersWritten => _deadLetters.Written;
+
+    /// <summary>True when <paramref name="componentId"/> is a stage or sink events can be injected into.</summary>
+    public bool CanInject(string componentId) => _pools.Any(p => p.Id == componentId);
+
+    /// <summary>Hands an envelope to a stage or sink as its own inputs would, waiting for room; the pool owns it afterwards.</summary>
+    internal ValueTask InjectAsync(string componentId, in Envelope envelope)
+    {
+        var pool = _pools.First(p => p.Id == componentId);
+        return pool.AdmitAsync(pool.Route(envelope.Event), envelope, _hardStop.Token);
+    }
+
+    /// <summary>Nothing more will be injected: the stages drain as if every source had finished.</summary>
+    public void FinishInjecting() => _injectionFinished.TrySetResult();
+
+    private Task StartCoreAsync(bool startSources, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         lock (_lifecycle)
@@ -214,6 +240,11 @@ public sealed class RunningTopology : IAsyncDisposable
         }
         foreach (var source in _sources)
         {
+            if (!startSources)
+            {
+                finished.Add(ThenReleaseConsumersAsync(source.Id, _injectionFinished.Task));
+                continue;
+            }
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
                 _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
@@ -381,6 +412,7 @@ public sealed class RunningTopology : IAsyncDisposable
         }
         _logger.Information("Pipeline {Pipeline} stopping: draining every stage within {Timeout}", _config.Name, timeout);
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _injectionFinished.TrySetResult();
         var drained = await FinishesWithinAsync(_everythingFinished, timeout).ConfigureAwait(false);
         if (!drained)
         {

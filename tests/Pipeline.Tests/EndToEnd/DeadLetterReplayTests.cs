@@ -1,0 +1,166 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Components;
+using Pipeline.Events;
+using Pipeline.Host;
+
+namespace Pipeline.Tests.EndToEnd;
+
+/// <summary><c>pipeline dead-letter replay</c>: the events a sink rejected come back, with their trace, once each.</summary>
+public sealed class DeadLetterReplayTests : IDisposable
+{
+    private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    private readonly EndToEndHarness _harness = new();
+
+    public void Dispose() => _harness.Dispose();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Replay_re_injects_each_rejected_event_once_with_its_trace_and_reports_where_they_went()
+    {
+        var backend = new SwitchableBackend { Rejecting = true };
+        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "rejects while told to", (_, _) => backend);
+        var port = EndToEndHarness.FreePort();
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            shutdown_timeout: 10s
+            sources:
+              ingest: { type: http, address: "127.0.0.1:{{port}}" }
+            stages:
+              keep: { type: filter, inputs: [ingest], condition: '.n >= 0' }
+            sinks:
+              out: { type: backend, inputs: [keep] }
+            """, Ct);
+        await using (var service = _harness.Build(Pipeline.Config.ConfigLoader.LoadFile(file, catalog)))
+        {
+            await service.StartAsync(Ct);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            Assert.Equal(HttpStatusCode.OK, await PostAsync(http, "{\"n\":1}\n{\"n\":2}\n{\"n\":3}\nnot json\n"));
+            Assert.True((await service.StopAsync(TimeSpan.FromSeconds(10))).Drained);
+        }
+        var records = DeadLetters();
+        Assert.Equal(4, records.Count);
+        Assert.All(records.Where(r => r.TryGetProperty("event", out _)), r => Assert.StartsWith($"00-{TraceId}-", r.GetProperty("traceparent").GetString()));
+
+        // Still rejected: each comes back as a new record, with the same trace.
+        var (exit, output) = await ReplayAsync(file, catalog);
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 3: 3 to out", output);
+        Assert.Contains("skipped 1: raw input", output);
+        Assert.Contains("dead-lettered again: 3", output);
+        var again = DeadLetters().Skip(4).ToList();
+        Assert.Equal(3, again.Count);
+        Assert.All(again, r => Assert.Equal(TraceId, r.GetProperty("trace_id").GetString()));
+
+        // Fixed: only the three new records are replayed, and delivered once each.
+        backend.Rejecting = false;
+        (exit, output) = await ReplayAsync(file, catalog);
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 3: 3 to out", output);
+        Assert.Contains("skipped 3: already replayed", output);
+        Assert.Equal([1, 2, 3], backend.Delivered.Order());
+
+        (exit, output) = await ReplayAsync(file, catalog);
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 0", output);
+        Assert.Contains("skipped 6: already replayed", output);
+        Assert.Equal(3, backend.Delivered.Count);
+    }
+
+    [Fact]
+    public async Task Replay_for_one_sink_and_since_a_time_leaves_the_other_records_for_later()
+    {
+        var backend = new SwitchableBackend();
+        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            sources:
+              ingest: { type: http, address: "127.0.0.1:0" }
+            sinks:
+              out: { type: backend, inputs: [ingest] }
+              other: { type: backend, inputs: [ingest] }
+            """, Ct);
+        await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"),
+        [
+            """{"timestamp":"2026-12-01T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":1}}""",
+            """{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":2}}""",
+            """{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"other","reason":"x","attempts":1,"source_id":"ingest","event":{"n":3}}""",
+        ], Ct);
+
+        var (exit, output) = await ReplayAsync(file, catalog, "--sink", "out", "--since", "2026-12-02T00:00:00Z");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 1: 1 to out", output);
+        Assert.Contains("skipped 1: before --since", output);
+        Assert.Contains("skipped 1: from another component than --sink out", output);
+        Assert.Equal([2], backend.Delivered);
+    }
+
+    private static async Task<HttpStatusCode> PostAsync(HttpClient http, string ndjson)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var content = new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson");
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = content };
+                request.Headers.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
+                using var response = await http.SendAsync(request, Ct);
+                return response.StatusCode;
+            }
+            catch (HttpRequestException) when (attempt < 200)
+            {
+                await Task.Delay(25, Ct);
+            }
+        }
+    }
+
+    private static async Task<(int ExitCode, string Output)> ReplayAsync(string file, ComponentCatalog catalog, params string[] more)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await Cli.RunAsync(["dead-letter", "replay", "--config", file, .. more], stdout, stderr, catalog, Ct).WaitAsync(EndToEndHarness.HangGuard, Ct);
+        return (exit, stdout + stderr.ToString());
+    }
+
+    private List<JsonElement> DeadLetters()
+        => [.. File.ReadAllLines(Path.Combine(_harness.Directory, "dead-letter.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+    public sealed class NoOptions;
+
+    /// <summary>A backend that rejects every batch (a permanent failure) while told to, and records what it accepts.</summary>
+    private sealed class SwitchableBackend : ISinkFactory, ISink
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<int> _delivered = new();
+
+        public volatile bool Rejecting;
+
+        public IReadOnlyList<int> Delivered => [.. _delivered];
+
+        public ISink CreateForIsolate(int isolateIndex) => this;
+
+        public ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
+        {
+            if (Rejecting)
+            {
+                throw new PermanentFailureException("400 Bad Request: mapper_parsing_exception");
+            }
+            foreach (var evt in batch)
+            {
+                _delivered.Enqueue(evt.Get(FieldPath.Parse(".n")).TryGetInt64(out var n) ? (int)n : -1);
+            }
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
