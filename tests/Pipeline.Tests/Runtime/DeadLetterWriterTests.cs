@@ -59,12 +59,14 @@ public sealed class DeadLetterWriterTests : IDisposable
     {
         var evt = Event.Parse("""{"msg":"café"}""");
         var traceId = ActivityTraceId.CreateRandom();
-        var context = new ActivityContext(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded);
+        var spanId = ActivitySpanId.CreateRandom();
+        var context = new ActivityContext(traceId, spanId, ActivityTraceFlags.Recorded);
 
         var line = Encoding.UTF8.GetString(DeadLetter(evt, context));
 
+        // The whole W3C context too, so a replay continues the event's trace.
         Assert.Equal(
-            $$$"""{"timestamp":"2024-05-01T12:00:00+00:00","pipeline":"pipeline","component_id":"parse","reason":"boom","attempts":3,"source_id":"in","trace_id":"{{{traceId.ToHexString()}}}","event":{"msg":"café"}}""",
+            $$$"""{"timestamp":"2024-05-01T12:00:00+00:00","pipeline":"pipeline","component_id":"parse","reason":"boom","attempts":3,"source_id":"in","trace_id":"{{{traceId.ToHexString()}}}","traceparent":"00-{{{traceId.ToHexString()}}}-{{{spanId.ToHexString()}}}-01","event":{"msg":"café"}}""",
             line);
     }
 
