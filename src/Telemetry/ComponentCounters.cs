@@ -33,6 +33,12 @@ public sealed class ComponentCounters
     /// <summary>Error: a source's run threw and was restarted.</summary>
     public const string SourceFailed = "source_failed";
 
+    /// <summary>Error type: a source refused input before reading it (bytes or requests in flight, the memory limiter).</summary>
+    public const string Refused = "refused";
+
+    /// <summary>Error type: a request failed in the source itself (an HTTP 5xx).</summary>
+    public const string RequestFailed = "request_failed";
+
     private readonly MetricCounter[] _errors;
     private readonly MetricCounter[] _discards;
 
@@ -52,6 +58,9 @@ public sealed class ComponentCounters
         Crashes = Bind(metrics.ErrorCounter(IsolateCrashed), processor || sink);
         InvalidInputs = Bind(metrics.ErrorCounter(InvalidInput), source);
         SourceFailures = Bind(metrics.ErrorCounter(SourceFailed), source);
+        // Not exported before the first: only sources that can refuse (http) ever count them.
+        Refusals = metrics.ErrorCounter(Refused);
+        RequestFailures = metrics.ErrorCounter(RequestFailed);
         _errors = [ProcessingFailures, DeliveryFailures, FlushFailures, Crashes, InvalidInputs, SourceFailures];
         _discards = [MailboxFullDrops, ProcessorDrops, UnconsumedDrops];
     }
@@ -77,6 +86,10 @@ public sealed class ComponentCounters
     public MetricCounter InvalidInputs { get; }
 
     public MetricCounter SourceFailures { get; }
+
+    public MetricCounter Refusals { get; }
+
+    public MetricCounter RequestFailures { get; }
 
     /// <summary>Every error the runtime counted for this component, for the topology snapshot.</summary>
     public long ErrorsTotal => Sum(_errors);

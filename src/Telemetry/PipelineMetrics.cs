@@ -79,6 +79,11 @@ public sealed class PipelineMetrics
         TelemetryDropped = factory.CreateCounter(TelemetryNames.TelemetryDroppedMetric,
             "Spans or log records lost: the export queue was full, or the exporter failed.", [TelemetryNames.SignalLabel]);
 
+        MemoryLimiter = new MemoryLimiterGauges(
+            factory.CreateGauge("pipeline_memory_limiter_refusing", "1 while the heap is above the memory limiter's soft limit and sources refuse new input."),
+            factory.CreateGauge("pipeline_memory_limiter_heap_bytes", "The managed heap as the memory limiter last measured it."),
+            factory.CreateGauge("pipeline_memory_limiter_limit_bytes", "The memory limiter's limits: soft (sources refuse above it) and hard (a collection is forced).", ["limit"]));
+
         string[] bufferLabels = [.. ComponentLabels, TelemetryNames.BufferTypeLabel];
         BufferEvents = factory.CreateGauge(TelemetryNames.BufferEventsMetric,
             "Events in a sink's buffer, not yet confirmed by the sink (memory: in its mailboxes; disk: records not yet deleted).", bufferLabels);
@@ -144,6 +149,9 @@ public sealed class PipelineMetrics
     internal Counter TelemetryExported { get; }
 
     internal Counter TelemetryDropped { get; }
+
+    /// <summary>The memory limiter's gauges (one per process).</summary>
+    public MemoryLimiterGauges MemoryLimiter { get; }
 
     internal Gauge BufferEvents { get; }
 

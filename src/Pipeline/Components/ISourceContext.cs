@@ -44,6 +44,18 @@ public interface ISourceContext
     /// output with the reason and the raw bytes, so nothing is dropped silently.
     /// </summary>
     void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw);
+
+    /// <summary>
+    /// True while the process is above its memory limiter's soft limit: refuse new input before reading it (the http
+    /// source answers 503 with Retry-After). Sends made meanwhile wait, or give up at their deadline.
+    /// </summary>
+    bool MemoryLimited { get; }
+
+    /// <summary>Input refused before it was read (a limit on bytes or requests in flight, the memory limiter): counted, and logged rate-limited.</summary>
+    void ReportRefused(string reason);
+
+    /// <summary>A request that failed in the source itself (an HTTP 5xx): counted, and logged with the trace id.</summary>
+    void ReportRequestFailed(Exception error, string? traceId);
 }
 
 public enum SendResult

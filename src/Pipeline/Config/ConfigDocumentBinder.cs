@@ -10,7 +10,7 @@ namespace Pipeline.Config;
 /// </summary>
 internal sealed class ConfigDocumentBinder
 {
-    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "sources", "stages", "sinks"];
+    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "memory_limiter", "sources", "stages", "sinks"];
 
     private static readonly (string Key, ComponentKind Kind)[] Sections =
     [
@@ -163,6 +163,12 @@ internal sealed class ConfigDocumentBinder
                     break;
                 case "telemetry":
                     BindTelemetry(value);
+                    break;
+                case MemoryLimiterBinder.Key:
+                    if (MemoryLimiterBinder.Bind(value, _errors) is { } limiter)
+                    {
+                        _pipeline = _pipeline with { MemoryLimiter = limiter };
+                    }
                     break;
                 case "dead_letter":
                     BindSmallSection(value, "dead_letter", "path", path =>

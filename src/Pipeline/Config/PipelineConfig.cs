@@ -27,6 +27,9 @@ public sealed record PipelineConfig
     /// <summary><c>telemetry.traces</c>: sampling and span export. Standard OTEL_* variables apply where YAML is silent.</summary>
     public TracesSettings Traces { get; init; } = new();
 
+    /// <summary><c>memory_limiter</c>: above its soft limit, sources refuse new input (on by default, from the memory available).</summary>
+    public Isolates.MemoryLimiterSettings MemoryLimiter { get; init; } = new();
+
     /// <summary><c>telemetry.logs</c>: level and log shipping.</summary>
     public LogsSettings Logs { get; init; } = new();
 

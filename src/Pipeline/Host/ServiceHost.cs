@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Pipeline.Config;
+using Pipeline.Isolates;
 using Pipeline.Telemetry;
 using Pipeline.Telemetry.Logging;
 using Pipeline.Topology;
@@ -66,7 +67,8 @@ public static class ServiceHost
             ReloadLogLevel(config.File, logger);
         });
 
-        await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name));
+        using var memoryLimiter = MemoryLimiter.Start(config.MemoryLimiter, logger, metrics.MemoryLimiter);
+        await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name), memoryLimiter);
         await using var admin = await AdminServer.StartAsync(config.AdminAddress, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
 

@@ -21,10 +21,14 @@ internal sealed class SourceContext(
     ComponentTracer tracer,
     CancellationToken stopping,
     CancellationToken hardStop,
-    bool acknowledgements = false) : ISourceContext
+    bool acknowledgements = false,
+    MemoryLimiter? memoryLimiter = null) : ISourceContext
 {
     /// <summary>Rejected-input lines of this source, rate-limited; the counter and the dead-letter file still get every one.</summary>
     private readonly FailureLogLimiter _rejectedLines = FailureLogLimiter.CreateDefault(TimeProvider.System);
+
+    /// <summary>Refused and failed requests of this source, rate-limited; the counters get every one.</summary>
+    private readonly FailureLogLimiter _refusals = FailureLogLimiter.CreateDefault(TimeProvider.System);
 
     public string ComponentId => componentId;
 
@@ -37,6 +41,27 @@ internal sealed class SourceContext(
         => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken);
 
     public SourceBatch? BeginBatch() => acknowledgements ? new SourceBatch() : null;
+
+    public bool MemoryLimited => memoryLimiter?.IsRefusing == true;
+
+    public void ReportRefused(string reason)
+    {
+        counters.Refusals.Inc();
+        if (_refusals.ShouldLog(out var suppressed))
+        {
+            logger.Warning("{ComponentId} refused input: {Reason}{Suppressed:l}", componentId, reason, suppressed > 0 ? $" ({suppressed} more not logged)" : "");
+        }
+    }
+
+    public void ReportRequestFailed(Exception error, string? traceId)
+    {
+        counters.RequestFailures.Inc();
+        if (_refusals.ShouldLog(out var suppressed))
+        {
+            logger.ForContext(TelemetryNames.TraceIdProperty, traceId).Error(error, "{ComponentId} failed a request{Suppressed:l}", componentId,
+                suppressed > 0 ? $" ({suppressed} more lines not logged)" : "");
+        }
+    }
 
     public ValueTask<SendResult> SendWithinAsync(
         Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
@@ -66,6 +91,10 @@ internal sealed class SourceContext(
             return new(SendResult.ShuttingDown);
         }
         cancellationToken.ThrowIfCancellationRequested();
+        if (memoryLimiter is { IsRefusing: true })
+        {
+            return WaitForMemoryThenOfferAsync(evt, traceContext, deadline, batch, position, cancellationToken);
+        }
         // Measured before the hand-off: afterwards the event belongs to a downstream isolate.
         var size = evt.EstimatedSize;
         // The one sampling decision for this event. The ingest span (sampled events only) is current while the event
@@ -109,6 +138,26 @@ internal sealed class SourceContext(
         {
             Activity.Current = ambient;
         }
+    }
+
+    /// <summary>Above the memory limiter's soft limit: waits until it drops, within the deadline (then backpressure, as a full mailbox).</summary>
+    private async ValueTask<SendResult> WaitForMemoryThenOfferAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+        if (deadline != Timeout.InfiniteTimeSpan)
+        {
+            wait.CancelAfter(deadline);
+        }
+        try
+        {
+            await memoryLimiter!.WaitUntilAcceptingAsync(wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return stopping.IsCancellationRequested ? SendResult.ShuttingDown : SendResult.Backpressure;
+        }
+        return await OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span, SourceBatch? batch)

@@ -36,6 +36,7 @@ public sealed class RunningTopology : IAsyncDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycle = new();
     private readonly TaskCompletionSource _injectionFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private MemoryLimiter? _memoryLimiter;
     private Task _everythingFinished = Task.CompletedTask;
     private Task<ShutdownReport>? _stop;
     private bool _started;
@@ -114,7 +115,8 @@ public sealed class RunningTopology : IAsyncDisposable
     /// The pipeline's tracing (the service host resolves it from YAML and the OTEL_* variables); null takes the
     /// sampler from the config's <c>telemetry.traces</c> alone. Spans are recorded only if a tracer provider listens.
     /// </param>
-    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing)
+    /// <param name="memoryLimiter">The process's memory limiter, which every source's sends consult; null for none.</param>
+    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing, MemoryLimiter? memoryLimiter = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -192,7 +194,7 @@ public sealed class RunningTopology : IAsyncDisposable
                 }
             }
         }
-        return new RunningTopology(config, metrics, logger, deadLetters, sources, pools, edges, edgeCounters, consumersOf);
+        return new RunningTopology(config, metrics, logger, deadLetters, sources, pools, edges, edgeCounters, consumersOf) { _memoryLimiter = memoryLimiter };
     }
 
     /// <summary>Starts every isolate, then every source.</summary>
@@ -248,7 +250,8 @@ public sealed class RunningTopology : IAsyncDisposable
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
                 _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
-                acknowledgements: _config.Components.Any(c => c.Id == source.Id && c.Acknowledgements));
+                acknowledgements: _config.Components.Any(c => c.Id == source.Id && c.Acknowledgements),
+                memoryLimiter: _memoryLimiter);
             source.Start(context, _stopping.Token);
             finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));
         }

@@ -34,6 +34,19 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>A line of /proc/&lt;pid&gt;/status in KiB (VmHWM is the peak RSS so far); 0 when it is not there.</summary>
+    public long ProcStatusKib(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return 0;
+    }
+
     /// <summary>Its data_dir (the dead-letter file is there).</summary>
     public string DataDirectory => Path.Combine(_directory, "data");
 
@@ -74,7 +87,8 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     /// <param name="yaml">The topology; <c>{admin}</c> and <c>{data_dir}</c> in it are replaced by a free admin address and the run's own data directory.</param>
     /// <param name="restartIn">The <see cref="Directory"/> of an earlier run, to start over its data (as a restarted pod does); null for a fresh one.</param>
-    public static async Task<PipelineProcess> StartAsync(string name, string yaml, string? restartIn = null)
+    /// <param name="environment">More environment variables for the child (DOTNET_GCHeapHardLimit, say).</param>
+    public static async Task<PipelineProcess> StartAsync(string name, string yaml, string? restartIn = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var directory = restartIn ?? System.IO.Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
         var adminPort = FreePort.Next();
@@ -92,7 +106,7 @@ internal sealed class PipelineProcess : IAsyncDisposable
             ["OTEL_RESOURCE_ATTRIBUTES"] = null,
             ["PIPELINE_LOG_OTLP"] = null,
             ["PIPELINE_LOG_ELASTICSEARCH_URL"] = null,
-        }, directory);
+        }.Concat(environment ?? new Dictionary<string, string?>()).ToDictionary(), directory);
         var pipeline = new PipelineProcess(process, directory, adminPort, ownsDirectory: restartIn is null);
         try
         {

@@ -61,18 +61,56 @@ internal sealed class FakeSourceContext : ISourceContext
         return ValueTask.FromResult(TryAccept(evt, traceContext));
     }
 
-    public ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
+    public async ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (SendGate is { } gate)
+        {
+            _sendEntered.TrySetResult();
+            await gate.WaitAsync(cancellationToken);
+        }
         lock (_gate)
         {
             _deadlines.Add(deadline);
         }
         if (WithinResult != SendResult.Accepted)
         {
-            return ValueTask.FromResult(WithinResult);
+            return WithinResult;
         }
-        return ValueTask.FromResult(TryAccept(evt, traceContext) ? SendResult.Accepted : SendResult.ShuttingDown);
+        return TryAccept(evt, traceContext) ? SendResult.Accepted : SendResult.ShuttingDown;
+    }
+
+    /// <summary>What <see cref="MemoryLimited"/> answers.</summary>
+    public bool MemoryLimited { get; set; }
+
+    public List<string> Refused { get; } = [];
+
+    public List<(Exception Error, string? TraceId)> RequestFailures { get; } = [];
+
+    /// <summary>When set, sends wait for it (the pipeline is slow to take them); <see cref="SendEntered"/> says one is waiting.</summary>
+    public Task? SendGate { get; set; }
+
+    private readonly TaskCompletionSource _sendEntered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task SendEntered => _sendEntered.Task;
+
+    /// <summary>When set, every send throws it (a bug in the send path, as the source sees it).</summary>
+    public Exception? ThrowOnSend { get; set; }
+
+    public void ReportRefused(string reason)
+    {
+        lock (_gate)
+        {
+            Refused.Add(reason);
+        }
+    }
+
+    public void ReportRequestFailed(Exception error, string? traceId)
+    {
+        lock (_gate)
+        {
+            RequestFailures.Add((error, traceId));
+        }
     }
 
     /// <summary>Acknowledgements are off here: sources take the path they take without them.</summary>
@@ -94,6 +132,10 @@ internal sealed class FakeSourceContext : ISourceContext
 
     private bool TryAccept(Event evt, ActivityContext traceContext)
     {
+        if (ThrowOnSend is { } error)
+        {
+            throw error;
+        }
         lock (_gate)
         {
             if (_sent.Count >= ShutDownAfter)

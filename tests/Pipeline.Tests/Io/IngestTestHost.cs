@@ -22,13 +22,15 @@ internal sealed class IngestTestHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<IngestTestHost> StartAsync(FakeSourceContext context, long maxBody = 1024 * 1024, TimeSpan? backpressureTimeout = null)
+    public static async Task<IngestTestHost> StartAsync(
+        FakeSourceContext context, long maxBody = 1024 * 1024, TimeSpan? backpressureTimeout = null, long? maxInFlightBytes = null, int maxRequests = 128)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
         var app = builder.Build();
-        var handler = new HttpIngestHandler(context, maxBody, backpressureTimeout ?? TimeSpan.FromMilliseconds(1500));
+        var handler = new HttpIngestHandler(context, maxBody, backpressureTimeout ?? TimeSpan.FromMilliseconds(1500),
+            limiter: new IngestLimiter(maxInFlightBytes ?? maxBody * 4, maxRequests));
         handler.MapTo(app, "/v1/events");
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new IngestTestHost(app, handler, app.GetTestClient());

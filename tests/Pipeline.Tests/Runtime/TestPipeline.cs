@@ -70,7 +70,7 @@ internal sealed class TestPipeline : IAsyncDisposable
     public TestPipeline Sink(string id, ISinkFactory factory, string[] inputs, IsolatePoolSettings? settings = null)
         => Add(id, ComponentKind.Sink, "test_sink", factory, inputs, settings ?? Settings());
 
-    public async Task<RunningTopology> StartAsync(TimeSpan? shutdownTimeout = null)
+    public async Task<RunningTopology> StartAsync(TimeSpan? shutdownTimeout = null, MemoryLimiter? memoryLimiter = null)
     {
         var config = new PipelineConfig
         {
@@ -81,7 +81,7 @@ internal sealed class TestPipeline : IAsyncDisposable
             ShutdownTimeout = shutdownTimeout ?? HangGuard,
         };
         var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(Log).CreateLogger();
-        _topology = RunningTopology.Build(config, Metrics, logger);
+        _topology = RunningTopology.Build(config, Metrics, logger, tracing: null, memoryLimiter);
         await _topology.StartAsync(TestContext.Current.CancellationToken);
         return _topology;
     }

@@ -40,7 +40,6 @@ namespace Pipeline.Sources.Http;
 /// </remarks>
 public sealed class HttpIngestHandler
 {
-    private const int InitialBodyBuffer = 16 * 1024;
     private const string AcceptedContentTypes = "application/x-ndjson, application/ndjson, application/jsonl, application/json";
 
     private readonly ISourceContext _context;
@@ -49,6 +48,7 @@ public sealed class HttpIngestHandler
     private readonly string _retryAfterSeconds;
     private readonly FieldPath? _traceparentField;
     private readonly TimeSpan _acknowledgementsTimeout;
+    private readonly IngestLimiter _limiter;
     private volatile bool _shuttingDown;
 
     /// <param name="traceparentField">A field whose valid W3C traceparent overrides the request's for that event; null for none.</param>
@@ -56,9 +56,12 @@ public sealed class HttpIngestHandler
     /// With the source's acknowledgements on: how long a request waits for its events to be delivered before it is
     /// answered 503; null for the default, 30s.
     /// </param>
-    public HttpIngestHandler(
-        ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null, TimeSpan? acknowledgementsTimeout = null)
+    /// <param name="limiter">Bytes and requests in flight; null for the defaults (an eighth of the available memory, 128 requests).</param>
+    internal HttpIngestHandler(
+        ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null, TimeSpan? acknowledgementsTimeout = null,
+        IngestLimiter? limiter = null)
     {
+        _limiter = limiter ?? new IngestLimiter(Math.Max(maxBody, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8), 128);
         _acknowledgementsTimeout = acknowledgementsTimeout ?? TimeSpan.FromSeconds(30);
         _traceparentField = traceparentField;
         _context = context;
@@ -82,6 +85,33 @@ public sealed class HttpIngestHandler
     public async Task HandleAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
+        try
+        {
+            await HandleRequestAsync(http).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel would answer 500 and log nothing (its logging is off here, to keep stdout for events): this is
+            // the one place a request's own failure is logged, with its trace id, and counted. Running out of memory
+            // is the process being full, not a bad request: 503, try again later.
+            var outOfMemory = ex is OutOfMemoryException or InsufficientExecutionStackException;
+            _context.ReportRequestFailed(ex, ReadTraceContext(http.Request.Headers) is { TraceId: var id } && id != default ? id.ToHexString() : null);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                if (outOfMemory)
+                {
+                    http.Response.Headers.RetryAfter = _retryAfterSeconds;
+                }
+                await WriteErrorAsync(http, outOfMemory ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status500InternalServerError,
+                    outOfMemory ? "the pipeline ran out of memory for this request; nothing was accepted, retry later" : $"internal error: {ex.GetType().Name}: {ex.Message}")
+                    .ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HandleRequestAsync(HttpContext http)
+    {
         var request = http.Request;
         if (!HttpMethods.IsPost(request.Method))
         {
@@ -111,6 +141,25 @@ public sealed class HttpIngestHandler
             await WriteTooLargeAsync(http).ConfigureAwait(false);
             return;
         }
+        // Refused before the body is read: reading it is what takes the memory.
+        if (_context.MemoryLimited)
+        {
+            _context.ReportRefused("the process is above its memory limiter's soft limit");
+            http.Response.Headers.RetryAfter = _retryAfterSeconds;
+            await WriteErrorAsync(http, StatusCodes.Status503ServiceUnavailable,
+                "the pipeline is above its memory limit (memory_limiter); nothing was accepted, retry later").ConfigureAwait(false);
+            return;
+        }
+        var reserved = !gzip && request.ContentLength is { } declared ? declared : _maxBody;
+        if (!_limiter.TryReserve(reserved))
+        {
+            _context.ReportRefused($"{_limiter.MaxRequests} requests or {_limiter.MaxBytes} bytes of bodies in flight (max_concurrent_requests, max_in_flight_bytes)");
+            http.Response.Headers.RetryAfter = _retryAfterSeconds;
+            await WriteErrorAsync(http, StatusCodes.Status429TooManyRequests,
+                $"too many requests or bytes in flight (max_concurrent_requests {_limiter.MaxRequests}, max_in_flight_bytes {_limiter.MaxBytes}); nothing was accepted, retry after {_retryAfterSeconds}s")
+                .ConfigureAwait(false);
+            return;
+        }
 
         byte[]? body = null;
         try
@@ -118,7 +167,7 @@ public sealed class HttpIngestHandler
             int length;
             try
             {
-                (body, length) = await ReadBodyAsync(http, gzip).ConfigureAwait(false);
+                (body, length) = await RequestBody.ReadAsync(http, gzip, _maxBody).ConfigureAwait(false);
             }
             catch (InvalidDataException ex)
             {
@@ -146,8 +195,9 @@ public sealed class HttpIngestHandler
         {
             if (body is not null)
             {
-                ArrayPool<byte>.Shared.Return(body);
+                RequestBody.Return(body);
             }
+            _limiter.Release(reserved);
         }
     }
 
@@ -379,59 +429,6 @@ public sealed class HttpIngestHandler
         for (var i = start; i < events.Count; i++)
         {
             events[i].Release();
-        }
-    }
-
-    /// <summary>Reads the whole (decompressed) body into a pooled array; null when it is over max_body.</summary>
-    private async Task<(byte[]? Body, int Length)> ReadBodyAsync(HttpContext http, bool gzip)
-    {
-        var sizeLimit = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (sizeLimit is { IsReadOnly: false })
-        {
-            // Raw bytes: also stops a chunked upload before it is all read. Decompressed bytes are counted below.
-            sizeLimit.MaxRequestBodySize = _maxBody;
-        }
-        var limit = (int)_maxBody;
-        var source = gzip ? new GZipStream(http.Request.Body, CompressionMode.Decompress, leaveOpen: true) : http.Request.Body;
-        await using (source.ConfigureAwait(false))
-        {
-            var initial = (int)Math.Min(http.Request.ContentLength is { } declared && !gzip ? declared + 1 : InitialBodyBuffer, limit + 1L);
-            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initial, 1));
-            var length = 0;
-            try
-            {
-                while (true)
-                {
-                    if (length == buffer.Length)
-                    {
-                        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(buffer.Length * 2L, limit + 1L));
-                        buffer.AsSpan(0, length).CopyTo(grown);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = grown;
-                    }
-                    // Reading at most one byte past the limit is enough to know the body is too large.
-                    var window = Math.Min(buffer.Length, limit + 1) - length;
-                    var read = await source.ReadAsync(buffer.AsMemory(length, window), http.RequestAborted).ConfigureAwait(false);
-                    if (read == 0)
-                    {
-                        var complete = buffer;
-                        buffer = null!;
-                        return (complete, length);
-                    }
-                    length += read;
-                    if (length > limit)
-                    {
-                        return (null, 0);
-                    }
-                }
-            }
-            finally
-            {
-                if (buffer is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                }
-            }
         }
     }
 

@@ -33,6 +33,13 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = ".trace.parent")]
     public FieldPath TraceparentField { get; set; } = FieldPath.Parse(".traceparent");
 
+    [Option("The most bytes of request bodies this source holds at once (by Content-Length; max_body for a gzip or chunked body); a request over it is answered 429 with Retry-After before its body is read. The process holds about four times this while parsing. Default: an eighth of the memory available to the process (its container limit), at least max_body.",
+        Example = "64MiB")]
+    public ByteSize? MaxInFlightBytes { get; set; }
+
+    [Option("The most requests this source handles at once; more are answered 429 with Retry-After.", Example = "64")]
+    public int MaxConcurrentRequests { get; set; } = 128;
+
     [Option("With acknowledgements: true, how long a request waits for all its events to be delivered (or durably buffered, or dead-lettered) before it is answered 503 with Retry-After; the client then resends, so events may arrive twice.",
         Example = "10s")]
     public TimeSpan AcknowledgementsTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -51,6 +58,14 @@ public sealed class HttpSourceConfig : ISourceConfig
         if (MaxBody.Bytes <= 0 || MaxBody.Bytes >= Array.MaxLength)
         {
             throw new ComponentBuildException("max_body", $"expected a size between 1 byte and 2GiB, found {MaxBody.Bytes} bytes");
+        }
+        if (MaxInFlightBytes is { } inFlight && inFlight.Bytes < MaxBody.Bytes)
+        {
+            throw new ComponentBuildException("max_in_flight_bytes", $"expected at least max_body ({MaxBody.Bytes} bytes), so one request of max_body fits; found {inFlight.Bytes} bytes");
+        }
+        if (MaxConcurrentRequests < 1)
+        {
+            throw new ComponentBuildException("max_concurrent_requests", $"expected an integer >= 1, found {MaxConcurrentRequests}");
         }
         if (AcknowledgementsTimeout <= TimeSpan.Zero)
         {
@@ -108,8 +123,10 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : I
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
+        var maxInFlight = config.MaxInFlightBytes?.Bytes ?? Math.Max(config.MaxBody.Bytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
         var handler = new HttpIngestHandler(
-            context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout);
+            context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
+            new IngestLimiter(maxInFlight, config.MaxConcurrentRequests));
         WebApplication app;
         try
         {
