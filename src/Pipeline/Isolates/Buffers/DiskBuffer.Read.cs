@@ -6,6 +6,9 @@ namespace Pipeline.Isolates.Buffers;
 /// <summary>The read side: recovery at open, and the reader that hands records to the sink's isolates.</summary>
 internal sealed partial class DiskBuffer
 {
+    /// <summary>The most records read ahead before they are handed on.</summary>
+    private const int ReadBurst = 256;
+
     private readonly SemaphoreSlim _readSignal = new(0, 1);
 
     // The reader's own: where it is, and the open segment.
@@ -13,6 +16,7 @@ internal sealed partial class DiskBuffer
     private long _readOffset;
     private SegmentScan? _scan;
     private Action<long, string>? _reportDamage;
+    private long _burstStarted;
 
     /// <summary>
     /// Hands every record, oldest first (what a previous run left before what this one writes), to
@@ -23,28 +27,45 @@ internal sealed partial class DiskBuffer
     public async Task RunAsync(Func<Envelope, CancellationToken, ValueTask<bool>> handOff, CancellationToken stop)
     {
         var sourceIds = new List<string>();
+        // Records are read ahead in bursts and then handed on back to back: a sink isolate woken by the first finds
+        // the rest already in its mailbox, so it delivers full batches (handing each on as it was read made batches
+        // of a few events, and as many requests to the sink's backend).
+        var burst = new List<Envelope>(ReadBurst);
         _reportDamage = (offset, kind) => ReportDamage(_readSegment, offset, kind);
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                if (TryReadNext(sourceIds, out var envelope))
+                // One clock read per burst: when its records entered the mailboxes.
+                _burstStarted = Stopwatch.GetTimestamp();
+                while (burst.Count < ReadBurst && TryReadNext(sourceIds, out var read))
                 {
-                    bool handed;
-                    try
+                    burst.Add(read);
+                }
+                if (burst.Count > 0)
+                {
+                    for (var i = 0; i < burst.Count; i++)
                     {
-                        handed = await handOff(envelope, stop).ConfigureAwait(false);
+                        bool handed;
+                        try
+                        {
+                            handed = await handOff(burst[i], stop).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                        {
+                            handed = false;
+                        }
+                        if (!handed)
+                        {
+                            // Never settled, so these records are still on disk for the next start.
+                            for (var j = i; j < burst.Count; j++)
+                            {
+                                burst[j].Event.Release();
+                            }
+                            return;
+                        }
                     }
-                    catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                    {
-                        handed = false;
-                    }
-                    if (!handed)
-                    {
-                        // The record was never settled, so it is still on disk for the next start.
-                        envelope.Event.Release();
-                        return;
-                    }
+                    burst.Clear();
                     continue;
                 }
                 if (IsDrained())
@@ -189,11 +210,8 @@ internal sealed partial class DiskBuffer
 
     private Envelope ToEnvelope(in DecodedRecord record, long ticket)
     {
-        var nowTicks = Stopwatch.GetTimestamp();
-        var nowMicros = UnixMicros(_time.GetUtcNow());
         // The ingest time crosses restarts as wall-clock time; the latency histograms then include the time buffered.
-        var ingestTicks = nowTicks - (long)((nowMicros - record.IngestMicros) * (Stopwatch.Frequency / 1_000_000.0));
         var context = _tracer.RecordBufferWait(record.TraceContext, FromUnixMicros(record.WrittenMicros));
-        return new Envelope(record.Event, context, ingestTicks, 1, record.SourceId, nowTicks, record.NewTraceId, this, ticket);
+        return new Envelope(record.Event, context, StopwatchTicks(record.IngestMicros), 1, record.SourceId, _burstStarted, record.NewTraceId, this, ticket);
     }
 }

@@ -11,6 +11,8 @@ internal sealed partial class DiskBuffer
     /// <summary>How often the sync loop wakes with nothing to write, to save the ledger (and so bound redelivery after a crash).</summary>
     private static readonly TimeSpan LedgerInterval = TimeSpan.FromMilliseconds(200);
 
+    private const int LargestChunk = 1024 * 1024;
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_record;
 
@@ -55,10 +57,9 @@ internal sealed partial class DiskBuffer
     {
         var record = t_record ??= new ArrayBufferWriter<byte>(4096);
         record.ResetWrittenCount();
-        var nowTicks = Stopwatch.GetTimestamp();
-        var nowMicros = UnixMicros(_time.GetUtcNow());
-        var ingestMicros = nowMicros - (long)((nowTicks - envelope.IngestTimestamp) * (1_000_000.0 / Stopwatch.Frequency));
-        BufferRecord.Write(record, envelope, ingestMicros, nowMicros);
+        // No clock read: the producer stamped the hand-off (EnqueuedTimestamp), and both times convert to wall-clock time.
+        var writtenTicks = envelope.EnqueuedTimestamp != 0 ? envelope.EnqueuedTimestamp : Stopwatch.GetTimestamp();
+        BufferRecord.Write(record, envelope, WallMicros(envelope.IngestTimestamp), WallMicros(writtenTicks));
         var length = record.WrittenCount;
         if (length > _maxSize || length > BufferRecord.MaxPayloadLength)
         {
@@ -77,7 +78,9 @@ internal sealed partial class DiskBuffer
                 _writeOffset = 0;
             }
             var chunk = _pending.Count > 0 ? _pending[^1] : null;
-            if (chunk is null || chunk.Segment != _writeSegment)
+            // A chunk stops growing at 1 MiB, so chunks stay small enough to be reused instead of reallocated on the
+            // large-object heap for every group commit.
+            if (chunk is null || chunk.Segment != _writeSegment || chunk.Bytes.WrittenCount >= LargestChunk)
             {
                 chunk = _freeChunks.Count > 0 ? _freeChunks.Pop() : new PendingChunk();
                 chunk.Segment = _writeSegment;
@@ -185,6 +188,16 @@ internal sealed partial class DiskBuffer
 
     internal static long UnixMicros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
+    /// <summary>
+    /// A <see cref="Stopwatch"/> timestamp as wall-clock µs since the epoch, through the pair of readings taken when
+    /// the buffer opened (records outlive the process, Stopwatch timestamps do not). Over a long run the two clocks
+    /// drift apart by what NTP corrects; for latency figures that is noise.
+    /// </summary>
+    private long WallMicros(long stopwatchTicks) => _wallAtOpen + (long)((stopwatchTicks - _ticksAtOpen) * (1_000_000.0 / Stopwatch.Frequency));
+
+    /// <summary>The inverse of <see cref="WallMicros"/>.</summary>
+    private long StopwatchTicks(long wallMicros) => _ticksAtOpen + (long)((wallMicros - _wallAtOpen) * (Stopwatch.Frequency / 1_000_000.0));
+
     internal static DateTimeOffset FromUnixMicros(long micros) => new(DateTimeOffset.UnixEpoch.UtcTicks + (micros * 10), TimeSpan.Zero);
 
     /// <summary>A deleted segment's bytes are free again: producers waiting for room are woken.</summary>
@@ -269,7 +282,7 @@ internal sealed partial class DiskBuffer
                     foreach (var chunk in chunks)
                     {
                         chunk.Bytes.ResetWrittenCount();
-                        if (chunk.Bytes.Capacity <= 1024 * 1024)
+                        if (chunk.Bytes.Capacity <= 2 * LargestChunk)
                         {
                             _freeChunks.Push(chunk);
                         }

@@ -17,10 +17,10 @@ namespace Pipeline.Isolates.Buffers;
 /// FasterLog keeps its own commit and recovery files and truncates by address, but it has no notion of a record the
 /// reader skips as damaged and goes on (its recovery stops at the first bad page), and it commits through its own
 /// threads. Measured on this machine (<c>Pipeline.Bench throughput --only buffer-log</c>, 1,000,000 records of 207
-/// bytes, all fsynced before the clock stops): FasterLog 0.43 s (2.35 M/s, pre-serialized bytes, commit per 1,000);
-/// this log 0.58 s (1.74 M/s, serializing each event as it appends, group commit). Both are ten times what the whole
-/// pipeline delivers, so speed does not decide; owning the damage handling, the deletion-after-confirmation and the
-/// on-disk format (checked offline by <c>pipeline buffer check</c>) does. See docs/delivery.md.</para>
+/// bytes, all fsynced before the clock stops): FasterLog 0.33 s (3.04 M/s, pre-serialized bytes, a commit per 1,000);
+/// this log 0.35 s (2.84 M/s, serializing each event as it appends, group commit). Both are several times what the
+/// whole pipeline delivers, so speed does not decide; owning the damage handling, the deletion after confirmation
+/// and the on-disk format (checked offline by <c>pipeline buffer check</c>) does. See docs/delivery.md.</para>
 /// <para>Partial files: this one holds the state and the acknowledgement side; <c>DiskBuffer.Write.cs</c> the
 /// appends and the sync loop; <c>DiskBuffer.Read.cs</c> the reader.</para>
 /// </remarks>
@@ -39,6 +39,8 @@ internal sealed partial class DiskBuffer : AcknowledgementTracker
     private readonly TimeProvider _time;
     private readonly FailureLogLimiter _damageLines;
     private readonly Dictionary<string, MetricCounter> _corruption;
+    private readonly long _ticksAtOpen;
+    private readonly long _wallAtOpen;
 
     // Acknowledgement side, guarded by _ackGate: the records handed to the sink and not yet settled, in read order.
     private readonly Lock _ackGate = new();
@@ -67,6 +69,8 @@ internal sealed partial class DiskBuffer : AcknowledgementTracker
         _tracer = tracer;
         _time = time;
         _damageLines = FailureLogLimiter.CreateDefault(time);
+        _ticksAtOpen = System.Diagnostics.Stopwatch.GetTimestamp();
+        _wallAtOpen = UnixMicros(time.GetUtcNow());
         // Bound (and exported at 0) up front, so rate() and increase() see the first damaged record too.
         _corruption = new Dictionary<string, MetricCounter>(StringComparer.Ordinal)
         {
