@@ -22,23 +22,15 @@ public sealed class HttpAcknowledgementTests : IDisposable
     [Fact]
     public async Task The_answer_waits_until_the_sink_delivered_every_event()
     {
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink
-        {
-            BeforeWrite = async (_, _) =>
-            {
-                entered.TrySetResult();
-                await release.Task;
-            },
-        };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         await using var running = await StartAsync(sink, "acknowledgements: true");
 
         var answer = running.PostAsync("{\"seq\":1}\n{\"seq\":2}\n{\"seq\":3}\n");
-        await entered.Task.Guarded();
+        await gate.Entered.Guarded();
 
         Assert.False(answer.IsCompleted, "answered before the sink had delivered");
-        release.SetResult();
+        gate.Release();
         using var response = await answer.Guarded();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await ReadJsonAsync(response);
@@ -50,15 +42,15 @@ public sealed class HttpAcknowledgementTests : IDisposable
     [Fact]
     public async Task Without_acknowledgements_the_answer_does_not_wait_for_delivery()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         await using var running = await StartAsync(sink, "acknowledgements: false");
 
         using var response = await running.PostAsync("{\"seq\":1}\n").Guarded();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(sink.Delivered);
-        release.SetResult();
+        gate.Release();
     }
 
     [Fact]
@@ -86,8 +78,8 @@ public sealed class HttpAcknowledgementTests : IDisposable
     [Fact]
     public async Task Events_not_terminal_within_the_timeout_get_503_with_retry_after()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         await using var running = await StartAsync(sink, "acknowledgements: true\n    acknowledgements_timeout: 200ms");
 
         using var response = await running.PostAsync("{\"seq\":1}\n").Guarded();
@@ -95,7 +87,7 @@ public sealed class HttpAcknowledgementTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Contains("acknowledgements_timeout", (await ReadJsonAsync(response)).GetProperty("error").GetString());
-        release.SetResult();
+        gate.Release();
     }
 
     [Fact]

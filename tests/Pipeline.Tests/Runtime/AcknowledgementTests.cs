@@ -23,16 +23,8 @@ public sealed class AcknowledgementTests
     [Fact]
     public async Task A_batch_completes_only_after_the_sink_confirmed_every_event()
     {
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink
-        {
-            BeforeWrite = async (_, _) =>
-            {
-                entered.TrySetResult();
-                await release.Task;
-            },
-        };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline()
             .Source("in", source, acknowledgements: true)
@@ -44,10 +36,10 @@ public sealed class AcknowledgementTests
         var batch = Assert.IsType<SourceBatch>(context.BeginBatch());
         await SendAllAsync(context, batch, 5);
         batch.Seal();
-        await entered.Task.Guarded();
+        await gate.Entered.Guarded();
 
         Assert.False(batch.Completion.IsCompleted, "the batch completed while the sink still held its events");
-        release.SetResult();
+        gate.Release();
         var result = await batch.Completion.Guarded();
         Assert.Equal(5, result.Delivered);
         Assert.Equal(0, result.DeadLettered);
@@ -77,17 +69,9 @@ public sealed class AcknowledgementTests
     [Fact]
     public async Task Fan_out_to_two_sinks_is_acknowledged_only_when_both_have_it()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slowEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new SinkGate();
         var fast = new RecordingSink();
-        var slow = new RecordingSink
-        {
-            BeforeWrite = async (_, _) =>
-            {
-                slowEntered.TrySetResult();
-                await release.Task;
-            },
-        };
+        var slow = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline()
             .Source("in", source, acknowledgements: true)
@@ -99,11 +83,11 @@ public sealed class AcknowledgementTests
         var batch = context.BeginBatch()!;
         await SendAllAsync(context, batch, 3);
         batch.Seal();
-        await slowEntered.Task.Guarded();
+        await gate.Entered.Guarded();
         await TestWaits.UntilAsync(() => fast.Delivered.Count == 3);
 
         Assert.False(batch.Completion.IsCompleted, "acknowledged while one of the two sinks had not delivered");
-        release.SetResult();
+        gate.Release();
         var result = await batch.Completion.Guarded();
         Assert.Equal(6, result.Delivered);
     }
@@ -172,16 +156,8 @@ public sealed class AcknowledgementTests
     [Fact]
     public async Task An_event_dropped_by_drop_newest_is_acknowledged_as_dropped()
     {
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink
-        {
-            BeforeWrite = async (_, _) =>
-            {
-                entered.TrySetResult();
-                await release.Task;
-            },
-        };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline()
             .Source("in", source, acknowledgements: true)
@@ -191,11 +167,11 @@ public sealed class AcknowledgementTests
 
         var batch = context.BeginBatch()!;
         await SendAllAsync(context, batch, 1);
-        await entered.Task.Guarded();
+        await gate.Entered.Guarded();
         // One waits in the mailbox; the third finds it full and is dropped.
         await SendAllAsync(context, batch, 2, firstPosition: 1);
         batch.Seal();
-        release.SetResult();
+        gate.Release();
         var result = await batch.Completion.Guarded();
 
         Assert.Equal(2, result.Delivered);
@@ -205,16 +181,8 @@ public sealed class AcknowledgementTests
     [Fact]
     public async Task A_send_refused_by_backpressure_does_not_hold_the_batch_open()
     {
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink
-        {
-            BeforeWrite = async (_, _) =>
-            {
-                entered.TrySetResult();
-                await release.Task;
-            },
-        };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline()
             .Source("in", source, acknowledgements: true)
@@ -224,11 +192,11 @@ public sealed class AcknowledgementTests
 
         var batch = context.BeginBatch()!;
         await SendAllAsync(context, batch, 1);
-        await entered.Task.Guarded();
+        await gate.Entered.Guarded();
         await SendAllAsync(context, batch, 1, firstPosition: 1);
         var refused = await context.SendWithinAsync(Seq(2), default, TimeSpan.FromMilliseconds(1), batch, 2, TestContext.Current.CancellationToken);
         batch.Seal();
-        release.SetResult();
+        gate.Release();
         var result = await batch.Completion.Guarded();
 
         Assert.Equal(SendResult.Backpressure, refused);

@@ -38,8 +38,8 @@ public sealed class DiskBufferTests : IDisposable
     [Fact]
     public async Task A_batch_is_acknowledged_as_buffered_while_the_sink_is_still_down()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline(_directory).Source("in", source, acknowledgements: true).Sink("out", sink, ["in"], DiskSettings());
         await pipeline.StartAsync();
@@ -55,7 +55,7 @@ public sealed class DiskBufferTests : IDisposable
 
         Assert.Equal(20, result.Buffered);
         Assert.Empty(sink.Delivered);
-        release.SetResult();
+        gate.Release();
         await TestWaits.UntilAsync(() => sink.Delivered.Count == 20);
     }
 
@@ -84,8 +84,8 @@ public sealed class DiskBufferTests : IDisposable
     [Fact]
     public async Task A_full_buffer_with_block_pushes_back_to_the_source()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline(_directory).Source("in", source).Sink("out", sink, ["in"], DiskSettings(maxSize: BufferSettings.MinDiskSize));
         await pipeline.StartAsync();
@@ -103,15 +103,15 @@ public sealed class DiskBufferTests : IDisposable
 
         Assert.Equal(SendResult.Backpressure, last);
         Assert.InRange(accepted, 500, 1100);
-        release.SetResult();
+        gate.Release();
         await TestWaits.UntilAsync(() => sink.Delivered.Count == accepted);
     }
 
     [Fact]
     public async Task A_full_buffer_with_drop_newest_drops_and_counts()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var gate = new SinkGate();
+        var sink = gate.Sink;
         var source = new ControlledSource();
         await using var pipeline = new TestPipeline(_directory)
             .Source("in", source, acknowledgements: true)
@@ -133,7 +133,7 @@ public sealed class DiskBufferTests : IDisposable
         Assert.InRange(result.Dropped, 400, 1000);
         Assert.Equal(result.Dropped, (long)dropped);
         Assert.Equal(1500, result.Buffered + result.Dropped);
-        release.SetResult();
+        gate.Release();
         await TestWaits.UntilAsync(() => sink.Delivered.Count == result.Buffered);
     }
 
