@@ -34,7 +34,8 @@ public interface ISourceContext
     /// <see cref="SendWithinAsync(Event, ActivityContext, TimeSpan, CancellationToken)"/> as part of
     /// <paramref name="batch"/>: when the result is <see cref="SendResult.Accepted"/>, the batch completes only once
     /// this event is terminal everywhere it went. <paramref name="position"/> names the event in the batch's result
-    /// (a line number, an offset). Pass <see cref="Timeout.InfiniteTimeSpan"/> to wait for room as long as it takes.
+    /// (a line number, an offset). Pass <see cref="Timeout.InfiniteTimeSpan"/> to wait for room as long as it takes;
+    /// such a send is the rest of an input already read, and the memory limiter does not hold it back.
     /// </summary>
     ValueTask<SendResult> SendWithinAsync(
         Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken);

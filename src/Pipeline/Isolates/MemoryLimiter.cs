@@ -67,9 +67,11 @@ public sealed class MemoryLimiter : IDisposable
     public void Check()
     {
         var used = _measure();
-        if (used > HardLimit)
+        if (used > SoftLimit)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // The heap as measured includes garbage not yet collected, and refusing input can stop the allocations
+            // that would trigger a collection: collect, then decide. Above the hard limit, compact too.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: used > HardLimit);
             used = _measure();
         }
         var refuse = used > SoftLimit;

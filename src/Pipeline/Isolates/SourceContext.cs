@@ -35,10 +35,10 @@ internal sealed class SourceContext(
     public ILogger Logger => logger;
 
     public async ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken)
-        => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, null, 0, cancellationToken).ConfigureAwait(false) == SendResult.Accepted;
+        => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, heedMemoryLimit: true).ConfigureAwait(false) == SendResult.Accepted;
 
     public ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
-        => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken);
+        => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken, heedMemoryLimit: true);
 
     public SourceBatch? BeginBatch() => acknowledgements ? new SourceBatch() : null;
 
@@ -65,7 +65,7 @@ internal sealed class SourceContext(
 
     public ValueTask<SendResult> SendWithinAsync(
         Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
-        => OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken);
+        => OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: deadline != Timeout.InfiniteTimeSpan);
 
     public void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw)
     {
@@ -82,8 +82,12 @@ internal sealed class SourceContext(
         deadLetters.WriteRaw(counters.Metrics, reason, componentId, raw);
     }
 
+    /// <param name="heedMemoryLimit">
+    /// False for the rest of an input already read and parsed (the batch overload without a deadline): holding it back
+    /// frees no memory, and waiting with it in hand could keep the heap above the limit for good.
+    /// </param>
     private ValueTask<SendResult> OfferAsync(
-        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken, bool heedMemoryLimit)
     {
         ArgumentNullException.ThrowIfNull(evt);
         if (stopping.IsCancellationRequested)
@@ -91,7 +95,7 @@ internal sealed class SourceContext(
             return new(SendResult.ShuttingDown);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        if (memoryLimiter is { IsRefusing: true })
+        if (heedMemoryLimit && memoryLimiter is { IsRefusing: true })
         {
             return WaitForMemoryThenOfferAsync(evt, traceContext, deadline, batch, position, cancellationToken);
         }
@@ -157,7 +161,7 @@ internal sealed class SourceContext(
         {
             return stopping.IsCancellationRequested ? SendResult.ShuttingDown : SendResult.Backpressure;
         }
-        return await OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken).ConfigureAwait(false);
+        return await OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: false).ConfigureAwait(false);
     }
 
     private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span, SourceBatch? batch)

@@ -257,11 +257,10 @@ public sealed class HttpIngestHandler
         var accepted = 1;
         for (; accepted < events.Count; accepted++)
         {
-            var sent = batch is null
-                ? await _context.SendAsync(events[accepted], TraceContextOf(events[accepted], trace), cancellationToken).ConfigureAwait(false)
-                : await _context.SendWithinAsync(
-                    events[accepted], TraceContextOf(events[accepted], trace), Timeout.InfiniteTimeSpan, batch, positions[accepted], cancellationToken)
-                    .ConfigureAwait(false) == SendResult.Accepted;
+            // The rest of a request already read: backpressure is waited out, and the memory limiter does not hold it back.
+            var sent = await _context.SendWithinAsync(
+                events[accepted], TraceContextOf(events[accepted], trace), Timeout.InfiniteTimeSpan, batch, positions[accepted], cancellationToken)
+                .ConfigureAwait(false) == SendResult.Accepted;
             if (!sent)
             {
                 ReleaseFrom(events, accepted);
