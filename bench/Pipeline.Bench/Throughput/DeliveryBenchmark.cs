@@ -25,17 +25,17 @@ namespace Pipeline.Bench.Throughput;
 internal static class DeliveryBenchmark
 {
     private const int EventsPerRequest = 250;
-    private const int Clients = 4;
     private const int Rounds = 5;
 
-    public static async Task RunAsync(int events, int replayEvents)
+    /// <param name="clients">Concurrent HTTP clients: enough to keep an acknowledged pipeline busy while each waits for its answer.</param>
+    public static async Task RunAsync(int events, int replayEvents, int clients)
     {
         await using var endpoint = await FastEndpoint.StartAsync(delay: TimeSpan.Zero).ConfigureAwait(false);
         var body = Body(EventsPerRequest);
         (bool Acks, string Buffer)[] setups = [(false, "memory"), (true, "memory"), (false, "disk"), (true, "disk")];
         foreach (var (acks, buffer) in setups)
         {
-            await IngestAsync(endpoint, body, events, acks, buffer).ConfigureAwait(false); // warm-up: JIT and tiered PGO
+            await IngestAsync(endpoint, body, events, acks, buffer, clients).ConfigureAwait(false); // warm-up: JIT and tiered PGO
         }
         // Rounds interleave the setups, so a slow spell of the machine hits them all; the median of each is reported.
         var results = setups.ToDictionary(s => s, _ => new List<(double EventsPerSecond, double CpuMicros)>());
@@ -43,7 +43,7 @@ internal static class DeliveryBenchmark
         {
             foreach (var setup in setups)
             {
-                results[setup].Add(await IngestAsync(endpoint, body, events, setup.Acks, setup.Buffer).ConfigureAwait(false));
+                results[setup].Add(await IngestAsync(endpoint, body, events, setup.Acks, setup.Buffer, clients).ConfigureAwait(false));
             }
         }
         foreach (var (setup, runs) in results)
@@ -51,13 +51,13 @@ internal static class DeliveryBenchmark
             var rates = runs.Select(r => r.EventsPerSecond).Order().ToList();
             var cpus = runs.Select(r => r.CpuMicros).Order().ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"delivery acknowledgements={(setup.Acks ? "on" : "off")} buffer={setup.Buffer} events={events} rounds={Rounds} median_events_per_s={rates[Rounds / 2]:N0} median_cpu_us_per_event={cpus[Rounds / 2]:F2} all_events_per_s=[{string.Join(" ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}]"));
+                $"delivery acknowledgements={(setup.Acks ? "on" : "off")} buffer={setup.Buffer} events={events} clients={clients} rounds={Rounds} median_events_per_s={rates[Rounds / 2]:N0} median_cpu_us_per_event={cpus[Rounds / 2]:F2} all_events_per_s=[{string.Join(" ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))}]"));
         }
         await ReplayAsync(replayEvents).ConfigureAwait(false);
         await OverloadAsync().ConfigureAwait(false);
     }
 
-    private static async Task<(double EventsPerSecond, double CpuMicros)> IngestAsync(FastEndpoint endpoint, byte[] body, int events, bool acks, string buffer)
+    private static async Task<(double EventsPerSecond, double CpuMicros)> IngestAsync(FastEndpoint endpoint, byte[] body, int events, bool acks, string buffer, int clients)
     {
         var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-delivery-");
         var port = FreePort();
@@ -91,7 +91,7 @@ internal static class DeliveryBenchmark
             var clock = Stopwatch.StartNew();
             var next = -1;
             var rejected = 0;
-            await Task.WhenAll(Enumerable.Range(0, Clients).Select(_ => Task.Run(async () =>
+            await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
             {
                 while (Interlocked.Increment(ref next) < requests)
                 {

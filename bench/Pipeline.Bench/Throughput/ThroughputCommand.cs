@@ -38,7 +38,7 @@ internal static class ThroughputCommand
         }
         if (only == "delivery")
         {
-            await DeliveryBenchmark.RunAsync(ArgOr(args, "--events", 200_000), ArgOr(args, "--replay-events", 1_000_000)).ConfigureAwait(false);
+            await DeliveryBenchmark.RunAsync(ArgOr(args, "--events", 500_000), ArgOr(args, "--replay-events", 1_000_000), ArgOr(args, "--clients", 16)).ConfigureAwait(false);
         }
         if (only == "buffer-log")
         {
