@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Isolates;
+using Pipeline.Telemetry.Logging;
 using Serilog;
 using Serilog.Events;
 
@@ -164,6 +165,48 @@ public sealed class FailurePolicyTests
         var waited = time.Waits.Aggregate(TimeSpan.Zero, (sum, w) => sum + w);
         Assert.InRange(waited, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         Assert.Equal("TimeoutException: backend timed out (still failing when retry_max_elapsed 00:00:10 ran out)", work.DeadLetterReason);
+    }
+
+    [Fact]
+    public async Task Retry_max_elapsed_counts_from_the_start_of_the_first_attempt_including_the_time_attempts_take()
+    {
+        var (policy, time, _) = Policy(maxAttempts: null, sink: true, maxElapsed: TimeSpan.FromSeconds(10));
+        // Each attempt runs into a 4 s timeout: 0-4 s, 4-8 s, 8-12 s; the third ends past the 10 s limit.
+        var work = new ScriptedWork(_ =>
+        {
+            time.Advance(TimeSpan.FromSeconds(4));
+            throw new TimeoutException("no response within 4s");
+        });
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(3, work.Attempts);
+        Assert.EndsWith("(still failing when retry_max_elapsed 00:00:10 ran out)", work.DeadLetterReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_hard_stop_interrupts_a_sink_retrying_an_endless_outage_without_dead_lettering_it()
+    {
+        var (policy, time, log) = Policy(maxAttempts: null, sink: true);
+        using var stop = new CancellationTokenSource();
+        var work = new ScriptedWork(attempt =>
+        {
+            if (attempt == 100)
+            {
+                // The shutdown timeout ran out while the backend was still down.
+                stop.Cancel();
+            }
+            throw new HttpRequestException("503 Service Unavailable");
+        });
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => policy.RunAsync(work, stop.Token).AsTask());
+
+        Assert.Equal(100, work.Attempts);
+        Assert.Null(work.DeadLetterReason);
+        // A hundred failures: at most 5 retry lines per 10 s of (virtual) time, not one per attempt.
+        var intervals = (int)(time.GetElapsedTime(0) / FailureLogLimiter.DefaultInterval) + 1;
+        Assert.InRange(log.Events.Count(e => e.RenderMessage().Contains("retrying", StringComparison.Ordinal)), 1, 5 * intervals);
+        Assert.True(intervals * 5 < 100, $"the outage lasted {intervals} intervals: too few attempts to show the limit");
     }
 
     private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int? maxAttempts, bool sink = false, TimeSpan? maxElapsed = null)
