@@ -8,7 +8,7 @@ using Pipeline.Telemetry;
 
 namespace Pipeline.Sinks;
 
-[Component("http", "POSTs each batch as NDJSON, optionally gzip; 4xx fail permanently, other failures are retried.")]
+[Component("http", "POSTs each batch as NDJSON, optionally gzip; a refused connection, a timeout, 408, 429 and 5xx are retried as an outage, other non-2xx answers dead-letter at once.")]
 public sealed class HttpSinkConfig : ISinkConfig
 {
     public enum BodyCompression
@@ -67,9 +67,10 @@ public sealed class HttpSinkConfig : ISinkConfig
 }
 
 /// <summary>
-/// POSTs each batch as one NDJSON body. A non-2xx answer throws: 4xx other than 408 and 429 as a
-/// <see cref="PermanentFailureException"/> (sending the same body again cannot help), anything else as an ordinary
-/// exception that the runtime retries with backoff.
+/// POSTs each batch as one NDJSON body. A non-2xx answer throws: 408, 429 and 5xx as an
+/// <see cref="HttpRequestException"/> that the runtime retries with backoff until the backend is back, anything else
+/// (another 4xx, a redirect not followed) as a <see cref="PermanentFailureException"/> with the backend's answer
+/// (sending the same body again cannot help). A refused connection and a timeout are retried like a 5xx.
 /// </summary>
 /// <param name="client">Shared by every isolate of the sink; its timeout is the config's.</param>
 /// <param name="uri">The config's uri, parsed.</param>
@@ -130,11 +131,15 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
             var status = (int)response.StatusCode;
             var detail = await ReadSnippetAsync(response, cancellationToken).ConfigureAwait(false);
             var message = $"POST {uri} answered {status} {response.ReasonPhrase}, expected 2xx; response body: {detail}";
-            if (status is >= 400 and < 500 && response.StatusCode is not HttpStatusCode.RequestTimeout and not HttpStatusCode.TooManyRequests)
+            if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
             {
-                throw new PermanentFailureException(message);
+                // The backend is down, overloaded or asking to slow down: the runtime retries a sink's
+                // HttpRequestException for as long as it takes (FailurePolicy.IsRetryable).
+                throw new HttpRequestException(message, null, response.StatusCode);
             }
-            throw new HttpRequestException(message, null, response.StatusCode);
+            // Another 4xx, or a redirect the client does not follow (https to http, too many hops): the same body to the
+            // same uri gets the same answer, so retrying for ever would only stall the sink behind it.
+            throw new PermanentFailureException(message);
         }
     }
 

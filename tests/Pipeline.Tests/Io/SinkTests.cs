@@ -1,7 +1,10 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Isolates;
 using Pipeline.Sinks;
 
 namespace Pipeline.Tests.Io;
@@ -172,13 +175,46 @@ public sealed class SinkTests : IDisposable
         Assert.Equal(status, (int?)ex.StatusCode);
         Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
         Assert.Contains("rejected by test", ex.Message, StringComparison.Ordinal);
+        Assert.True(FailurePolicy.IsRetryable(ex));
+    }
+
+    [Fact]
+    public async Task Http_sink_reports_a_refused_connection_as_a_retryable_failure()
+    {
+        // Bound to an ephemeral port but not listening: a connection to it is refused, and no one else can take the port.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = $"http://127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port}/ingest" }).CreateForIsolate(0);
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
+
+        Assert.IsType<HttpRequestException>(ex);
+        Assert.True(FailurePolicy.IsRetryable(ex));
+    }
+
+    [Fact]
+    public async Task Http_sink_reports_a_backend_that_never_answers_as_a_retryable_timeout()
+    {
+        // Listening but never accepting: the kernel completes the connection, and no answer ever comes.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        await using var sink = HttpFactory(new HttpSinkConfig
+        {
+            Uri = $"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}/ingest",
+            Timeout = TimeSpan.FromMilliseconds(200),
+        }).CreateForIsolate(0);
+
+        var ex = await Assert.ThrowsAsync<TimeoutException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
+
+        Assert.True(FailurePolicy.IsRetryable(ex));
     }
 
     [Theory]
     [InlineData(400)]
     [InlineData(401)]
     [InlineData(413)]
-    public async Task Http_sink_throws_a_permanent_failure_for_client_errors(int status)
+    [InlineData(301)]
+    public async Task Http_sink_throws_a_permanent_failure_with_the_backends_answer_for_client_errors_and_redirects_it_does_not_follow(int status)
     {
         await using var server = await CapturingHttpServer.StartAsync();
         server.StatusToAnswer = status;
@@ -187,6 +223,8 @@ public sealed class SinkTests : IDisposable
         var ex = await Assert.ThrowsAsync<PermanentFailureException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
 
         Assert.Contains(server.Uri.ToString(), ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rejected by test", ex.Message, StringComparison.Ordinal);
+        Assert.False(FailurePolicy.IsRetryable(ex));
     }
 
     [Theory]
