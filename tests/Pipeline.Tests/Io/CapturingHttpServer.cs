@@ -13,13 +13,21 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly List<CapturedRequest> _requests = [];
 
+    /// <summary>Backs <see cref="StatusToAnswer"/>: written by the test, read by Kestrel's threads.</summary>
+    private int _status = StatusCodes.Status200OK;
+
     private CapturingHttpServer()
     {
     }
 
     public Uri Uri { get; private set; } = null!;
 
-    public int StatusToAnswer { get; set; } = StatusCodes.Status200OK;
+    /// <summary>The status every request is answered with from now on; a test switches it to stage an outage or a rejection.</summary>
+    public int StatusToAnswer
+    {
+        get => Volatile.Read(ref _status);
+        set => Volatile.Write(ref _status, value);
+    }
 
     public IReadOnlyList<CapturedRequest> Requests
     {
@@ -44,6 +52,8 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
 
     private async Task CaptureAsync(HttpContext http)
     {
+        // Read once: a test may switch it while the request is read, and the record must say what was answered.
+        var status = StatusToAnswer;
         var gzip = http.Request.Headers.ContentEncoding.ToString() == "gzip";
         using var raw = new MemoryStream();
         await http.Request.Body.CopyToAsync(raw, http.RequestAborted);
@@ -61,9 +71,9 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
         var headers = http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         lock (_gate)
         {
-            _requests.Add(new CapturedRequest(headers, raw.ToArray(), decoded.ToArray()));
+            _requests.Add(new CapturedRequest(headers, raw.ToArray(), decoded.ToArray(), status));
         }
-        http.Response.StatusCode = StatusToAnswer;
-        await http.Response.WriteAsync(StatusToAnswer == 200 ? "ok" : "rejected by test", http.RequestAborted);
+        http.Response.StatusCode = status;
+        await http.Response.WriteAsync(status == 200 ? "ok" : "rejected by test", http.RequestAborted);
     }
 }
