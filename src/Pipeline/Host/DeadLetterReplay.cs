@@ -21,6 +21,7 @@ namespace Pipeline.Host;
 /// file&gt;.replayed</c> once the topology has drained (every replayed event delivered, or dead-lettered again as a new
 /// record), and a later replay skips them. A replay that does not drain within shutdown_timeout records nothing, so
 /// running it again replays the same records (the ones already delivered then arrive twice, never none).
+/// Safe beside the running service: see <see cref="HoldEverythingInMemoryAndBlock"/>.
 /// </remarks>
 internal static class DeadLetterReplay
 {
@@ -91,6 +92,7 @@ internal static class DeadLetterReplay
             }
         }
 
+        HoldEverythingInMemoryAndBlock(config);
         var metrics = PipelineMetrics.CreateIsolated();
         await using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, []);
@@ -139,6 +141,22 @@ internal static class DeadLetterReplay
             await File.AppendAllLinesAsync(statePath, replayed.Select(o => o.ToString(CultureInfo.InvariantCulture)), CancellationToken.None).ConfigureAwait(false);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Replay runs beside the service, from the same config: a sink's disk buffer belongs to the service (two processes
+    /// appending to one segment log would corrupt it, and the replay would deliver the service's backlog as its own),
+    /// so the replay's sinks use memory buffers, which is enough because nothing is marked replayed before the topology
+    /// drained. And a replayed event must not be dropped for a full mailbox and then marked replayed: every stage and
+    /// sink blocks (the replay just waits) instead of <c>when_full: drop_newest</c>.
+    /// </summary>
+    private static void HoldEverythingInMemoryAndBlock(PipelineConfig config)
+    {
+        foreach (var component in config.Components)
+        {
+            component.Stage.Buffer = null;
+            component.Stage.WhenFull = WhenFull.Block;
+        }
     }
 
     /// <summary>The record's W3C context when it has one; else, for an event that came without one, the trace id the pipeline gave it.</summary>

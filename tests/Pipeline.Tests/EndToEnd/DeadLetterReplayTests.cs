@@ -103,6 +103,40 @@ public sealed class DeadLetterReplayTests : IDisposable
         Assert.Equal([2], backend.Delivered);
     }
 
+    [Theory]
+    [InlineData("buffer: { type: disk, max_size: 1MiB }")]
+    [InlineData("when_full: drop_newest")]
+    [InlineData("buffer: { type: memory, when_full: drop_newest }")]
+    public async Task Replay_beside_the_service_leaves_the_sinks_disk_buffer_alone_and_waits_for_room_instead_of_dropping(string sinkSettings)
+    {
+        var backend = new SwitchableBackend { HoldFirstBatch = true };
+        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            sources:
+              ingest: { type: http, address: "127.0.0.1:0" }
+            sinks:
+              out: { type: backend, inputs: [ingest], mailbox: 1, batch_size: 1, {{sinkSettings}} }
+            """, Ct);
+        await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"), Enumerable.Range(0, 200).Select(n =>
+            $$$"""{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":{{{n}}}}}"""), Ct);
+
+        var replay = ReplayAsync(file, catalog);
+        await backend.FirstBatchArrived.WaitAsync(EndToEndHarness.HangGuard, Ct);
+        // Time for the other 199 to pile up behind the held batch: with drop_newest they would be dropped by now.
+        await Task.Delay(100, Ct);
+        backend.ReleaseFirstBatch();
+        var (exit, output) = await replay;
+
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 200: 200 to out", output);
+        Assert.Equal(Enumerable.Range(0, 200), backend.Delivered.Order());
+        // The service's disk buffer (data_dir/buffers/out) was never opened by the replay.
+        Assert.False(Directory.Exists(Path.Combine(_harness.Directory, "buffers")));
+    }
+
     private static async Task<HttpStatusCode> PostAsync(HttpClient http, string ndjson)
     {
         for (var attempt = 0; ; attempt++)
@@ -140,14 +174,28 @@ public sealed class DeadLetterReplayTests : IDisposable
     {
         private readonly System.Collections.Concurrent.ConcurrentQueue<int> _delivered = new();
 
+        private readonly TaskCompletionSource _firstBatch = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public volatile bool Rejecting;
+
+        /// <summary>Set: the first batch waits for <see cref="ReleaseFirstBatch"/>, so the events behind it pile up.</summary>
+        public bool HoldFirstBatch { get; init; }
+
+        public Task FirstBatchArrived => _firstBatch.Task;
 
         public IReadOnlyList<int> Delivered => [.. _delivered];
 
+        public void ReleaseFirstBatch() => _release.TrySetResult();
+
         public ISink CreateForIsolate(int isolateIndex) => this;
 
-        public ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
+        public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
         {
+            if (HoldFirstBatch && _firstBatch.TrySetResult())
+            {
+                await _release.Task.WaitAsync(cancellationToken);
+            }
             if (Rejecting)
             {
                 throw new PermanentFailureException("400 Bad Request: mapper_parsing_exception");
@@ -156,7 +204,6 @@ public sealed class DeadLetterReplayTests : IDisposable
             {
                 _delivered.Enqueue(evt.Get(FieldPath.Parse(".n")).TryGetInt64(out var n) ? (int)n : -1);
             }
-            return ValueTask.CompletedTask;
         }
 
         public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
