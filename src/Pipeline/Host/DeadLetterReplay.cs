@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Config;
@@ -17,7 +18,7 @@ namespace Pipeline.Host;
 /// are not started), and reports how many went where and what was skipped and why.
 /// </summary>
 /// <remarks>
-/// Exactly once per record: the byte offsets of the records replayed are appended to <c>&lt;dead-letter
+/// Exactly once per record: the byte offsets (and hashes) of the records replayed are appended to <c>&lt;dead-letter
 /// file&gt;.replayed</c> once the topology has drained (every replayed event delivered, or dead-lettered again as a new
 /// record), and a later replay skips them. A replay that does not drain within shutdown_timeout records nothing, so
 /// running it again replays the same records (the ones already delivered then arrive twice, never none).
@@ -52,10 +53,10 @@ internal static class DeadLetterReplay
         }
         var statePath = path + ".replayed";
         var replayedBefore = ReadReplayed(statePath);
-        var candidates = new List<(long Offset, JsonElement Record, string ComponentId)>();
+        var candidates = new List<(string Key, JsonElement Record, string ComponentId)>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var records = 0;
-        foreach (var (offset, line) in ReadLines(path))
+        foreach (var (key, line) in ReadLines(path))
         {
             records++;
             JsonElement record;
@@ -70,7 +71,7 @@ internal static class DeadLetterReplay
                 continue;
             }
             var component = record.TryGetProperty("component_id", out var c) ? c.GetString() ?? "" : "";
-            if (replayedBefore.Contains(offset))
+            if (replayedBefore.Contains(key))
             {
                 Count(skipped, "already replayed");
             }
@@ -88,7 +89,7 @@ internal static class DeadLetterReplay
             }
             else
             {
-                candidates.Add((offset, record, component));
+                candidates.Add((key, record, component));
             }
         }
 
@@ -98,11 +99,11 @@ internal static class DeadLetterReplay
         var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, []);
         using var tracing = tracingConfiguration is null ? null : TracingSetup.Start(tracingConfiguration, metrics);
         var went = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var replayed = new List<long>();
+        var replayed = new List<string>();
         await using var topology = RunningTopology.Build(config, metrics, logger, tracing?.ForPipeline(config.Name));
         var deadLettersBefore = topology.DeadLettersWritten;
         await topology.StartForInjectionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (offset, record, component) in candidates)
+        foreach (var (key, record, component) in candidates)
         {
             if (!topology.CanInject(component))
             {
@@ -114,7 +115,7 @@ internal static class DeadLetterReplay
             await topology.InjectAsync(component, new Envelope(
                 evt, TraceContextOf(record, out var newTraceId), now, 1, StringOf(record, "source_id") ?? "dead-letter-replay", now, newTraceId)).ConfigureAwait(false);
             went[component] = went.GetValueOrDefault(component) + 1;
-            replayed.Add(offset);
+            replayed.Add(key);
         }
         topology.FinishInjecting();
         var report = await topology.StopAsync(config.ShutdownTimeout).ConfigureAwait(false);
@@ -138,7 +139,7 @@ internal static class DeadLetterReplay
         }
         if (replayed.Count > 0)
         {
-            await File.AppendAllLinesAsync(statePath, replayed.Select(o => o.ToString(CultureInfo.InvariantCulture)), CancellationToken.None).ConfigureAwait(false);
+            await File.AppendAllLinesAsync(statePath, replayed, CancellationToken.None).ConfigureAwait(false);
         }
         return 0;
     }
@@ -180,13 +181,15 @@ internal static class DeadLetterReplay
 
     private static void Count(SortedDictionary<string, int> counts, string reason) => counts[reason] = counts.GetValueOrDefault(reason) + 1;
 
-    private static HashSet<long> ReadReplayed(string statePath)
-        => File.Exists(statePath)
-            ? [.. File.ReadLines(statePath).Where(l => l.Length > 0).Select(l => long.Parse(l, CultureInfo.InvariantCulture))]
-            : [];
+    private static HashSet<string> ReadReplayed(string statePath)
+        => File.Exists(statePath) ? [.. File.ReadLines(statePath).Where(l => l.Length > 0)] : [];
 
-    /// <summary>Each non-empty line with the byte offset it starts at (its identity in the state file).</summary>
-    private static IEnumerable<(long Offset, string Line)> ReadLines(string path)
+    /// <summary>
+    /// Each non-empty line with its identity in the state file: the byte offset it starts at and a hash of its bytes.
+    /// The offset alone would not do: a dead-letter file moved aside and started afresh has new records at the offsets
+    /// of replayed ones, and they would be skipped for good. (A key that matches nothing is only replayed again.)
+    /// </summary>
+    private static IEnumerable<(string Key, string Line)> ReadLines(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var start = 0;
@@ -200,7 +203,9 @@ internal static class DeadLetterReplay
             }
             if (end > start)
             {
-                yield return (start, Encoding.UTF8.GetString(bytes, start, end - start));
+                var line = bytes.AsSpan(start, end - start);
+                var key = string.Create(CultureInfo.InvariantCulture, $"{start} {Convert.ToHexStringLower(SHA256.HashData(line).AsSpan(0, 8))}");
+                yield return (key, Encoding.UTF8.GetString(line));
             }
             start = end + 1;
         }

@@ -103,6 +103,35 @@ public sealed class DeadLetterReplayTests : IDisposable
         Assert.Equal([2], backend.Delivered);
     }
 
+    [Fact]
+    public async Task A_dead_letter_file_moved_aside_and_begun_afresh_has_its_new_records_replayed_where_old_ones_were()
+    {
+        var backend = new SwitchableBackend();
+        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            sources:
+              ingest: { type: http, address: "127.0.0.1:0" }
+            sinks:
+              out: { type: backend, inputs: [ingest] }
+            """, Ct);
+        var deadLetters = Path.Combine(_harness.Directory, "dead-letter.jsonl");
+        string Record(int n) => $$$"""{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":{{{n}}}}}""";
+        await File.WriteAllLinesAsync(deadLetters, [Record(1), Record(2)], Ct);
+        Assert.Contains("replayed 2: 2 to out", (await ReplayAsync(file, catalog)).Output);
+
+        // The operator moves the file aside; the service starts a new one, whose records sit at the same offsets.
+        File.Move(deadLetters, deadLetters + ".old");
+        await File.WriteAllLinesAsync(deadLetters, [Record(3), Record(4)], Ct);
+        var (exit, output) = await ReplayAsync(file, catalog);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 2: 2 to out", output);
+        Assert.Equal([1, 2, 3, 4], backend.Delivered.Order());
+    }
+
     [Theory]
     [InlineData("buffer: { type: disk, max_size: 1MiB }")]
     [InlineData("when_full: drop_newest")]
