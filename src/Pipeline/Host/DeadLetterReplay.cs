@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Diagnostics;
+using System.IO.Pipelines;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -53,10 +55,23 @@ internal static class DeadLetterReplay
         }
         var statePath = path + ".replayed";
         var replayedBefore = ReadReplayed(statePath);
-        var candidates = new List<(string Key, JsonElement Record, string ComponentId)>();
         var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var records = 0;
-        foreach (var (key, line) in ReadLines(path))
+
+        HoldEverythingInMemoryAndBlock(config);
+        var metrics = PipelineMetrics.CreateIsolated();
+        await using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
+        var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, []);
+        using var tracing = tracingConfiguration is null ? null : TracingSetup.Start(tracingConfiguration, metrics);
+        var went = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var replayed = new List<string>();
+        await using var topology = RunningTopology.Build(config, metrics, logger, tracing?.ForPipeline(config.Name));
+        var deadLettersBefore = topology.DeadLettersWritten;
+        await topology.StartForInjectionAsync(cancellationToken).ConfigureAwait(false);
+        // Only what the file held when the replay began: what this replay dead-letters again is appended to the same
+        // file, and reading on would replay it again, and again.
+        var end = new FileInfo(path).Length;
+        await foreach (var (key, line) in ReadLinesAsync(path, end, cancellationToken).ConfigureAwait(false))
         {
             records++;
             JsonElement record;
@@ -75,7 +90,7 @@ internal static class DeadLetterReplay
             {
                 Count(skipped, "already replayed");
             }
-            else if (!record.TryGetProperty("event", out _))
+            else if (!record.TryGetProperty("event", out var eventJson))
             {
                 Count(skipped, "raw input, not an event (fix the sender and resend it)");
             }
@@ -87,35 +102,19 @@ internal static class DeadLetterReplay
             {
                 Count(skipped, $"before --since {limit:O}");
             }
-            else
-            {
-                candidates.Add((key, record, component));
-            }
-        }
-
-        HoldEverythingInMemoryAndBlock(config);
-        var metrics = PipelineMetrics.CreateIsolated();
-        await using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
-        var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, []);
-        using var tracing = tracingConfiguration is null ? null : TracingSetup.Start(tracingConfiguration, metrics);
-        var went = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var replayed = new List<string>();
-        await using var topology = RunningTopology.Build(config, metrics, logger, tracing?.ForPipeline(config.Name));
-        var deadLettersBefore = topology.DeadLettersWritten;
-        await topology.StartForInjectionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var (key, record, component) in candidates)
-        {
-            if (!topology.CanInject(component))
+            else if (!topology.CanInject(component))
             {
                 Count(skipped, $"component '{component}' is not a stage or sink of this topology");
-                continue;
             }
-            var evt = Event.Parse(Encoding.UTF8.GetBytes(record.GetProperty("event").GetRawText()));
-            var now = Stopwatch.GetTimestamp();
-            await topology.InjectAsync(component, new Envelope(
-                evt, TraceContextOf(record, out var newTraceId), now, 1, StringOf(record, "source_id") ?? "dead-letter-replay", now, newTraceId)).ConfigureAwait(false);
-            went[component] = went.GetValueOrDefault(component) + 1;
-            replayed.Add(key);
+            else
+            {
+                var evt = Event.Parse(Encoding.UTF8.GetBytes(eventJson.GetRawText()));
+                var now = Stopwatch.GetTimestamp();
+                await topology.InjectAsync(component, new Envelope(
+                    evt, TraceContextOf(record, out var newTraceId), now, 1, StringOf(record, "source_id") ?? "dead-letter-replay", now, newTraceId)).ConfigureAwait(false);
+                went[component] = went.GetValueOrDefault(component) + 1;
+                replayed.Add(key);
+            }
         }
         topology.FinishInjecting();
         var report = await topology.StopAsync(config.ShutdownTimeout).ConfigureAwait(false);
@@ -185,29 +184,64 @@ internal static class DeadLetterReplay
         => File.Exists(statePath) ? [.. File.ReadLines(statePath).Where(l => l.Length > 0)] : [];
 
     /// <summary>
-    /// Each non-empty line with its identity in the state file: the byte offset it starts at and a hash of its bytes.
-    /// The offset alone would not do: a dead-letter file moved aside and started afresh has new records at the offsets
-    /// of replayed ones, and they would be skipped for good. (A key that matches nothing is only replayed again.)
+    /// Each non-empty line of the first <paramref name="end"/> bytes with its identity in the state file: the byte
+    /// offset it starts at and a hash of its bytes. The offset alone would not do: a dead-letter file moved aside and
+    /// begun afresh has new records at the offsets of replayed ones, and they would be skipped for good. (A key that
+    /// matches nothing is only replayed again.) Streamed: a file left by a long outage can be larger than memory.
     /// </summary>
-    private static IEnumerable<(string Key, string Line)> ReadLines(string path)
+    private static async IAsyncEnumerable<(string Key, string Line)> ReadLinesAsync(
+        string path, long end, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var bytes = File.ReadAllBytes(path);
-        var start = 0;
-        while (start < bytes.Length)
+        // The service may be appending to it, and may move it aside.
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+        var reader = PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: 64 * 1024));
+        var lines = new List<(string Key, string Line)>();
+        long offset = 0;
+        try
         {
-            var end = Array.IndexOf(bytes, (byte)'\n', start);
-            if (end < 0)
+            while (true)
             {
+                var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                var done = TakeLines(ref buffer, ref offset, end, lines) || read.IsCompleted;
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                foreach (var line in lines)
+                {
+                    yield return line;
+                }
+                lines.Clear();
                 // A last line without its newline is a record still being written: left for the next replay.
-                yield break;
+                if (done)
+                {
+                    yield break;
+                }
             }
-            if (end > start)
-            {
-                var line = bytes.AsSpan(start, end - start);
-                var key = string.Create(CultureInfo.InvariantCulture, $"{start} {Convert.ToHexStringLower(SHA256.HashData(line).AsSpan(0, 8))}");
-                yield return (key, Encoding.UTF8.GetString(line));
-            }
-            start = end + 1;
         }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Moves the whole lines off the front of <paramref name="buffer"/>; true once past <paramref name="end"/>.</summary>
+    private static bool TakeLines(ref ReadOnlySequence<byte> buffer, ref long offset, long end, List<(string Key, string Line)> lines)
+    {
+        var reader = new SequenceReader<byte>(buffer);
+        while (reader.TryReadTo(out ReadOnlySequence<byte> line, (byte)'\n'))
+        {
+            if (offset + line.Length + 1 > end)
+            {
+                return true;
+            }
+            if (line.Length > 0)
+            {
+                var bytes = line.IsSingleSegment ? line.FirstSpan : line.ToArray();
+                var key = string.Create(CultureInfo.InvariantCulture, $"{offset} {Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 8))}");
+                lines.Add((key, Encoding.UTF8.GetString(bytes)));
+            }
+            offset += line.Length + 1;
+        }
+        buffer = buffer.Slice(reader.Position);
+        return offset >= end;
     }
 }

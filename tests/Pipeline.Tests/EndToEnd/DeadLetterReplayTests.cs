@@ -132,6 +132,40 @@ public sealed class DeadLetterReplayTests : IDisposable
         Assert.Equal([1, 2, 3, 4], backend.Delivered.Order());
     }
 
+    [Fact]
+    public async Task A_large_file_is_read_as_it_was_when_the_replay_began_and_what_fails_again_is_left_for_the_next_one()
+    {
+        var backend = new SwitchableBackend { Rejecting = true };
+        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "rejects while told to", (_, _) => backend);
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            sources:
+              ingest: { type: http, address: "127.0.0.1:0" }
+            sinks:
+              out: { type: backend, inputs: [ingest] }
+            """, Ct);
+        // Far more than one read of the file: the replay appends what fails again while it is still reading.
+        const int Records = 3000;
+        await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"), Enumerable.Range(0, Records).Select(n =>
+            $$$"""{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":{{{n}}},"text":"{{{new string('x', 100)}}}"}}"""), Ct);
+
+        var (exit, output) = await ReplayAsync(file, catalog);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"replayed {Records}: {Records} to out", output);
+        Assert.Contains($"dead-lettered again: {Records}", output);
+        Assert.Equal(2 * Records, DeadLetters().Count);
+
+        backend.Rejecting = false;
+        (exit, output) = await ReplayAsync(file, catalog);
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"replayed {Records}: {Records} to out", output);
+        Assert.Equal(Enumerable.Range(0, Records), backend.Delivered.Order());
+    }
+
     [Theory]
     [InlineData("buffer: { type: disk, max_size: 1MiB }")]
     [InlineData("when_full: drop_newest")]
