@@ -68,6 +68,46 @@ public sealed class SinkOutageTests : IDisposable
         Assert.Equal(Answered(backend, 503), topology.Snapshot().Nodes.Single(n => n.Id == "out").Errors);
     }
 
+    [Fact]
+    public async Task The_hard_stop_interrupts_a_sink_waiting_out_an_outage_and_replay_brings_back_what_it_held()
+    {
+        await using var backend = await CapturingHttpServer.StartAsync();
+        backend.StatusToAnswer = 503;
+        var load = new SteadyLoad { Limit = 100 };
+        var catalog = BuiltInComponents.Create().AddSource<NoOptions>("steady", "numbered events until told to stop", (_, _) => new SourceFactory(() => load));
+        var file = _harness.PathOf("outage.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: outage
+            data_dir: {{_harness.Directory}}
+            shutdown_timeout: 5s
+            sources:
+              load: { type: steady }
+            sinks:
+              out: { type: http, inputs: [load], uri: "{{backend.Uri}}", retry_max_backoff: 100ms }
+            """, Ct);
+        await using (var topology = _harness.Build(Pipeline.Config.ConfigLoader.LoadFile(file, catalog)))
+        {
+            await topology.StartAsync(Ct);
+            await UntilAsync(() => load.Stopped && Answered(backend, 503) > 2 * FailurePolicy.DefaultAttempts, "the sink retrying the outage");
+
+            var report = await topology.StopAsync(TimeSpan.FromMilliseconds(300)).WaitAsync(EndToEndHarness.HangGuard, Ct);
+
+            // Still down when the shutdown timeout ran out: the hard stop ends the retries, and what the sink held is
+            // dead-lettered as undrained, not lost.
+            Assert.False(report.Drained);
+            Assert.Equal(100, topology.DeadLettersWritten);
+        }
+        Assert.Empty(DeliveredIds(backend));
+
+        backend.StatusToAnswer = 200;
+        using var stdout = new StringWriter();
+        var exit = await Pipeline.Host.Cli.RunAsync(["dead-letter", "replay", "--config", file], stdout, stdout, catalog, Ct).WaitAsync(EndToEndHarness.HangGuard, Ct);
+
+        Assert.Equal(0, exit);
+        Assert.Contains("replayed 100: 100 to out", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), DeliveredIds(backend).Order());
+    }
+
     private static int Answered(CapturingHttpServer backend, int status) => backend.Requests.Count(r => r.Status == status);
 
     private static List<long> DeliveredIds(CapturingHttpServer backend)
@@ -106,13 +146,16 @@ public sealed class SinkOutageTests : IDisposable
 
         public bool Stopped => _stopped;
 
+        /// <summary>Set: the source finishes after this many events.</summary>
+        public long Limit { get; init; } = long.MaxValue;
+
         public void Stop() => _stopping = true;
 
         public async Task RunAsync(ISourceContext context, CancellationToken stopping)
         {
             try
             {
-                while (!_stopping && !stopping.IsCancellationRequested)
+                while (!_stopping && !stopping.IsCancellationRequested && Sent < Limit)
                 {
                     var id = Sent;
                     var evt = Event.Parse(Encoding.UTF8.GetBytes($$"""{"id":{{id}}}"""));
