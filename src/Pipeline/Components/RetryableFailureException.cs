@@ -6,4 +6,11 @@ namespace Pipeline.Components;
 /// Connection failures (<see cref="HttpRequestException"/>, <see cref="IOException"/>) and timeouts are treated so
 /// without it; throw this for a backend's own "try again later".
 /// </summary>
-public sealed class RetryableFailureException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class RetryableFailureException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>
+    /// How long the backend asked to be left alone (an HTTP Retry-After): the next attempt waits at least this long,
+    /// but no longer than <c>retry_max_backoff</c>.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
+}

@@ -20,7 +20,7 @@ internal static class StageSettingsBinder
         new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
         new("max_attempts", "integer >= 1", "3; sinks: unlimited for outages", "Tries per event (per batch for sinks) before it is dead-lettered. Unset, a sink retries a retryable failure (connection refused, timeout, 429, 5xx) until it succeeds, so an outage fills its buffer and pushes back instead of dead-lettering, and any other failure 3 times; a permanent one (another 4xx, a rejected document) is dead-lettered at once."),
         new("retry_backoff", "duration", "50ms", "The backoff base: before retry n the isolate waits a random time between 0 and retry_backoff × 2^(n−1), capped at retry_max_backoff (full jitter); restarts back off the same way."),
-        new("retry_max_backoff", "duration", "30s", "The longest wait between two attempts."),
+        new("retry_max_backoff", "duration", "30s", "The longest wait between two attempts, a backend's Retry-After included (a longer one is cut to this)."),
         new("retry_max_elapsed", "duration", "none", "Stop retrying (and dead-letter) once this long has passed since the first attempt; unset, no time limit."),
         new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),

@@ -76,7 +76,7 @@ internal sealed class FailurePolicy(string componentId, int? maxAttempts, RetryB
                 var attempt = work.Attempt;
                 var permanent = ex is PermanentFailureException;
                 var limit = AttemptsFor(ex);
-                var delay = backoff.Delay(attempt);
+                var delay = DelayAfter(attempt, ex);
                 // Dead-lettered now when the next attempt would start past the limit: waiting first could not change the outcome.
                 var outOfTime = MaxElapsed is { } maxElapsed && time.GetElapsedTime(started) + delay > maxElapsed;
                 if (permanent || attempt >= limit || outOfTime)
@@ -101,6 +101,19 @@ internal sealed class FailurePolicy(string componentId, int? maxAttempts, RetryB
                 work.StartNextAttempt();
             }
         }
+    }
+
+    /// <summary>
+    /// The jittered backoff, or longer when the backend said when to come back (OTel's exporters honour Retry-After
+    /// the same way), but never past <c>retry_max_backoff</c>: a Retry-After of an hour would otherwise leave the
+    /// sink asleep long after the backend is back.
+    /// </summary>
+    private TimeSpan DelayAfter(int failedAttempt, Exception ex)
+    {
+        var delay = backoff.Delay(failedAttempt);
+        return ex is RetryableFailureException { RetryAfter: { } after } && after > delay
+            ? (after < backoff.MaxDelay ? after : backoff.MaxDelay)
+            : delay;
     }
 
     private int AttemptsFor(Exception ex)

@@ -16,6 +16,9 @@ public sealed class RetryBackoff(TimeSpan first, Random random, TimeSpan? cap = 
 
     private readonly TimeSpan _cap = cap is { } c && c > TimeSpan.Zero ? c : Cap;
 
+    /// <summary>The longest wait this backoff asks for (<c>retry_max_backoff</c>).</summary>
+    public TimeSpan MaxDelay => _cap;
+
     /// <summary>A backoff whose randomness is shared and thread-safe, for production.</summary>
     public RetryBackoff(TimeSpan first, TimeSpan? cap = null)
         : this(first, Random.Shared, cap)

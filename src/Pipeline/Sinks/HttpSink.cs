@@ -70,7 +70,8 @@ public sealed class HttpSinkConfig : ISinkConfig
 /// POSTs each batch as one NDJSON body. A non-2xx answer throws: 408, 429 and 5xx as an
 /// <see cref="HttpRequestException"/> that the runtime retries with backoff until the backend is back, anything else
 /// (another 4xx, a redirect not followed) as a <see cref="PermanentFailureException"/> with the backend's answer
-/// (sending the same body again cannot help). A refused connection and a timeout are retried like a 5xx.
+/// (sending the same body again cannot help). A refused connection and a timeout are retried like a 5xx; an answer
+/// with a Retry-After throws a <see cref="RetryableFailureException"/> that carries it.
 /// </summary>
 /// <param name="client">Shared by every isolate of the sink; its timeout is the config's.</param>
 /// <param name="uri">The config's uri, parsed.</param>
@@ -135,13 +136,28 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
             {
                 // The backend is down, overloaded or asking to slow down: the runtime retries a sink's
                 // HttpRequestException for as long as it takes (FailurePolicy.IsRetryable).
-                throw new HttpRequestException(message, null, response.StatusCode);
+                var failure = new HttpRequestException(message, null, response.StatusCode);
+                if (RetryAfterOf(response) is { } after)
+                {
+                    // It said when to come back (RFC 9110 section 10.2.3): the next attempt waits at least that long.
+                    throw new RetryableFailureException($"{message}; Retry-After {after.TotalSeconds}s", failure) { RetryAfter = after };
+                }
+                throw failure;
             }
             // Another 4xx, or a redirect the client does not follow (https to http, too many hops): the same body to the
             // same uri gets the same answer, so retrying for ever would only stall the sink behind it.
             throw new PermanentFailureException(message);
         }
     }
+
+    /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+        => response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+            _ => null,
+        };
 
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 

@@ -29,6 +29,9 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
         set => Volatile.Write(ref _status, value);
     }
 
+    /// <summary>A Retry-After header value to answer with, if any.</summary>
+    public string? RetryAfterToAnswer { get; set; }
+
     public IReadOnlyList<CapturedRequest> Requests
     {
         get
@@ -74,6 +77,10 @@ internal sealed class CapturingHttpServer : IAsyncDisposable
             _requests.Add(new CapturedRequest(headers, raw.ToArray(), decoded.ToArray(), status));
         }
         http.Response.StatusCode = status;
+        if (RetryAfterToAnswer is { } retryAfter)
+        {
+            http.Response.Headers.RetryAfter = retryAfter;
+        }
         await http.Response.WriteAsync(status == 200 ? "ok" : "rejected by test", http.RequestAborted);
     }
 }

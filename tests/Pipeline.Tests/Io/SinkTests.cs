@@ -178,6 +178,24 @@ public sealed class SinkTests : IDisposable
         Assert.True(FailurePolicy.IsRetryable(ex));
     }
 
+    [Theory]
+    [InlineData(429)]
+    [InlineData(503)]
+    public async Task Http_sink_passes_on_the_backends_retry_after_with_a_retryable_failure(int status)
+    {
+        await using var server = await CapturingHttpServer.StartAsync();
+        server.StatusToAnswer = status;
+        server.RetryAfterToAnswer = "7";
+        await using var sink = HttpFactory(new HttpSinkConfig { Uri = server.Uri.ToString() }).CreateForIsolate(0);
+
+        var ex = await Assert.ThrowsAsync<RetryableFailureException>(() => sink.WriteAsync(Events(0, 1), Ct).AsTask());
+
+        Assert.Equal(TimeSpan.FromSeconds(7), ex.RetryAfter);
+        Assert.Equal(status, (int?)Assert.IsType<HttpRequestException>(ex.InnerException).StatusCode);
+        Assert.Contains("rejected by test", ex.Message, StringComparison.Ordinal);
+        Assert.True(FailurePolicy.IsRetryable(ex));
+    }
+
     [Fact]
     public async Task Http_sink_reports_a_refused_connection_as_a_retryable_failure()
     {

@@ -209,6 +209,26 @@ public sealed class FailurePolicyTests
         Assert.True(intervals * 5 < 100, $"the outage lasted {intervals} intervals: too few attempts to show the limit");
     }
 
+    [Fact]
+    public async Task A_backends_retry_after_sets_the_wait_but_never_past_retry_max_backoff()
+    {
+        var (policy, time, _) = Policy(maxAttempts: null, sink: true);
+        var work = new ScriptedWork(attempt => attempt switch
+        {
+            1 => throw new RetryableFailureException("429, Retry-After 0.7s") { RetryAfter = TimeSpan.FromMilliseconds(700) },
+            2 => throw new RetryableFailureException("503, Retry-After an hour") { RetryAfter = TimeSpan.FromHours(1) },
+            <= 5 => throw new RetryableFailureException("try again later"),
+            _ => ValueTask.CompletedTask,
+        });
+
+        Assert.True(await policy.RunAsync(work, Ct));
+
+        Assert.Equal(6, work.Attempts);
+        Assert.Equal(TimeSpan.FromMilliseconds(700), time.Waits[0]);
+        Assert.Equal(TimeSpan.FromSeconds(1), time.Waits[1]); // the test's retry_max_backoff
+        Assert.InRange(time.Waits[2], TimeSpan.Zero, RetryBackoff.Ceiling(FirstBackoff, 3));
+    }
+
     private static (FailurePolicy Policy, RecordingTimeProvider Time, CapturedLog Log) Policy(int? maxAttempts, bool sink = false, TimeSpan? maxElapsed = null)
     {
         var time = new RecordingTimeProvider();
