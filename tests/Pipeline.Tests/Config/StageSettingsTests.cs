@@ -30,6 +30,8 @@ public sealed class StageSettingsTests
                 when_full: drop_newest
                 max_attempts: 5
                 retry_backoff: 10ms
+                retry_max_backoff: 5s
+                retry_max_elapsed: 10m
                 max_restarts: 0
                 restart_window: 1m30s
                 batch_size: 8
@@ -43,11 +45,13 @@ public sealed class StageSettingsTests
         Assert.Equal(WhenFull.DropNewest, stage.WhenFull);
         Assert.Equal(5, stage.MaxAttempts);
         Assert.Equal(TimeSpan.FromMilliseconds(10), stage.RetryBackoff);
+        Assert.Equal(TimeSpan.FromSeconds(5), stage.RetryMaxBackoff);
+        Assert.Equal(TimeSpan.FromMinutes(10), stage.RetryMaxElapsed);
         Assert.Equal(0, stage.MaxRestarts);
         Assert.Equal(TimeSpan.FromSeconds(90), stage.RestartWindow);
         Assert.Equal(8, stage.BatchSize);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), stage.BatchTimeout);
-        Assert.Equal(["type", "inputs", "isolates", "router", "mailbox", "when_full", "max_attempts", "retry_backoff", "max_restarts", "restart_window", "batch_size", "batch_timeout"], sink.OptionMarks.Keys);
+        Assert.Equal(["type", "inputs", "isolates", "router", "mailbox", "when_full", "max_attempts", "retry_backoff", "retry_max_backoff", "retry_max_elapsed", "max_restarts", "restart_window", "batch_size", "batch_timeout"], sink.OptionMarks.Keys);
     }
 
     [Fact]
@@ -59,6 +63,10 @@ public sealed class StageSettingsTests
         Assert.Equal(
             (defaults.Isolates, defaults.Router, defaults.Mailbox, defaults.WhenFull, defaults.MaxAttempts, defaults.BatchSize),
             (stage.Isolates, stage.Router, stage.Mailbox, stage.WhenFull, stage.MaxAttempts, stage.BatchSize));
+        // Unset, a sink retries an outage without an attempt or time limit, at most 30 s apart.
+        Assert.Null(stage.MaxAttempts);
+        Assert.Null(stage.RetryMaxElapsed);
+        Assert.Equal(TimeSpan.FromSeconds(30), stage.RetryMaxBackoff);
         Assert.Null(stage.Key);
     }
 
@@ -120,6 +128,8 @@ public sealed class StageSettingsTests
     [InlineData("when_full: drop_oldest", "setting 'when_full': expected one of block, drop_newest, found 'drop_oldest'")]
     [InlineData("retry_backoff: 50", "setting 'retry_backoff': expected a duration such as 250ms, 5s, 1m or 1h, found '50'")]
     [InlineData("restart_window: 0", "setting 'restart_window': expected a duration longer than 0, found '0'")]
+    [InlineData("retry_max_backoff: 0s", "setting 'retry_max_backoff': expected a duration longer than 0, found '0s'")]
+    [InlineData("retry_max_elapsed: forever", "setting 'retry_max_elapsed': expected a duration such as 250ms, 5s, 1m or 1h, found 'forever'")]
     [InlineData("key: '..'", "setting 'key': expected a field path such as .message or .user.id, found '..'")]
     public void Wrong_setting_values_say_what_was_expected(string line, string expected)
     {
