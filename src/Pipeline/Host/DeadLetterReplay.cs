@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -46,6 +46,11 @@ internal static class DeadLetterReplay
                 await error.WriteLineAsync($"error: --since expected a time (2026-12-04T10:00:00Z) or a duration back from now (30m, 2h), found '{since}'").ConfigureAwait(false);
                 return 1;
             }
+        }
+        if (sinkId is not null && !config.Components.Any(c => c.Id == sinkId && c.Kind != Components.ComponentKind.Source))
+        {
+            await error.WriteLineAsync($"error: --sink expected a stage or sink of {config.File} ({string.Join(", ", config.Components.Where(c => c.Kind != Components.ComponentKind.Source).Select(c => c.Id))}), found '{sinkId}'").ConfigureAwait(false);
+            return 1;
         }
         var path = config.ResolvedDeadLetterPath;
         if (!File.Exists(path))

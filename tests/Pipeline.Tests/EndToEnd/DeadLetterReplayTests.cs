@@ -101,6 +101,12 @@ public sealed class DeadLetterReplayTests : IDisposable
         Assert.Contains("skipped 1: before --since", output);
         Assert.Contains("skipped 1: from another component than --sink out", output);
         Assert.Equal([2], backend.Delivered);
+
+        (exit, output) = await ReplayAsync(file, catalog, "--sink", "ingest");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("error: --sink expected a stage or sink of", output);
+        Assert.Contains("(out, other), found 'ingest'", output);
     }
 
     [Fact]
