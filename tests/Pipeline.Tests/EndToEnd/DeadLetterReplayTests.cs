@@ -22,7 +22,7 @@ public sealed class DeadLetterReplayTests : IDisposable
     public async Task Replay_re_injects_each_rejected_event_once_with_its_trace_and_reports_where_they_went()
     {
         var backend = new SwitchableBackend { Rejecting = true };
-        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "rejects while told to", (_, _) => backend);
+        var catalog = CatalogWith(backend);
         var port = EndToEndHarness.FreePort();
         var file = _harness.PathOf("replay.yaml");
         await File.WriteAllTextAsync(file, $$"""
@@ -76,17 +76,11 @@ public sealed class DeadLetterReplayTests : IDisposable
     public async Task Replay_for_one_sink_and_since_a_time_leaves_the_other_records_for_later()
     {
         var backend = new SwitchableBackend();
-        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
-        var file = _harness.PathOf("replay.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: replay
-            data_dir: {{_harness.Directory}}
-            sources:
-              ingest: { type: http, address: "127.0.0.1:0" }
-            sinks:
+        var catalog = CatalogWith(backend);
+        var file = await WriteConfigAsync("""
               out: { type: backend, inputs: [ingest] }
               other: { type: backend, inputs: [ingest] }
-            """, Ct);
+            """);
         await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"),
         [
             """{"timestamp":"2026-12-01T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":1}}""",
@@ -113,16 +107,10 @@ public sealed class DeadLetterReplayTests : IDisposable
     public async Task A_dead_letter_file_moved_aside_and_begun_afresh_has_its_new_records_replayed_where_old_ones_were()
     {
         var backend = new SwitchableBackend();
-        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
-        var file = _harness.PathOf("replay.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: replay
-            data_dir: {{_harness.Directory}}
-            sources:
-              ingest: { type: http, address: "127.0.0.1:0" }
-            sinks:
+        var catalog = CatalogWith(backend);
+        var file = await WriteConfigAsync("""
               out: { type: backend, inputs: [ingest] }
-            """, Ct);
+            """);
         var deadLetters = Path.Combine(_harness.Directory, "dead-letter.jsonl");
         string Record(int n) => $$$"""{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":{{{n}}}}}""";
         await File.WriteAllLinesAsync(deadLetters, [Record(1), Record(2)], Ct);
@@ -142,16 +130,10 @@ public sealed class DeadLetterReplayTests : IDisposable
     public async Task A_large_file_is_read_as_it_was_when_the_replay_began_and_what_fails_again_is_left_for_the_next_one()
     {
         var backend = new SwitchableBackend { Rejecting = true };
-        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "rejects while told to", (_, _) => backend);
-        var file = _harness.PathOf("replay.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: replay
-            data_dir: {{_harness.Directory}}
-            sources:
-              ingest: { type: http, address: "127.0.0.1:0" }
-            sinks:
+        var catalog = CatalogWith(backend);
+        var file = await WriteConfigAsync("""
               out: { type: backend, inputs: [ingest] }
-            """, Ct);
+            """);
         // Far more than one read of the file: the replay appends what fails again while it is still reading.
         const int Records = 3000;
         await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"), Enumerable.Range(0, Records).Select(n =>
@@ -179,16 +161,10 @@ public sealed class DeadLetterReplayTests : IDisposable
     public async Task Replay_beside_the_service_leaves_the_sinks_disk_buffer_alone_and_waits_for_room_instead_of_dropping(string sinkSettings)
     {
         var backend = new SwitchableBackend { HoldFirstBatch = true };
-        var catalog = BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers", (_, _) => backend);
-        var file = _harness.PathOf("replay.yaml");
-        await File.WriteAllTextAsync(file, $$"""
-            name: replay
-            data_dir: {{_harness.Directory}}
-            sources:
-              ingest: { type: http, address: "127.0.0.1:0" }
-            sinks:
+        var catalog = CatalogWith(backend);
+        var file = await WriteConfigAsync($$"""
               out: { type: backend, inputs: [ingest], mailbox: 1, batch_size: 1, {{sinkSettings}} }
-            """, Ct);
+            """);
         await File.WriteAllLinesAsync(Path.Combine(_harness.Directory, "dead-letter.jsonl"), Enumerable.Range(0, 200).Select(n =>
             $$$"""{"timestamp":"2026-12-04T00:00:00Z","pipeline":"replay","component_id":"out","reason":"x","attempts":1,"source_id":"ingest","event":{"n":{{{n}}}}}"""), Ct);
 
@@ -223,6 +199,24 @@ public sealed class DeadLetterReplayTests : IDisposable
                 await Task.Delay(25, Ct);
             }
         }
+    }
+
+    private static ComponentCatalog CatalogWith(SwitchableBackend backend)
+        => BuiltInComponents.Create().AddSink<NoOptions>("backend", "delivers unless told to reject", (_, _) => backend);
+
+    /// <summary>A topology whose source is never started (replay does not start sources) and whose sinks are <paramref name="sinks"/>.</summary>
+    private async Task<string> WriteConfigAsync(string sinks)
+    {
+        var file = _harness.PathOf("replay.yaml");
+        await File.WriteAllTextAsync(file, $$"""
+            name: replay
+            data_dir: {{_harness.Directory}}
+            sources:
+              ingest: { type: http, address: "127.0.0.1:0" }
+            sinks:
+            {{sinks}}
+            """, Ct);
+        return file;
     }
 
     private static async Task<(int ExitCode, string Output)> ReplayAsync(string file, ComponentCatalog catalog, params string[] more)
