@@ -17,6 +17,8 @@ public static class BuiltInComponents
         .Add<GeneratorSourceConfig>()
         // Processors
         .Add<ParseJsonConfig>()
+        .Add<ParseCriConfig>()
+        .Add<ParseDockerJsonConfig>()
         .Add<FilterConfig>()
         .Add<RemapConfig>()
         .Add<RedactConfig>()

@@ -6,6 +6,8 @@ public sealed class BuiltInProcessorRegistrationTests
 {
     [Theory]
     [InlineData("parse_json", "field,target,drop_source")]
+    [InlineData("parse_cri", "field,max_merged_line_bytes,partition_field")]
+    [InlineData("parse_docker_json", "field,max_merged_line_bytes,partition_field")]
     [InlineData("filter", "condition")]
     [InlineData("remap", "rename,copy,set,delete")]
     [InlineData("redact", "fields,patterns,presets,replacement")]
