@@ -2,6 +2,7 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Sinks;
 using Pipeline.Sources;
+using Pipeline.Sources.File;
 using Pipeline.Sources.Generator;
 using Pipeline.Sources.Http;
 
@@ -15,6 +16,7 @@ public static class BuiltInComponents
         .Add<HttpSourceConfig>()
         .Add<StdinSourceConfig>()
         .Add<GeneratorSourceConfig>()
+        .Add<FileSourceConfig>()
         // Processors
         .Add<ParseJsonConfig>()
         .Add<ParseCriConfig>()

@@ -80,6 +80,13 @@ public sealed class ComponentMetrics
             corruption => new MetricCounter(_owner.BufferCorruptRecords.WithLabels([.. labels, corruption])).Published());
     }
 
+    /// <summary>The instruments of a file source (lines, lag, rotations, open files, checkpoint age), bound once.</summary>
+    public FileSourceInstruments CreateFileSourceInstruments() =>
+        new(_owner.Registry, _labels, ErrorCounter(FileUnreadLost).Published());
+
+    /// <summary>Error type: a file left its path while closed (max_open_files) before it was read to its end.</summary>
+    public const string FileUnreadLost = "file_unread_lost";
+
     /// <summary>
     /// The gauges and latency recorders of one isolate of this stage, bound once; its mailbox capacity is set here.
     /// </summary>

@@ -123,6 +123,13 @@ public sealed class PipelineTracing
         }
     }
 
+    /// <summary>Where a file source read the event: the file (OpenTelemetry's log.file.path) and the line's offset.</summary>
+    public static void RecordFileOrigin(Activity span, string filePath, long offset)
+    {
+        span.SetTag(TelemetryNames.LogFilePathAttribute, filePath);
+        span.SetTag(TelemetryNames.FileOffsetAttribute, offset);
+    }
+
     /// <summary>The answer an HTTP ingest span's event got (200 accepted, 429 backpressure, 503 shutting down).</summary>
     public static void RecordIngestStatus(Activity? span, int statusCode)
     {

@@ -45,6 +45,8 @@ public static class TelemetryNames
     public const string ErrorTypeAttribute = "error.type";
     public const string RetryDelayAttribute = "pipeline.retry.delay.duration";
     public const string BufferIdAttribute = "pipeline.buffer.id";
+    public const string LogFilePathAttribute = "log.file.path";
+    public const string FileOffsetAttribute = "pipeline.file.offset";
 
     /// <summary>The <c>error.type</c> of an event given up on without an exception to name (a crash, a failed stage, the hard stop).</summary>
     public const string DeadLetteredErrorType = "dead_lettered";

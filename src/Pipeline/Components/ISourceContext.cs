@@ -41,6 +41,20 @@ public interface ISourceContext
         Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The batch overload for an event read from a file: when the event is sampled, its ingest span (where its trace
+    /// starts) carries the file's <paramref name="filePath"/> and <paramref name="position"/> (the line's offset).
+    /// </summary>
+    ValueTask<SendResult> SendWithinAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, string filePath, CancellationToken cancellationToken)
+        => SendWithinAsync(evt, traceContext, deadline, batch, position, cancellationToken);
+
+    /// <summary>
+    /// This source's metrics, for instruments only a kind of source has (a file source's lag and open files). The
+    /// default is a registry of its own, unexported: for test doubles.
+    /// </summary>
+    Pipeline.Telemetry.ComponentMetrics Metrics => Pipeline.Telemetry.PipelineMetrics.CreateIsolated().ForComponent("", ComponentId, "source");
+
+    /// <summary>
     /// Input that could not become an event (a malformed line): counted, logged and written to the dead-letter
     /// output with the reason and the raw bytes, so nothing is dropped silently.
     /// </summary>

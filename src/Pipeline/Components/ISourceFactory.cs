@@ -8,5 +8,11 @@ public interface ISourceFactory
     /// </summary>
     bool ReceivesRequests => false;
 
+    /// <summary>
+    /// True for a source whose checkpoints must wait for acknowledgements to be safe (the file source): they are on
+    /// unless the config says <c>acknowledgements: false</c>.
+    /// </summary>
+    bool AcknowledgementsByDefault => false;
+
     ISource Create();
 }

@@ -5,5 +5,7 @@ public sealed class SourceFactory(Func<ISource> create) : ISourceFactory
 {
     public bool ReceivesRequests { get; init; }
 
+    public bool AcknowledgementsByDefault { get; init; }
+
     public ISource Create() => create();
 }

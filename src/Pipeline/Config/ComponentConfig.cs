@@ -31,7 +31,7 @@ public sealed class ComponentConfig
     /// Sources only (<c>acknowledgements: true</c>, Vector's key): the source may learn when each batch it sent is
     /// terminal at every sink (<see cref="ISourceContext.BeginBatch"/>).
     /// </summary>
-    public bool Acknowledgements { get; init; }
+    public bool? Acknowledgements { get; init; }
 
     public required SourceMark Mark { get; init; }
 

@@ -25,7 +25,7 @@ internal sealed class ComponentDraft(string id, ComponentKind kind, SourceMark m
     public IsolatePoolSettings Stage { get; } = new();
 
     /// <summary>Sources only: <c>acknowledgements: true</c>.</summary>
-    public bool Acknowledgements { get; set; }
+    public bool? Acknowledgements { get; set; }
 
     public Dictionary<string, SourceMark> OptionMarks { get; } = new(StringComparer.Ordinal);
 

@@ -67,6 +67,12 @@ internal sealed class SourceContext(
         Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
         => OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: deadline != Timeout.InfiniteTimeSpan);
 
+    public ValueTask<SendResult> SendWithinAsync(
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, string filePath, CancellationToken cancellationToken)
+        => OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: deadline != Timeout.InfiniteTimeSpan, filePath);
+
+    public ComponentMetrics Metrics => counters.Metrics;
+
     public void ReportInvalidInput(string reason, ReadOnlySpan<byte> raw)
     {
         counters.InvalidInputs.Inc();
@@ -87,7 +93,7 @@ internal sealed class SourceContext(
     /// frees no memory, and waiting with it in hand could keep the heap above the limit for good.
     /// </param>
     private ValueTask<SendResult> OfferAsync(
-        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken, bool heedMemoryLimit)
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken, bool heedMemoryLimit, string? filePath = null)
     {
         ArgumentNullException.ThrowIfNull(evt);
         if (stopping.IsCancellationRequested)
@@ -97,13 +103,17 @@ internal sealed class SourceContext(
         cancellationToken.ThrowIfCancellationRequested();
         if (heedMemoryLimit && memoryLimiter is { IsRefusing: true })
         {
-            return WaitForMemoryThenOfferAsync(evt, traceContext, deadline, batch, position, cancellationToken);
+            return WaitForMemoryThenOfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, filePath);
         }
         // Measured before the hand-off: afterwards the event belongs to a downstream isolate.
         var size = evt.EstimatedSize;
         // The one sampling decision for this event. The ingest span (sampled events only) is current while the event
         // is offered; the caller's own current Activity is put back before returning, whatever happened.
         var span = tracer.StartIngest(traceContext, out var context, out var newTraceId, out var ambient);
+        if (span is not null && filePath is not null)
+        {
+            PipelineTracing.RecordFileOrigin(span, filePath, position);
+        }
         // One clock read: the event enters the pipeline and its first mailbox at once.
         var now = Stopwatch.GetTimestamp();
         var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position);
@@ -146,7 +156,7 @@ internal sealed class SourceContext(
 
     /// <summary>Above the memory limiter's soft limit: waits until it drops, within the deadline (then backpressure, as a full mailbox).</summary>
     private async ValueTask<SendResult> WaitForMemoryThenOfferAsync(
-        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken)
+        Event evt, ActivityContext traceContext, TimeSpan deadline, SourceBatch? batch, long position, CancellationToken cancellationToken, string? filePath)
     {
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         if (deadline != Timeout.InfiniteTimeSpan)
@@ -161,7 +171,7 @@ internal sealed class SourceContext(
         {
             return stopping.IsCancellationRequested ? SendResult.ShuttingDown : SendResult.Backpressure;
         }
-        return await OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: false).ConfigureAwait(false);
+        return await OfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, heedMemoryLimit: false, filePath).ConfigureAwait(false);
     }
 
     private async ValueTask<SendResult> AwaitAndCountAsync(ValueTask<HandOffResult> pending, int size, Activity? span, SourceBatch? batch)

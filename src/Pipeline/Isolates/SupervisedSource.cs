@@ -29,6 +29,9 @@ internal sealed class SupervisedSource(
 
     public ComponentOutput Output => output;
 
+    /// <summary>The source's own default when the config does not set <c>acknowledgements</c>.</summary>
+    public bool AcknowledgementsByDefault => factory.AcknowledgementsByDefault;
+
     /// <summary>The ingest spans of this source, and the sampling decision for its events.</summary>
     public ComponentTracer Tracer => tracer;
 

@@ -250,7 +250,7 @@ public sealed class RunningTopology : IAsyncDisposable
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
                 _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
-                acknowledgements: _config.Components.Any(c => c.Id == source.Id && c.Acknowledgements),
+                acknowledgements: _config.Components.FirstOrDefault(c => c.Id == source.Id)?.Acknowledgements ?? source.AcknowledgementsByDefault,
                 memoryLimiter: _memoryLimiter);
             source.Start(context, _stopping.Token);
             finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));

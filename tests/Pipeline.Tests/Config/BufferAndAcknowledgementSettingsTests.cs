@@ -98,7 +98,7 @@ public sealed class BufferAndAcknowledgementSettingsTests
               o: { type: out, inputs: [a, b, c] }
             """);
 
-        Assert.Equal([true, true, false], config.Sources.Select(s => s.Acknowledgements));
+        Assert.Equal([true, true, null], config.Sources.Select(s => s.Acknowledgements));
     }
 
     [Fact]
