@@ -1,0 +1,57 @@
+using Pipeline.Tests.Runtime;
+using static Pipeline.Tests.Io.FileTail.TailedDirectory;
+
+namespace Pipeline.Tests.Io.FileTail;
+
+public sealed class ManyFilesTests
+{
+    [Fact]
+    public async Task A_thousand_files_appended_concurrently_deliver_every_line_exactly_once_within_the_open_file_limit()
+    {
+        const int Files = 1000;
+        const int Rounds = 5;
+        const int LinesPerRound = 4;
+        const int MaxOpen = 100;
+        await using var dir = new TailedDirectory();
+        var sink = new RecordingSink();
+        await dir.StartAsync(dir.Config(c => c.MaxOpenFiles = MaxOpen), sink);
+
+        // The descriptors this process holds on the log files, sampled all along (the limit is the source's to keep).
+        using var sampling = new CancellationTokenSource();
+        var mostOpen = 0;
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                mostOpen = Math.Max(mostOpen, dir.OpenDescriptors());
+                await Task.Yield();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        // Four writers, each appending to its quarter of the files, round after round, while the source reads.
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(writer => Task.Run(() =>
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                for (var file = writer; file < Files; file += 4)
+                {
+                    AppendLines(dir.PathOf($"f{file:D4}.log"), $"f{file}-", round * LinesPerRound, LinesPerRound);
+                }
+            }
+        }, TestContext.Current.CancellationToken)));
+
+        await TestWaits.UntilAsync(() => sink.Delivered.Count >= Files * Rounds * LinesPerRound);
+        await sampling.CancelAsync();
+        await sampler;
+
+        var messages = Messages(sink);
+        Assert.Equal(Files * Rounds * LinesPerRound, messages.Count);
+        Assert.Equal(messages.Count, messages.Distinct().Count());
+        for (var file = 0; file < Files; file += 97)
+        {
+            var ofFile = messages.Where(m => m.StartsWith($"f{file}-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(Enumerable.Range(0, Rounds * LinesPerRound).Select(i => $"f{file}-{i}"), ofFile);
+        }
+        Assert.InRange(mostOpen, 1, MaxOpen);
+    }
+}
