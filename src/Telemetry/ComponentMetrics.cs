@@ -80,6 +80,13 @@ public sealed class ComponentMetrics
             corruption => new MetricCounter(_owner.BufferCorruptRecords.WithLabels([.. labels, corruption])).Published());
     }
 
+    /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
+    public KubernetesInstruments CreateKubernetesInstruments() => new(
+        new MetricCounter(_owner.KubernetesUnmatchedPaths.WithLabels(_labels)).Published(),
+        _owner.KubernetesCachedPods.WithLabels(_labels),
+        new MetricCounter(_owner.KubernetesEvictedPods.WithLabels(_labels)).Published(),
+        reason => new MetricCounter(_owner.KubernetesApiErrors.WithLabels([.. _labels, reason])).Published());
+
     /// <summary>
     /// The gauges and latency recorders of one isolate of this stage, bound once; its mailbox capacity is set here.
     /// </summary>
