@@ -16,11 +16,12 @@ public sealed class KubernetesPodCacheTests
 {
     private const string Id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-    private static KubernetesConfig Config(Uri api, int maxPods = 1000) => new()
+    private static KubernetesConfig Config(Uri api, int maxPods = 1000, TimeSpan? delayDeletion = null) => new()
     {
         PodMetadata = true,
         NodeName = "node-1",
         MaxPods = maxPods,
+        DelayDeletion = delayDeletion ?? TimeSpan.Zero,
         ApiUrl = api.ToString().TrimEnd('/'),
         InitialBackoff = TimeSpan.FromMilliseconds(5),
     };
@@ -103,6 +104,32 @@ public sealed class KubernetesPodCacheTests
         Assert.Equal(
             $$"""{"pod_name":"web-2","pod_namespace":"shop","container_name":"app","container_id":"{{Id}}"}""",
             unknown.Get(Path(".kubernetes")).ToJson());
+    }
+
+    [Fact]
+    public async Task A_deleted_pod_is_still_served_until_delay_deletion_is_over()
+    {
+        await using var api = await StartAsync();
+        api.Lists.Enqueue(PodList("100", Pod("leaving", "shop", "90")));
+        api.Watches.Enqueue(api.WatchEvents(keepOpen: true,
+            WatchEvent("DELETED", Pod("leaving", "shop", "101")),
+            WatchEvent("ADDED", Pod("next", "shop", "102"))));
+        var kept = KubernetesEnricherTests.Start(Config(api.BaseAddress, delayDeletion: TimeSpan.FromHours(1))).Factory;
+        await using var stage = kept;
+
+        await TestWaits.UntilAsync(() => kept.Pods!.TryGet("shop", "next", out _));
+        Assert.True(kept.Pods!.TryGet("shop", "leaving", out _));
+
+        // With no delay, the same deletion forgets the pod at once.
+        api.Lists.Enqueue(PodList("100", Pod("leaving", "shop", "90")));
+        api.Watches.Enqueue(api.WatchEvents(keepOpen: true,
+            WatchEvent("DELETED", Pod("leaving", "shop", "101")),
+            WatchEvent("ADDED", Pod("next", "shop", "102"))));
+        var forgotten = KubernetesEnricherTests.Start(Config(api.BaseAddress, delayDeletion: TimeSpan.Zero)).Factory;
+        await using var other = forgotten;
+
+        await TestWaits.UntilAsync(() => forgotten.Pods!.TryGet("shop", "next", out _));
+        Assert.False(forgotten.Pods!.TryGet("shop", "leaving", out _));
     }
 
     [Fact]

@@ -21,6 +21,10 @@ public sealed class KubernetesConfig : IProcessorConfig
     [Option("The most pods kept; when full, the one added longest ago is evicted (and counted).", Example = "1000")]
     public int MaxPods { get; set; } = 1000;
 
+    [Option("How long a deleted pod's metadata is still added: its last lines are often read after the pod is gone (Vector's delay_deletion_ms).",
+        Example = "2m")]
+    public TimeSpan DelayDeletion { get; set; } = TimeSpan.FromSeconds(60);
+
     [Option("The Kubernetes API as a plain http:// base URL without credentials (a kubectl proxy, a test server); "
         + "by default in-cluster config when KUBERNETES_SERVICE_HOST is set, else the kubeconfig.", Example = "http://127.0.0.1:8001")]
     public string? ApiUrl { get; set; }
@@ -41,6 +45,10 @@ public sealed class KubernetesConfig : IProcessorConfig
         {
             throw new ComponentBuildException("max_pods", $"expected at least 1, found {MaxPods}");
         }
+        if (DelayDeletion < TimeSpan.Zero)
+        {
+            throw new ComponentBuildException("delay_deletion", $"expected a duration of 0 or more, found {DelayDeletion}");
+        }
         if (ApiUrl is not null
             && (!Uri.TryCreate(ApiUrl, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp))
         {
@@ -59,6 +67,7 @@ public sealed class KubernetesConfig : IProcessorConfig
             {
                 InitialBackoff = InitialBackoff,
                 MaxBackoff = TimeSpan.FromSeconds(Math.Max(30, InitialBackoff.TotalSeconds)),
+                DelayDeletion = DelayDeletion,
             };
         }
         return new KubernetesEnricherFactory(Field, pods);

@@ -34,6 +34,9 @@ public sealed class PodCache : IAsyncDisposable
     private readonly LinkedList<PodKey> _age = new();
     private readonly Dictionary<PodKey, LinkedListNode<PodKey>> _ageNodes = [];
 
+    // The loop's own: deleted pods still served until their time is up (delay_deletion), in deletion order.
+    private readonly Queue<(PodKey Key, PodMetadata Pod, DateTimeOffset Due)> _deleted = new();
+
     private readonly CancellationTokenSource _stop = new();
     private Task _run = Task.CompletedTask;
     private int _version;
@@ -138,7 +141,8 @@ public sealed class PodCache : IAsyncDisposable
                 Put(key, pod);
             }
         }
-        foreach (var key in _pods.Keys.Where(k => !listed.Contains(k)).ToList())
+        // Pods deleted while the watch was down: forgotten like any other deleted pod.
+        foreach (var key in _pods.Keys.Where(k => !listed.Contains(k) && !_deleted.Any(d => d.Key == k)).ToList())
         {
             Delete(key);
         }
@@ -176,6 +180,7 @@ public sealed class PodCache : IAsyncDisposable
             await foreach (var (type, pod) in stream.ConfigureAwait(false))
             {
                 events++;
+                ForgetDeleted();
                 resourceVersion = pod?.Metadata?.ResourceVersion ?? resourceVersion;
                 if (pod is null || KeyOf(pod) is not { } key)
                 {
@@ -223,14 +228,36 @@ public sealed class PodCache : IAsyncDisposable
         Changed();
     }
 
+    /// <summary>
+    /// A deleted pod is served for <see cref="PodCacheSettings.DelayDeletion"/> more: its last lines are usually read
+    /// after the API says it is gone, and they should be enriched like the others (Vector's delay_deletion_ms).
+    /// </summary>
     private void Delete(PodKey key)
     {
-        if (_ageNodes.Remove(key, out var node))
+        if (_pods.TryGetValue(key, out var pod))
         {
-            _age.Remove(node);
+            _deleted.Enqueue((key, pod, DateTimeOffset.UtcNow + _settings.DelayDeletion));
+            ForgetDeleted();
         }
-        _pods.TryRemove(key, out _);
-        Changed();
+    }
+
+    /// <summary>Removes the deleted pods whose delay is over, unless they came back (the same name, a new object) since.</summary>
+    private void ForgetDeleted()
+    {
+        var now = DateTimeOffset.UtcNow;
+        while (_deleted.TryPeek(out var deleted) && deleted.Due <= now)
+        {
+            _deleted.Dequeue();
+            if (_pods.TryGetValue(deleted.Key, out var current) && ReferenceEquals(current, deleted.Pod))
+            {
+                if (_ageNodes.Remove(deleted.Key, out var node))
+                {
+                    _age.Remove(node);
+                }
+                _pods.TryRemove(deleted.Key, out _);
+                Changed();
+            }
+        }
     }
 
     private void Changed()
