@@ -1,5 +1,6 @@
 using Pipeline.Components;
 using Pipeline.Processors;
+using Pipeline.Processors.Kubernetes;
 using Pipeline.Sinks;
 using Pipeline.Sources;
 using Pipeline.Sources.File;
@@ -29,6 +30,7 @@ public static class BuiltInComponents
         .Add<RouteConfig>()
         .Add<DelayConfig>()
         .Add<FaultConfig>()
+        .Add<KubernetesConfig>()
         // Sinks
         .Add<StdoutSinkConfig>()
         .Add<FileSinkConfig>()

@@ -87,6 +87,13 @@ public sealed class ComponentMetrics
     /// <summary>Error type: a file left its path while closed (max_open_files) before it was read to its end.</summary>
     public const string FileUnreadLost = "file_unread_lost";
 
+    /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
+    public KubernetesInstruments CreateKubernetesInstruments() => new(
+        new MetricCounter(_owner.KubernetesUnmatchedPaths.WithLabels(_labels)).Published(),
+        _owner.KubernetesCachedPods.WithLabels(_labels),
+        new MetricCounter(_owner.KubernetesEvictedPods.WithLabels(_labels)).Published(),
+        reason => new MetricCounter(_owner.KubernetesApiErrors.WithLabels([.. _labels, reason])).Published());
+
     /// <summary>
     /// The gauges and latency recorders of one isolate of this stage, bound once; its mailbox capacity is set here.
     /// </summary>

@@ -99,6 +99,15 @@ public sealed class PipelineMetrics
             "Disk buffer records skipped as unreadable, by what was wrong: checksum, torn_tail (half-written by a crash), framing.",
             [.. bufferLabels, TelemetryNames.CorruptionLabel]);
 
+        KubernetesUnmatchedPaths = factory.CreateCounter(TelemetryNames.KubernetesUnmatchedPathsMetric,
+            "Events the kubernetes enricher sent on unchanged: their path is no container log path.", ComponentLabels);
+        KubernetesCachedPods = factory.CreateGauge(TelemetryNames.KubernetesCachedPodsMetric,
+            "Pods of this node the kubernetes enricher holds the metadata of.", ComponentLabels);
+        KubernetesEvictedPods = factory.CreateCounter(TelemetryNames.KubernetesEvictedPodsMetric,
+            "Pods the kubernetes enricher dropped from its full cache (max_pods) to make room, oldest first.", ComponentLabels);
+        KubernetesApiErrors = factory.CreateCounter(TelemetryNames.KubernetesApiErrorsMetric,
+            "Failed list and watch requests to the Kubernetes API, by reason.", [.. ComponentLabels, TelemetryNames.ReasonLabel]);
+
         // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
         // an instance's metrics to its spans and logs by the same service.instance.id.
         factory.CreateGauge("target_info", "The service identity this process's spans and logs carry as their resource.",
@@ -168,6 +177,14 @@ public sealed class PipelineMetrics
     internal Counter BufferReadEvents { get; }
 
     internal Counter BufferCorruptRecords { get; }
+
+    internal Counter KubernetesUnmatchedPaths { get; }
+
+    internal Gauge KubernetesCachedPods { get; }
+
+    internal Counter KubernetesEvictedPods { get; }
+
+    internal Counter KubernetesApiErrors { get; }
 
     /// <summary>A fresh registry per instance, so tests and several pipelines in one process never share counters.</summary>
     public static PipelineMetrics CreateIsolated() => new(Metrics.NewCustomRegistry());

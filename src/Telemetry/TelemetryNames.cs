@@ -104,6 +104,16 @@ public static class TelemetryNames
 
     /// <summary>What was wrong with a skipped buffer record: checksum, torn_tail, framing.</summary>
     public const string CorruptionLabel = "corruption";
+
+    /// <summary>The kubernetes enricher: unreadable log paths, its pod cache, and the Kubernetes API's errors.</summary>
+    public const string KubernetesUnmatchedPathsMetric = "pipeline_kubernetes_unmatched_paths_total";
+    public const string KubernetesCachedPodsMetric = "pipeline_kubernetes_cached_pods";
+    public const string KubernetesEvictedPodsMetric = "pipeline_kubernetes_evicted_pods_total";
+    public const string KubernetesApiErrorsMetric = "pipeline_kubernetes_api_errors_total";
+
+    /// <summary>Why the Kubernetes API failed: no_config, unauthorized, forbidden, expired, http_status, unreachable, invalid_response.</summary>
+    public const string ReasonLabel = "reason";
+
     public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
     public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
     public const string IsolatesMetric = "pipeline_isolates";

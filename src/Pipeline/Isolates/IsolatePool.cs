@@ -48,6 +48,9 @@ public sealed class IsolatePool
     private long _undrained;
     private Task _completion = Task.CompletedTask;
 
+    // Processors only: state the factory shares between this stage's isolates (started with them, disposed after them).
+    private ISharedStageState? _sharedState;
+
     private IsolatePool(
         string id,
         ComponentKind kind,
@@ -178,7 +181,10 @@ public sealed class IsolatePool
         TimeProvider? time = null, PipelineTracing? tracing = null)
         => new(id, ComponentKind.Processor, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, factory.NamedOutputs,
             (tracing ?? UntracedPipeline).ForStage(id, type),
-            (pool, index) => new ProcessorIsolate(pool, index, factory));
+            (pool, index) => new ProcessorIsolate(pool, index, factory))
+        {
+            _sharedState = factory as ISharedStageState,
+        };
 
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     /// <param name="dataDirectory">Where a disk buffer keeps its files (under buffers/&lt;id&gt;); needed only with one.</param>
@@ -268,6 +274,7 @@ public sealed class IsolatePool
 
     internal void Start(CancellationToken stop)
     {
+        _sharedState?.Start(new StageRuntime(Logger, Counters.Metrics));
         var loops = new Task[_isolates.Length];
         for (var i = 0; i < loops.Length; i++)
         {
@@ -275,7 +282,7 @@ public sealed class IsolatePool
         }
         if (_buffer is null)
         {
-            _completion = Task.WhenAll(loops);
+            _completion = _sharedState is null ? Task.WhenAll(loops) : ThenDisposeSharedStateAsync(Task.WhenAll(loops), _sharedState);
         }
         else
         {
@@ -421,6 +428,25 @@ public sealed class IsolatePool
             }
         }
         return true;
+    }
+
+    private async Task ThenDisposeSharedStateAsync(Task loops, ISharedStageState sharedState)
+    {
+        try
+        {
+            await loops.ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await sharedState.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Logger.Warning(ex, "{ComponentId}: stopping the state its isolates share failed", Id);
+            }
+        }
     }
 
     /// <summary>The reader ends first (and completes the mailboxes), then the isolates drain, then the buffer closes.</summary>

@@ -17,7 +17,7 @@ public sealed class KubernetesManifestTests
         var manifests = await KubernetesManifests.RenderAsync();
 
         var kinds = manifests.Objects.Select(o => o.Kind).Concat(manifests.CustomResources.Select(r => (string)r["kind"]!)).Order(StringComparer.Ordinal);
-        Assert.Equal(["ConfigMap", "DaemonSet", "Namespace", "PodMonitor", "PriorityClass", "PrometheusRule", "Service", "Service", "ServiceAccount"], kinds);
+        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Namespace", "PodMonitor", "PriorityClass", "PrometheusRule", "Service", "Service", "ServiceAccount"], kinds);
     }
 
     [Fact]
@@ -54,23 +54,39 @@ public sealed class KubernetesManifestTests
         var manifests = await KubernetesManifests.RenderAsync();
 
         Assert.Equal("pipeline", manifests.Single<V1Namespace>().Metadata.Name);
-        Assert.All(manifests.Objects.Where(o => o is not (V1Namespace or V1PriorityClass)), o =>
+        Assert.All(manifests.Objects.Where(o => o is not (V1Namespace or V1PriorityClass or V1ClusterRole or V1ClusterRoleBinding)), o =>
             Assert.Equal("pipeline", ((IMetadata<V1ObjectMeta>)o).Metadata.NamespaceProperty));
         Assert.All(manifests.CustomResources, r => Assert.Equal("pipeline", (string?)r["metadata"]!["namespace"]));
     }
 
     [Fact]
-    public async Task Least_privilege_means_no_roles_no_bindings_and_no_token()
+    public async Task Least_privilege_means_reading_pods_and_nothing_else()
     {
         var manifests = await KubernetesManifests.RenderAsync();
 
-        // The pipeline calls no Kubernetes API, so it is granted nothing at all.
-        Assert.DoesNotContain(manifests.Objects, o => o is V1Role or V1ClusterRole or V1RoleBinding or V1ClusterRoleBinding);
+        // The kubernetes processor's pod_metadata lists and watches pods; nothing else is granted, and no namespaced
+        // Role hides another grant.
+        Assert.DoesNotContain(manifests.Objects, o => o is V1Role or V1RoleBinding);
+        var role = manifests.Single<V1ClusterRole>();
+        var rule = Assert.Single(role.Rules);
+        Assert.Equal([""], rule.ApiGroups);
+        Assert.Equal(["pods"], rule.Resources);
+        Assert.Equal(["get", "list", "watch"], rule.Verbs.Order(StringComparer.Ordinal));
+        Assert.Null(rule.ResourceNames);
+        Assert.Null(rule.NonResourceURLs);
+        Assert.Null(role.AggregationRule);
+
+        var binding = manifests.Single<V1ClusterRoleBinding>();
+        Assert.Equal(("ClusterRole", role.Metadata.Name), (binding.RoleRef.Kind, binding.RoleRef.Name));
         var account = manifests.Single<V1ServiceAccount>();
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", account.Metadata.Name, "pipeline"), (subject.Kind, subject.Name, subject.NamespaceProperty));
+
+        // The token is mounted for the DaemonSet's pods only, not for whatever else might use the account.
         Assert.False(account.AutomountServiceAccountToken);
         var pod = manifests.Single<V1DaemonSet>().Spec.Template.Spec;
         Assert.Equal(account.Metadata.Name, pod.ServiceAccountName);
-        Assert.False(pod.AutomountServiceAccountToken);
+        Assert.True(pod.AutomountServiceAccountToken);
     }
 
     [Fact]

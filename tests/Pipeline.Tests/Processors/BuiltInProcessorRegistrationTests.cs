@@ -15,6 +15,7 @@ public sealed class BuiltInProcessorRegistrationTests
     [InlineData("sample", "rate,key_field")]
     [InlineData("route", "routes")]
     [InlineData("delay", "duration,min,max")]
+    [InlineData("kubernetes", "field,pod_metadata,node_name,max_pods,delay_deletion,api_url")]
     public void Every_processor_is_registered_with_its_documented_options(string type, string options)
     {
         Assert.True(BuiltInComponents.Create().TryGet(ComponentKind.Processor, type, out var descriptor));
