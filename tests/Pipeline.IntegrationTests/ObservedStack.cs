@@ -72,6 +72,7 @@ public sealed class ObservedStack : IAsyncLifetime
         NormalIngest = new Uri($"http://127.0.0.1:{normalIngestPort}/v1/events");
         SickIngest = new Uri($"http://127.0.0.1:{sickIngestPort}/v1/events");
         var normalStarting = PipelineProcess.StartAsync("normal", NormalTopology(normalIngestPort));
+        WriteBacklog();
         var sickStarting = PipelineProcess.StartAsync("sick", SickTopology(sickIngestPort));
         var prometheusStarting = PrometheusServer.StartAsync("rules", PrometheusServer.RepositoryRulesWithShortFor(ShortFor));
         Normal = await normalStarting;
@@ -100,6 +101,10 @@ public sealed class ObservedStack : IAsyncLifetime
         }
         _client.Dispose();
         _stopLoad.Dispose();
+        if (Directory.Exists(_sickLogs))
+        {
+            Directory.Delete(_sickLogs, recursive: true);
+        }
     }
 
     /// <summary>A new W3C traceparent with the sampled flag, and its trace id.</summary>
@@ -227,6 +232,20 @@ public sealed class ObservedStack : IAsyncLifetime
             isolates: 2
         """;
 
+    /// <summary>The node logs the sick pipeline's file source cannot keep up with: more than PipelineFileLagHigh's 32MiB.</summary>
+    private readonly string _sickLogs = Path.Combine(Path.GetTempPath(), "pipeline-it-sick-logs", Guid.NewGuid().ToString("N"));
+
+    private void WriteBacklog()
+    {
+        Directory.CreateDirectory(_sickLogs);
+        var line = System.Text.Encoding.UTF8.GetBytes("{\"level\":\"info\",\"message\":\"" + new string('x', 200) + "\"}\n");
+        using var backlog = File.Create(Path.Combine(_sickLogs, "backlog.log"));
+        for (var written = 0L; written < 48L * 1024 * 1024; written += line.Length)
+        {
+            backlog.Write(line);
+        }
+    }
+
     private string SickTopology(int ingestPort) => $$"""
         name: it-sick
         data_dir: {data_dir}
@@ -251,6 +270,7 @@ public sealed class ObservedStack : IAsyncLifetime
           trickle: { type: generator, rate: 5 }
           sparks: { type: generator, rate: 20 }
           flood: { type: generator, rate: 2000 }
+          tail: { type: file, include: ["{{_sickLogs}}/*.log"] }   # into the hoarding sink: it stalls with its files' lag
         stages:
           parse:
             type: parse_json
@@ -282,7 +302,7 @@ public sealed class ObservedStack : IAsyncLifetime
             timeout: 1s
           hoarding:                  # its backend is not there and it keeps retrying: its small disk buffer fills up
             type: http
-            inputs: [flood]
+            inputs: [flood, tail]
             uri: http://127.0.0.1:{{FreePort.Next()}}/ingest
             retry_backoff: 1s
             timeout: 1s

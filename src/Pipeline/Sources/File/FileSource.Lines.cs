@@ -207,16 +207,29 @@ internal sealed partial class FileSource
         return evt is null ? ValueTask.FromResult(true) : SendAsync(file, evt, trace, eventOffset, batch, stopping);
     }
 
+    /// <summary>
+    /// Sends one event, waiting as long as downstream stays full; every <see cref="MaintenanceInterval"/> of waiting the
+    /// loop commits acknowledged chunks, writes checkpoints and updates the gauges, so a blocked source still shows its
+    /// lag and stalled files. False once the pipeline stops (the event is released and its line read again next run).
+    /// </summary>
     private async ValueTask<bool> SendAsync(WatchedFile file, Event evt, ActivityContext trace, long offset, SourceBatch? batch, CancellationToken stopping)
     {
-        var pending = _context.SendWithinAsync(evt, trace, Timeout.InfiniteTimeSpan, batch, offset, file.Path, stopping);
-        var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
-        if (result == SendResult.Accepted)
+        while (true)
         {
-            return true;
+            var pending = _context.SendWithinAsync(evt, trace, MaintenanceInterval, batch, offset, file.Path, stopping);
+            var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            if (result == SendResult.Accepted)
+            {
+                return true;
+            }
+            if (result == SendResult.Backpressure && !stopping.IsCancellationRequested)
+            {
+                MaintainWhileBlocked();
+                continue;
+            }
+            evt.Release();
+            return false;
         }
-        evt.Release();
-        return false;
     }
 
     /// <summary>The event a line completes, if any: a partial container line or a multi-line message in progress completes none.</summary>

@@ -21,6 +21,9 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
     /// <summary>How long an idle loop sleeps before looking for new bytes again: the added latency when a file is idle.</summary>
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long one send waits for room downstream before the loop does its upkeep and tries again.</summary>
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
+
     /// <summary>A file with unread bytes whose read offset has not moved this long counts as stalled.</summary>
     private static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(30);
 
@@ -137,17 +140,11 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
             }
             Discover(path, key, size, startup);
         }
-        var stalled = 0;
-        var now = Stopwatch.GetTimestamp();
         foreach (var file in _files)
         {
             if (!seen.Contains(file.Key))
             {
                 LeftItsPath(file);
-            }
-            if (file.Lag > 0 && Stopwatch.GetElapsedTime(file.LastProgress, now) >= StallAfter)
-            {
-                stalled++;
             }
         }
         if (startup && _resumable is { Count: > 0 })
@@ -156,7 +153,7 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
             _checkpointDirty = true;
         }
         _resumable = null;
-        UpdateGauges(stalled);
+        UpdateGauges();
     }
 
     private void Resized(WatchedFile file, long size)
@@ -183,6 +180,11 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
     /// <summary>A file met for the first time: resumed from its checkpoint when one names it, else read from the start (or end).</summary>
     private void Discover(string path, FileKey key, long size, bool startup)
     {
+        if (_openFiles >= settings.MaxOpenFiles && !CloseIdleFile())
+        {
+            // Its first bytes must be read to know it: every handle is busy, so the next expansion tries again.
+            return;
+        }
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
@@ -377,14 +379,33 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
         }
     }
 
-    private void UpdateGauges(int stalled)
+    /// <summary>Upkeep while a send waits for room: sizes of open files (for the lag), commits, checkpoints, gauges.</summary>
+    private void MaintainWhileBlocked()
+    {
+        foreach (var file in _files)
+        {
+            if (file.Handle is not null && FileKey.TryStat(file.Handle, out _, out var size, out _) && size > file.Size)
+            {
+                file.Size = size;
+            }
+        }
+        CommitAndPersist(force: false);
+        UpdateGauges();
+    }
+
+    private void UpdateGauges()
     {
         var behind = false;
+        var stalled = 0;
+        var now = Stopwatch.GetTimestamp();
         foreach (var file in _files)
         {
             behind |= file.PersistedOffset != file.ReadOffset;
+            if (file.Lag > 0 && Stopwatch.GetElapsedTime(file.LastProgress, now) >= StallAfter)
+            {
+                stalled++;
+            }
         }
-        var now = Stopwatch.GetTimestamp();
         if (!behind)
         {
             _checkpointBehindSince = now;
@@ -420,7 +441,7 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
             file.Close();
         }
         _openFiles = 0;
-        UpdateGauges(0);
+        UpdateGauges();
     }
 
     private string GroupOf(string path) => settings.MetricsBy switch
