@@ -232,6 +232,12 @@ internal static class FileTailBenchmark
             }
             var wall = child.Clock.Elapsed.TotalSeconds;
             var (cpu, rss) = child.Usage();
+            // Sanity, after the CPU was read: every path understood by kubernetes, no errors, every line read once.
+            if (await MetricsAsync(http).ConfigureAwait(false) is { } final)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"file-tail check read_lines={SumSeries(final, "pipeline_file_read_lines_total", null)} sent={SumSeries(final, "pipeline_component_sent_events_total", "component_id=\"out\"")} kubernetes_unmatched_paths={SumSeries(final, "pipeline_kubernetes_unmatched_paths_total", null)} component_errors={SumSeries(final, "pipeline_component_errors_total", null)} dead_letter_events={SumSeries(final, "pipeline_dead_letter_events_total", null)}"));
+            }
             await child.StopAsync().ConfigureAwait(false);
             return new Measurement(sent, wall, ready.Value, cpu, rss, cpuAtReady);
         }
@@ -477,6 +483,7 @@ internal static class FileTailBenchmark
             })).ToArray();
 
             long maxLag = 0, lag = 0, sent = 0, watched = 0, maxWatched = 0, samples = 0;
+            var lagSeries = new List<long>();
             var allWritten = Task.WhenAll(tasks);
             TimeSpan? doneWriting = null;
             TimeSpan? delivered = null;
@@ -500,6 +507,7 @@ internal static class FileTailBenchmark
                         lag = SumSeries(metrics, "pipeline_file_lag_bytes", null);
                         watched = SumSeries(metrics, "pipeline_file_watched_files", null);
                         maxLag = Math.Max(maxLag, lag);
+                        lagSeries.Add(lag);
                         maxWatched = Math.Max(maxWatched, watched);
                         samples++;
                     }
@@ -529,6 +537,7 @@ internal static class FileTailBenchmark
             await child.StopAsync().ConfigureAwait(false);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"file-tail many-files files={files} lines={total} rate_per_s={total / (double)seconds:F0} max_lag_bytes={maxLag} final_lag_bytes={lag} delivered={(sent == total ? "yes" : "no")} sent={sent} lag_samples={samples} watched_files={maxWatched} drain_after_writes_s={drain:F1} cpu_s={cpu:F2} peak_rss_mib={rss:F1}"));
+            Console.WriteLine($"file-tail many-files lag_kib_per_second=[{string.Join(' ', lagSeries.Select(l => (l / 1024).ToString(CultureInfo.InvariantCulture)))}]");
         }
         finally
         {
