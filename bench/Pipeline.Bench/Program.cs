@@ -15,7 +15,7 @@ public static class Program
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
             return 0;
         }
-        Console.Error.WriteLine("usage: Pipeline.Bench throughput [--events N] [--hash-events N] [--only e2e|hash|logs|delivery|buffer-log] [--replay-events N] [--clients N] [--records N] [--sampling off|0.01|1] [--log-lines N] | micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short]");
+        Console.Error.WriteLine("usage: Pipeline.Bench throughput [--events N] [--hash-events N] [--only e2e|hash|logs|delivery|buffer-log|file-tail] [--replay-events N] [--clients N] [--records N] [--sampling off|0.01|1] [--log-lines N] [--files N] [--rate N] [--seconds N] | micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short]");
         return 2;
     }
 }

@@ -44,6 +44,10 @@ internal static class ThroughputCommand
         {
             BufferLogComparison.Run(ArgOr(args, "--records", 1_000_000));
         }
+        if (only == "file-tail")
+        {
+            await FileTailBenchmark.RunAsync(ArgOr(args, "--events", 1_000_000), ArgOr(args, "--files", 1000), ArgOr(args, "--rate", 20_000), ArgOr(args, "--seconds", 15)).ConfigureAwait(false);
+        }
         if (only is "all" or "logs")
         {
             LogEnrichment.Run(ArgOr(args, "--log-lines", 1_000_000));
