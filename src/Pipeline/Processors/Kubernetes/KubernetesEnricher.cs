@@ -36,29 +36,66 @@ internal sealed class KubernetesEnricher(FieldPath field, LogPathCache paths, Po
             output.Emit(evt);
             return ValueTask.CompletedTask;
         }
-        evt.SetString(PodName, path.PodName);
-        evt.SetString(PodNamespace, path.PodNamespace);
-        evt.SetString(ContainerName, path.ContainerName);
-        if (path.ContainerId is { } containerId)
-        {
-            evt.SetString(ContainerId, containerId);
-        }
         var pod = pods is null ? null : Lookup(pods, path);
-        if ((pod?.Uid ?? path.PodUid) is { } uid)
+        if (!evt.TryAppendObject("kubernetes"u8, MembersOf(path, pod)))
         {
-            evt.SetString(PodUid, uid);
-        }
-        if (pod is not null)
-        {
-            if (pod.NodeName is { } node)
+            // The event already has a .kubernetes object: the fields go into it one by one.
+            evt.SetString(PodName, path.PodName);
+            evt.SetString(PodNamespace, path.PodNamespace);
+            evt.SetString(ContainerName, path.ContainerName);
+            if (path.ContainerId is { } containerId)
+            {
+                evt.SetString(ContainerId, containerId);
+            }
+            if ((pod?.Uid ?? path.PodUid) is { } uid)
+            {
+                evt.SetString(PodUid, uid);
+            }
+            if (pod?.NodeName is { } node)
             {
                 evt.SetString(PodNodeName, node);
             }
+        }
+        if (pod is not null)
+        {
             evt.SetJson(PodLabels, pod.LabelsJson);
             evt.SetJson(PodAnnotations, pod.AnnotationsJson);
         }
         output.Emit(evt);
         return ValueTask.CompletedTask;
+    }
+
+    // The string fields of the last path and pod, as UTF-8 members: built once per file, appended to every line of it.
+    private ContainerLogPath? _membersPath;
+    private PodMetadata? _membersPod;
+    private KeyValuePair<byte[], byte[]>[] _members = [];
+
+    private ReadOnlySpan<KeyValuePair<byte[], byte[]>> MembersOf(ContainerLogPath path, PodMetadata? pod)
+    {
+        if (ReferenceEquals(path, _membersPath) && ReferenceEquals(pod, _membersPod))
+        {
+            return _members;
+        }
+        var members = new List<KeyValuePair<byte[], byte[]>>(6)
+        {
+            new("pod_name"u8.ToArray(), path.PodName),
+            new("pod_namespace"u8.ToArray(), path.PodNamespace),
+            new("container_name"u8.ToArray(), path.ContainerName),
+        };
+        if (path.ContainerId is { } containerId)
+        {
+            members.Add(new("container_id"u8.ToArray(), containerId));
+        }
+        if ((pod?.Uid ?? path.PodUid) is { } uid)
+        {
+            members.Add(new("pod_uid"u8.ToArray(), uid));
+        }
+        if (pod?.NodeName is { } node)
+        {
+            members.Add(new("pod_node_name"u8.ToArray(), node));
+        }
+        (_membersPath, _membersPod, _members) = (path, pod, [.. members]);
+        return _members;
     }
 
     private PodMetadata? Lookup(PodCache cache, ContainerLogPath path)
