@@ -82,10 +82,13 @@ public sealed class ComponentMetrics
 
     /// <summary>The instruments of a file source (lines, lag, rotations, open files, checkpoint age), bound once.</summary>
     public FileSourceInstruments CreateFileSourceInstruments() =>
-        new(_owner.Registry, _labels, ErrorCounter(FileUnreadLost).Published());
+        new(_owner.Registry, _labels, ErrorCounter(FileUnreadLost).Published(), ErrorCounter(FileOpenFailed).Published());
 
     /// <summary>Error type: a file left its path while closed (max_open_files) before it was read to its end.</summary>
     public const string FileUnreadLost = "file_unread_lost";
+
+    /// <summary>Error type: a file the globs match could not be opened (permissions, a dangling link); tried again at every expansion.</summary>
+    public const string FileOpenFailed = "file_open_failed";
 
     /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
     public KubernetesInstruments CreateKubernetesInstruments() => new(

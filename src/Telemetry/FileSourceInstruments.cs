@@ -23,10 +23,11 @@ public sealed class FileSourceInstruments
     private readonly Gauge.Child _stalled;
     private readonly Gauge.Child _checkpointAge;
 
-    internal FileSourceInstruments(CollectorRegistry registry, string[] componentLabels, MetricCounter unreadLost)
+    internal FileSourceInstruments(CollectorRegistry registry, string[] componentLabels, MetricCounter unreadLost, MetricCounter openFailures)
     {
         _labels = componentLabels;
         UnreadLost = unreadLost;
+        OpenFailures = openFailures;
         // prometheus-net returns the existing family when one of the same name and labels is created again, so every
         // file source of a registry shares these.
         var factory = Metrics.WithCustomRegistry(registry);
@@ -52,6 +53,9 @@ public sealed class FileSourceInstruments
 
     /// <summary>Bytes of files that left their path while closed (max_open_files) before they were read to the end.</summary>
     public MetricCounter UnreadLost { get; }
+
+    /// <summary>Attempts to open a matched file that failed (counted every time; logged once per path until it opens).</summary>
+    public MetricCounter OpenFailures { get; }
 
     /// <summary>The per-file instruments of one group, bound once; call <see cref="RemoveGroup"/> when its last file goes.</summary>
     public FileGroupInstruments ForGroup(string group)

@@ -192,6 +192,7 @@ internal sealed partial class FileSource(FileSourceSettings settings) : ISource
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _instruments.OpenFailures.Inc();
             if (_unreadable.Add(path))
             {
                 _context.Logger.Warning("{ComponentId}: cannot open {Path}: {Reason}; trying again at every expansion", settings.ComponentId, path, ex.Message);
