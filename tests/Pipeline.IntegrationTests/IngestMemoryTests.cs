@@ -9,6 +9,10 @@ namespace Pipeline.IntegrationTests;
 /// would do, answers 32 concurrent 10 MiB bodies with 2xx, 429 or 503, never 500, and its peak RSS stays under the
 /// documented bound (docs/delivery.md, "Memory bound").
 /// </summary>
+/// <remarks>
+/// Runs alone (no other test of the assembly at the same time): its process peaks near half a gigabyte by design, and
+/// a machine that also runs the observed stack's pipelines, Prometheus and the dashboard should not have to hold both.
+/// </remarks>
 public sealed class IngestMemoryTests
 {
     /// <summary>The documented bound for a 384 MiB heap: the heap limit plus the runtime's own memory outside the GC heap.</summary>
@@ -16,7 +20,7 @@ public sealed class IngestMemoryTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
+    [Fact(DisableParallelization = true)]
     public async Task Thirty_two_concurrent_10_MiB_bodies_under_a_384_MiB_heap_get_2xx_or_429_or_503_and_the_rss_stays_bounded()
     {
         var port = FreePort.Next();
@@ -48,15 +52,38 @@ public sealed class IngestMemoryTests
                 return "error: " + ex.Message;
             }
         }));
-        var peakRssMib = pipeline.ProcStatusKib("VmHWM") / 1024;
         var tally = string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Key} x{g.Count()}"));
+        Assert.False(pipeline.HasExited, $"the service died during the burst ({tally})\n" + pipeline.Tail());
+        var peakRssMib = pipeline.ProcStatusKib("VmHWM") / 1024;
         Console.WriteLine($"32 x 10 MiB under a 384 MiB heap: {tally}; peak RSS {peakRssMib} MiB (bound {RssBoundMib} MiB)");
 
         Assert.All(answers, a => Assert.Contains(a, new[] { "200", "429", "503" }));
-        Assert.Contains("200", answers);
+        // Which of the burst got through depends on the machine's speed (a slow one answers 503 at the backpressure
+        // timeout); what must hold is that the refusals were temporary: the same body, retried as Retry-After says, is
+        // accepted once the burst is gone.
+        Assert.Equal("200", await PostUntilAcceptedAsync(http, body));
         Assert.False(pipeline.HasExited, "the service died\n" + pipeline.Tail());
         Assert.InRange(peakRssMib, 1, RssBoundMib);
         Assert.DoesNotContain(pipeline.LogLines(), l => l.GetProperty("message").GetString()!.Contains("failed a request", StringComparison.Ordinal));
+    }
+
+    /// <summary>Posts until the answer is neither 429 nor 503, waiting as Retry-After says (at most 20 tries).</summary>
+    private static async Task<string> PostUntilAcceptedAsync(HttpClient http, byte[] body)
+    {
+        var status = "";
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/x-ndjson");
+            using var response = await http.PostAsync("/v1/events", content, Ct);
+            status = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable))
+            {
+                return status;
+            }
+            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), Ct);
+        }
+        return status;
     }
 
     private static byte[] Body(int bytes)
