@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Pipeline.Bench.Throughput;
@@ -16,12 +14,11 @@ namespace Pipeline.Bench.Throughput;
 internal static class FileTailBenchmark
 {
     private const int Files = 10;
-    private const long ClockTicksPerSecond = 100;
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task RunAsync(int events, int manyFiles, int manyRate, int manySeconds)
     {
-        var repo = FindRepository();
+        var repo = BenchHost.FindRepository();
         var pipelineDll = Path.Combine(repo, "src", "Pipeline", "bin", "Release", "net10.0", "pipeline.dll");
         if (!File.Exists(pipelineDll))
         {
@@ -193,7 +190,7 @@ internal static class FileTailBenchmark
         var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-file-tail-data-");
         try
         {
-            var port = FreePort();
+            var port = BenchHost.FreePort();
             var configPath = Path.Combine(dataDir.FullName, "pipeline.yaml");
             await File.WriteAllTextAsync(configPath, $"""
                 name: bench
@@ -393,7 +390,7 @@ internal static class FileTailBenchmark
         return new Measurement(count, wall, ready ?? double.NaN, cpu, rss, double.NaN);
     }
 
-    private static string? SyslogNgVersion(string binary)
+    internal static string? SyslogNgVersion(string binary)
     {
         try
         {
@@ -423,7 +420,7 @@ internal static class FileTailBenchmark
         var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-file-tail-data-");
         try
         {
-            var port = FreePort();
+            var port = BenchHost.FreePort();
             var configPath = Path.Combine(dataDir.FullName, "pipeline.yaml");
             await File.WriteAllTextAsync(configPath, $$"""
                 name: bench
@@ -548,135 +545,6 @@ internal static class FileTailBenchmark
         }
     }
 
-    // ---------------------------------------------------------------- processes
-
     /// <summary>What the Dockerfile and the DaemonSet set for the pipeline's runtime.</summary>
-    private static readonly Dictionary<string, string> ShippedEnvironment = new() { ["DOTNET_GCgen0size"] = "0x400000" };
-
-    /// <summary>A child process whose output is kept (the last lines, shown when it fails), timed from its start.</summary>
-    private sealed class Child : IDisposable
-    {
-        private readonly Queue<string> _tail = new();
-
-        public Child(string file, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
-        {
-            var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-            {
-                info.Environment[name] = value;
-            }
-            foreach (var argument in arguments)
-            {
-                info.ArgumentList.Add(argument);
-            }
-            Process = new Process { StartInfo = info };
-            Process.OutputDataReceived += (_, e) => Keep(e.Data);
-            Process.ErrorDataReceived += (_, e) => Keep(e.Data);
-            Clock = Stopwatch.StartNew();
-            Process.Start();
-            Process.BeginOutputReadLine();
-            Process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public Stopwatch Clock { get; }
-
-        private void Keep(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (_tail)
-            {
-                _tail.Enqueue(line);
-                while (_tail.Count > 40)
-                {
-                    _tail.Dequeue();
-                }
-            }
-        }
-
-        /// <summary>CPU seconds (utime + stime) and peak RSS in MiB (VmHWM), read from /proc while it runs.</summary>
-        public (double CpuSeconds, double PeakRssMib) Usage()
-        {
-            var stat = File.ReadAllText($"/proc/{Process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            double hwmKib = 0;
-            foreach (var line in File.ReadLines($"/proc/{Process.Id}/status"))
-            {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                {
-                    hwmKib = long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-                }
-            }
-            return ((double)ticks / ClockTicksPerSecond, hwmKib / 1024);
-        }
-
-        public void Fail(string why)
-        {
-            Console.WriteLine($"file-tail: {Process.StartInfo.FileName} {why} (exited: {Process.HasExited}); its last output:");
-            lock (_tail)
-            {
-                foreach (var line in _tail)
-                {
-                    Console.WriteLine("  | " + line);
-                }
-            }
-        }
-
-        /// <summary>SIGTERM, then a kill after 15 s.</summary>
-        public async Task StopAsync()
-        {
-            if (Process.HasExited)
-            {
-                return;
-            }
-            using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync().ConfigureAwait(false);
-            }
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await Process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                Process.Kill(entireProcessTree: true);
-                await Process.WaitForExitAsync().ConfigureAwait(false);
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill(entireProcessTree: true);
-                Process.WaitForExit();
-            }
-            Process.Dispose();
-        }
-    }
-
-    private static string FindRepository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        return Directory.GetCurrentDirectory();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    internal static readonly Dictionary<string, string> ShippedEnvironment = new() { ["DOTNET_GCgen0size"] = "0x400000" };
 }
