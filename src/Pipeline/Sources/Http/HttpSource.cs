@@ -130,10 +130,12 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : I
         WebApplication app;
         try
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-            // Component failures surface as exceptions to the runtime, which logs them; Kestrel's own console
-            // logging would also mix into standard output, where the stdout sink writes events.
-            builder.Logging.ClearProviders();
+            // The empty builder: no configuration files or variables of ASP.NET Core's own and no file watcher, and
+            // no logging provider (Kestrel's console logging would mix into standard output, where the stdout sink
+            // writes events). Component failures surface as exceptions to the runtime, which logs them.
+            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.WebHost.UseKestrelCore();
+            builder.Services.AddRoutingCore();
             builder.Services.AddSingleton<IHostLifetime, EmbeddedServerLifetime>();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = InFlightGracePeriod);
             builder.WebHost.ConfigureKestrel(kestrel =>
