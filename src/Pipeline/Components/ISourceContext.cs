@@ -18,6 +18,24 @@ public interface ISourceContext
     ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Hands on <paramref name="events"/> in order, each as <see cref="SendAsync"/> would (its own sampling decision,
+    /// no incoming trace context), waiting while mailboxes are full; the runtime's own bookkeeping (a clock read, the
+    /// counters, the state machine) is paid once per call instead of once per event. Returns how many were handed on:
+    /// fewer than all only when the topology is shutting down, and the caller still owns the rest.
+    /// </summary>
+    async ValueTask<int> SendAllAsync(ReadOnlyMemory<Event> events, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < events.Length; i++)
+        {
+            if (!await SendAsync(events.Span[i], default, cancellationToken).ConfigureAwait(false))
+            {
+                return i;
+            }
+        }
+        return events.Length;
+    }
+
+    /// <summary>
     /// Like <see cref="SendAsync"/>, but gives up after <paramref name="deadline"/> of backpressure and returns
     /// <see cref="SendResult.Backpressure"/> (HTTP ingest then answers 429).
     /// </summary>

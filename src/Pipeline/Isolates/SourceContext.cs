@@ -40,6 +40,94 @@ internal sealed class SourceContext(
     public ValueTask<SendResult> SendWithinAsync(Event evt, ActivityContext traceContext, TimeSpan deadline, CancellationToken cancellationToken)
         => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken, heedMemoryLimit: true);
 
+    public async ValueTask<int> SendAllAsync(ReadOnlyMemory<Event> events, CancellationToken cancellationToken)
+    {
+        // One state machine, one clock read and one update of each counter per call: per event there is the sampling
+        // decision and the mailbox write, and an await only when a mailbox is full. A sampled event takes the
+        // per-event path, with its ingest span current while it is offered.
+        var limits = new OfferLimits(cancellationToken, stopping, Timeout.InfiniteTimeSpan);
+        var now = Stopwatch.GetTimestamp();
+        var handedOn = 0;
+        var unconsumed = 0;
+        long bytes = 0;
+        var sent = 0;
+        try
+        {
+            for (; sent < events.Length; sent++)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    break;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var evt = events.Span[sent];
+                if (memoryLimiter is { IsRefusing: true })
+                {
+                    if (await WaitForMemoryThenOfferAsync(evt, default, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, null).ConfigureAwait(false) != SendResult.Accepted)
+                    {
+                        break;
+                    }
+                    now = Stopwatch.GetTimestamp();
+                    continue;
+                }
+                var size = evt.EstimatedSize;
+                var span = tracer.StartIngest(default, out var context, out var newTraceId, out var ambient);
+                if (span is not null)
+                {
+                    if (await OfferTracedAsync(evt, span, context, newTraceId, ambient, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, Stopwatch.GetTimestamp(), size)
+                        .ConfigureAwait(false) != SendResult.Accepted)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                var pending = output.SendAsync(new Envelope(evt, context, now, 1, componentId, now, newTraceId), limits, hardStop);
+                var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+                if (result is HandOffResult.Backpressure or HandOffResult.ShuttingDown)
+                {
+                    break;
+                }
+                if (result == HandOffResult.Unconsumed)
+                {
+                    unconsumed++;
+                }
+                else
+                {
+                    handedOn++;
+                }
+                bytes += size;
+            }
+        }
+        finally
+        {
+            CountAll(handedOn, unconsumed, bytes);
+        }
+        return sent;
+    }
+
+    /// <summary><see cref="Count"/> for a whole <see cref="SendAllAsync"/>: each counter once.</summary>
+    private void CountAll(int handedOn, int unconsumed, long bytes)
+    {
+        var events = handedOn + unconsumed;
+        if (events == 0)
+        {
+            return;
+        }
+        if (unconsumed > 0)
+        {
+            counters.UnconsumedDrops.Inc(unconsumed);
+        }
+        if (handedOn > 0)
+        {
+            output.CountHandedOn(handedOn);
+        }
+        var metrics = counters.Metrics;
+        metrics.Received.Inc(events);
+        metrics.ReceivedBytes.Inc(bytes);
+        metrics.Sent.Inc(events);
+        metrics.SentBytes.Inc(bytes);
+    }
+
     public SourceBatch? BeginBatch() => acknowledgements ? new SourceBatch() : null;
 
     public bool MemoryLimited => memoryLimiter?.IsRefusing == true;
@@ -116,18 +204,39 @@ internal sealed class SourceContext(
         }
         // One clock read: the event enters the pipeline and its first mailbox at once.
         var now = Stopwatch.GetTimestamp();
-        var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position);
         // Counted before the hand-off: from there a consumer may settle the event at any moment.
         batch?.Sending();
         if (span is null)
         {
-            var untraced = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);
+            var untraced = output.SendAsync(new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position), new OfferLimits(cancellationToken, stopping, deadline), hardStop);
             if (untraced.IsCompletedSuccessfully)
             {
                 return new(Count(untraced.Result, size, span: null, batch));
             }
             return AwaitAndCountAsync(untraced, size, span: null, batch);
         }
+        return OfferTracedAsync(evt, span, context, newTraceId, ambient, deadline, batch, position, cancellationToken, now, size);
+    }
+
+    /// <summary>The rest of an offer whose event is sampled: <paramref name="span"/> is its ingest span, current until this returns.</summary>
+    private ValueTask<SendResult> OfferTracedAsync(
+        Event evt, Activity span, ActivityContext context, CompactTraceId newTraceId, Activity? ambient, TimeSpan deadline, SourceBatch? batch, long position,
+        CancellationToken cancellationToken, string? filePath)
+    {
+        if (filePath is not null)
+        {
+            PipelineTracing.RecordFileOrigin(span, filePath, position);
+        }
+        var now = Stopwatch.GetTimestamp();
+        batch?.Sending();
+        return OfferTracedAsync(evt, span, context, newTraceId, ambient, deadline, batch, position, cancellationToken, now, evt.EstimatedSize);
+    }
+
+    private ValueTask<SendResult> OfferTracedAsync(
+        Event evt, Activity span, ActivityContext context, CompactTraceId newTraceId, Activity? ambient, TimeSpan deadline, SourceBatch? batch, long position,
+        CancellationToken cancellationToken, long now, int size)
+    {
+        var envelope = new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position);
         try
         {
             var pending = output.SendAsync(envelope, new OfferLimits(cancellationToken, stopping, deadline), hardStop);

@@ -77,7 +77,10 @@ public sealed class FileSink(string path, FileSinkConfig config) : ISink
 
     public string Path => path;
 
-    public async ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
+    // The writes are synchronous, on the isolate's own thread: on Linux an asynchronous FileStream write is the same
+    // write(2) run on another pool thread, which only added a hand-off and a wake-up per chunk (measured: 12 % of the
+    // CPU of a stdin -> file run went through that hand-off). A page-cache write of a 64 KiB chunk takes microseconds.
+    public ValueTask WriteAsync(IReadOnlyList<Event> batch, CancellationToken cancellationToken)
     {
         EnsureOpen();
         for (var i = 0; i < batch.Count; i++)
@@ -87,31 +90,30 @@ public sealed class FileSink(string path, FileSinkConfig config) : ISink
             if (pending > config.MaxSize.Bytes && pending - lineLength > 0)
             {
                 // This line would push the file past max_size: what came before it fills this file, the line starts the next.
-                await WriteToFileAsync(_lines.Written[..^lineLength], cancellationToken).ConfigureAwait(false);
+                WriteToFile(_lines.Written[..^lineLength].Span);
                 Rotate();
-                await WriteToFileAsync(_lines.Written[^lineLength..], cancellationToken).ConfigureAwait(false);
+                WriteToFile(_lines.Written[^lineLength..].Span);
                 _lines.Clear();
             }
         }
         if (_lines.Length >= WriteThreshold)
         {
-            await WriteToFileAsync(_lines.Written, cancellationToken).ConfigureAwait(false);
+            WriteToFile(_lines.Written.Span);
             _lines.Clear();
         }
+        return default;
     }
 
-    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         if (_lines.Length > 0)
         {
             EnsureOpen();
-            await WriteToFileAsync(_lines.Written, cancellationToken).ConfigureAwait(false);
+            WriteToFile(_lines.Written.Span);
             _lines.Clear();
         }
-        if (_file is not null)
-        {
-            await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
+        // Unbuffered (BufferSize 0): what was written is in the file already; nothing more to push.
+        return default;
     }
 
     public async ValueTask DisposeAsync()
@@ -146,13 +148,13 @@ public sealed class FileSink(string path, FileSinkConfig config) : ISink
         _fileLength = _file.Length;
     }
 
-    private async ValueTask WriteToFileAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    private void WriteToFile(ReadOnlySpan<byte> bytes)
     {
         if (bytes.IsEmpty)
         {
             return;
         }
-        await _file!.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        _file!.Write(bytes);
         _fileLength += bytes.Length;
     }
 

@@ -83,6 +83,23 @@ public sealed class StdinSourceTests
     }
 
     [Fact]
+    public async Task Shutdown_in_the_middle_of_a_batch_hands_on_exactly_what_was_accepted()
+    {
+        // More lines than one batch (512) and one read: the shutdown comes inside the second batch.
+        var context = new FakeSourceContext { ShutDownAfter = 700 };
+        var text = new StringBuilder();
+        for (var i = 0; i < 2000; i++)
+        {
+            text.Append("{\"n\":").Append(i).Append("}\n");
+        }
+        var source = new StdinSource(Input(text.ToString()), maxLine: 1024);
+
+        await source.RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
+
+        Assert.Equal(Enumerable.Range(0, 700).Select(i => (long)i), Numbers(context));
+    }
+
+    [Fact]
     public async Task Source_returns_when_stopped_while_input_stays_open()
     {
         var context = new FakeSourceContext();
