@@ -26,6 +26,7 @@ public sealed partial class Event
     /// </summary>
     public void AppendString(ReadOnlySpan<byte> key, ReadOnlySpan<byte> utf8)
     {
+        Touch();
         if (!Utf8.IsValid(utf8))
         {
             AppendString(key, Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(utf8)));
@@ -40,6 +41,7 @@ public sealed partial class Event
     /// <summary>Adds a number member to the root object; the caller guarantees the key is new, as for <see cref="AppendString"/>.</summary>
     public void AppendNumber(ReadOnlySpan<byte> key, long value)
     {
+        Touch();
         _ = Nodes;
         var member = AddMember(RootNode, key);
         EnsureArena(20);
@@ -51,6 +53,7 @@ public sealed partial class Event
     /// <summary>Adds a boolean member to the root object; the caller guarantees the key is new, as for <see cref="AppendString"/>.</summary>
     public void AppendBoolean(ReadOnlySpan<byte> key, bool value)
     {
+        Touch();
         _ = Nodes;
         SetScalar(AddMember(RootNode, key), EventValueKind.Boolean, value ? 1 : 0, 0, 0);
     }
@@ -62,6 +65,7 @@ public sealed partial class Event
     /// </summary>
     public bool TryAppendObject(ReadOnlySpan<byte> key, ReadOnlySpan<KeyValuePair<byte[], byte[]>> members)
     {
+        Touch();
         _ = Nodes;
         if (FindChild(RootNode, key) >= 0)
         {

@@ -19,22 +19,44 @@ public sealed partial class Event
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = MaxDepth };
 
+    // Parse state: where the input text was copied into the arena, how long its compact form would be, and whether
+    // it had no escapes and no repeated keys (then, if it was compact, it is the event's serialized form).
+    private int _rawBase;
+    private int _parsedCompactLength;
+    private bool _parsedCanonical;
+
     /// <summary>Parses a UTF-8 JSON object. Throws <see cref="EventFormatException"/> for anything else.</summary>
+    /// <remarks>
+    /// The input is copied into the arena once and the nodes point into that copy: keys, strings without escapes and
+    /// numbers are not copied again, only unescaped strings are appended. When the input is compact JSON without
+    /// escapes or duplicate keys, the copy is also the event's serialized form until something changes it.
+    /// </remarks>
     public static Event Parse(ReadOnlySpan<byte> utf8Json)
     {
-        // Unescaped keys and strings are never longer than their JSON text, so this arena never grows while parsing.
         var evt = new Event(utf8Json.Length + ArenaSlack, (utf8Json.Length / 16) + 8);
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         try
         {
             ValidateUtf8(utf8Json);
+            utf8Json.CopyTo(evt._arena);
+            evt._arenaLength = utf8Json.Length;
+            evt._rawBase = 0;
+            evt._parsedCompactLength = 0;
+            evt._parsedCanonical = true;
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new EventFormatException($"expected a JSON object, found {Describe(reader.TokenType)}");
             }
+            var start = (int)reader.TokenStartIndex;
             evt.ReadValue(ref reader);
+            var length = (int)reader.BytesConsumed - start;
             ReadEnd(ref reader);
+            if (evt._parsedCanonical && evt._parsedCompactLength == length)
+            {
+                evt._pristineStart = start;
+                evt._pristineLength = length;
+            }
             return evt;
         }
         catch (JsonException ex)
@@ -73,10 +95,10 @@ public sealed partial class Event
     private int ParseDetached(ReadOnlySpan<byte> utf8Json)
     {
         byte[]? copy = null;
-        if (_arenaLength + utf8Json.Length > _arena!.Length && utf8Json.Overlaps(_arena))
+        if (utf8Json.Overlaps(_arena))
         {
-            // The text lives in this event's arena (e.g. a field being parsed in place), and growing the arena
-            // would return that memory to the pool while the reader still reads it.
+            // The text lives in this event's arena (e.g. a field being parsed in place), and growing the arena (for
+            // the copy below, or an unescaped string) would return that memory to the pool while the reader reads it.
             copy = ArrayPool<byte>.Shared.Rent(utf8Json.Length);
             utf8Json.CopyTo(copy);
             utf8Json = copy.AsSpan(0, utf8Json.Length);
@@ -87,6 +109,9 @@ public sealed partial class Event
         {
             ValidateUtf8(utf8Json);
             EnsureArena(utf8Json.Length);
+            _rawBase = _arenaLength;
+            utf8Json.CopyTo(_arena.AsSpan(_rawBase));
+            _arenaLength += utf8Json.Length;
             reader.Read();
             parsed = ReadValue(ref reader);
             ReadEnd(ref reader);
@@ -131,8 +156,8 @@ public sealed partial class Event
         }
     }
 
-    /// <summary>Reads the value at the reader's current token into a new node, which is returned unlinked.
-    /// The arena must already have room for the whole input.</summary>
+    /// <summary>Reads the value at the reader's current token into a new node, which is returned unlinked. The input
+    /// must already be in the arena at <see cref="_rawBase"/>: the nodes point into it.</summary>
     private int ReadValue(ref Utf8JsonReader reader)
     {
         var top = NewNode();
@@ -148,12 +173,14 @@ public sealed partial class Event
             switch (reader.TokenType)
             {
                 case JsonTokenType.PropertyName:
-                    keyStart = _arenaLength;
-                    keyLength = CopyText(ref reader);
+                    keyLength = Text(ref reader, out keyStart);
                     keyFlags = reader.ValueIsEscaped ? EventNode.KeyNeedsEscaping : (byte)0;
+                    // The quotes and the colon.
+                    _parsedCompactLength += keyLength + 3;
                     break;
                 case JsonTokenType.EndObject:
                 case JsonTokenType.EndArray:
+                    _parsedCompactLength++;
                     ref var ended = ref _nodes![current];
                     ended.ValueLength = (int)reader.BytesConsumed - ended.ValueStart;
                     ended.ValueStart = 0;
@@ -170,6 +197,11 @@ public sealed partial class Event
                     break;
                 default:
                     var child = AddParsedChild(current, keyStart, keyLength, keyFlags);
+                    if (_nodes![current].Count > 1)
+                    {
+                        // The comma before this member.
+                        _parsedCompactLength++;
+                    }
                     if (StartValue(ref reader, child))
                     {
                         current = child;
@@ -180,24 +212,25 @@ public sealed partial class Event
         throw new EventFormatException("invalid JSON: the input ended inside a value");
     }
 
-    /// <summary>Appends the current string or key, unescaped, to the arena and returns its length.</summary>
-    private int CopyText(ref Utf8JsonReader reader)
+    /// <summary>
+    /// The current string or key: where its text is in the arena (the input copy when it has no escapes, else its
+    /// unescaped form appended) and its length.
+    /// </summary>
+    private int Text(ref Utf8JsonReader reader, out int start)
     {
-        var destination = _arena.AsSpan(_arenaLength);
-        int length;
-        if (reader.ValueIsEscaped)
+        if (!reader.ValueIsEscaped)
         {
-            // Unescapes, and rejects escapes that decode to invalid UTF-16 (lone surrogates).
-            length = reader.CopyString(destination);
+            // The raw bytes were validated as UTF-8 up front (the reader itself does not validate them); the token
+            // starts at its opening quote.
+            start = _rawBase + (int)reader.TokenStartIndex + 1;
+            return reader.ValueSpan.Length;
         }
-        else
-        {
-            // The raw bytes were validated as UTF-8 up front (the reader itself does not validate them), which is
-            // cheaper than CopyString validating each string separately.
-            var raw = reader.ValueSpan;
-            raw.CopyTo(destination);
-            length = raw.Length;
-        }
+        // Unescapes, and rejects escapes that decode to invalid UTF-16 (lone surrogates). The writer escapes
+        // differently from most inputs, so the input text is no longer the event's serialized form.
+        _parsedCanonical = false;
+        EnsureArena(reader.ValueSpan.Length);
+        start = _arenaLength;
+        var length = reader.CopyString(_arena.AsSpan(start));
         _arenaLength += length;
         return length;
     }
@@ -229,30 +262,32 @@ public sealed partial class Event
                 // While parsing, ValueStart holds the start offset (for the size at the end) and ValueLength the
                 // duplicate-key filter.
                 n.ValueStart = (int)reader.TokenStartIndex;
+                _parsedCompactLength++;
                 return true;
             case JsonTokenType.String:
                 n.Kind = (byte)EventValueKind.String;
-                n.ValueStart = _arenaLength;
-                n.ValueLength = CopyText(ref reader);
+                n.ValueLength = Text(ref reader, out n.ValueStart);
                 if (reader.ValueIsEscaped)
                 {
                     n.Flags |= EventNode.ValueNeedsEscaping;
                 }
+                _parsedCompactLength += n.ValueLength + 2;
                 return false;
             case JsonTokenType.Number:
                 n.Kind = (byte)EventValueKind.Number;
-                n.ValueStart = _arenaLength;
+                n.ValueStart = _rawBase + (int)reader.TokenStartIndex;
                 n.ValueLength = reader.ValueSpan.Length;
-                reader.ValueSpan.CopyTo(_arena.AsSpan(_arenaLength));
-                _arenaLength += n.ValueLength;
+                _parsedCompactLength += n.ValueLength;
                 return false;
             case JsonTokenType.True:
             case JsonTokenType.False:
                 n.Kind = (byte)EventValueKind.Boolean;
                 n.ValueStart = reader.TokenType == JsonTokenType.True ? 1 : 0;
+                _parsedCompactLength += reader.TokenType == JsonTokenType.True ? 4 : 5;
                 return false;
             default:
                 n.Kind = (byte)EventValueKind.Null;
+                _parsedCompactLength += 4;
                 return false;
         }
     }
@@ -283,6 +318,8 @@ public sealed partial class Event
                     var earlier = FindChild(parent, key);
                     if (earlier >= 0)
                     {
+                        // The input repeats a key: its text is no longer the event's serialized form.
+                        _parsedCanonical = false;
                         ref var reused = ref _nodes[earlier];
                         reused.Flags &= EventNode.KeyNeedsEscaping;
                         reused.ValueStart = 0;
@@ -341,6 +378,7 @@ public sealed partial class Event
                 }
                 else
                 {
+                    _parsedCanonical = false;
                     TakeValue(c, earlier);
                     nodes[previous].Next = next;
                     nodes[obj].Count--;

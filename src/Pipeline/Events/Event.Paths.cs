@@ -73,6 +73,7 @@ public sealed partial class Event
     /// <summary>Copies a value, which may come from another event, into this one.</summary>
     public void SetValue(FieldPath path, EventValue value)
     {
+        Touch();
         _ = Nodes;
         var source = value.Owner;
         if (source is null)
@@ -105,6 +106,7 @@ public sealed partial class Event
     /// At the root, the parsed object's fields are merged in.</summary>
     public void SetJson(FieldPath path, ReadOnlySpan<byte> utf8Json)
     {
+        Touch();
         _ = Nodes;
         var parsed = ParseDetached(utf8Json);
         if (!path.IsRoot)
@@ -121,6 +123,7 @@ public sealed partial class Event
 
     public bool Remove(FieldPath path)
     {
+        Touch();
         var nodes = Nodes;
         if (path.IsRoot)
         {
@@ -143,6 +146,7 @@ public sealed partial class Event
 
     public bool Rename(FieldPath from, FieldPath to)
     {
+        Touch();
         var node = Find(from);
         if (node < 0)
         {
@@ -166,6 +170,7 @@ public sealed partial class Event
 
     public bool Copy(FieldPath from, FieldPath to)
     {
+        Touch();
         var node = Find(from);
         if (node < 0)
         {
@@ -225,6 +230,7 @@ public sealed partial class Event
     /// arrays and a null leaf. Index == array length appends.</summary>
     private int ResolveForWrite(FieldPath path, EventValueKind writing)
     {
+        Touch();
         _ = Nodes;
         if (path.IsRoot)
         {
@@ -287,6 +293,7 @@ public sealed partial class Event
 
     private int AddMember(int parent, ReadOnlySpan<byte> key)
     {
+        Touch();
         var keyStart = AppendBytes(key);
         var child = NewNode();
         ref var c = ref _nodes![child];
@@ -303,6 +310,7 @@ public sealed partial class Event
     /// whose size is <paramref name="valueLength"/>.</summary>
     private void SetScalar(int target, EventValueKind kind, int valueStart, int valueLength, byte valueFlags)
     {
+        Touch();
         ref var n = ref _nodes![target];
         var oldSize = ValueSize(n);
         n.Kind = (byte)kind;

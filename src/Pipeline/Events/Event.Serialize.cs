@@ -12,7 +12,20 @@ public sealed partial class Event
 
     /// <summary>Writes the event as compact JSON, unescaped text kept as UTF-8 (only quote, backslash and control
     /// characters are escaped).</summary>
-    public void WriteTo(IBufferWriter<byte> destination) => EventJsonWriter.Write(Nodes, _arena!, RootNode, destination);
+    /// <remarks>An event unchanged since it was parsed from compact JSON is its input text: that is copied.</remarks>
+    public void WriteTo(IBufferWriter<byte> destination)
+    {
+        var nodes = Nodes;
+        if (_pristineLength > 0)
+        {
+            destination.Write(_arena.AsSpan(_pristineStart, _pristineLength));
+            return;
+        }
+        EventJsonWriter.Write(nodes, _arena!, RootNode, destination);
+    }
+
+    /// <summary>True while <see cref="WriteTo"/> copies the parsed input instead of serializing (tests).</summary>
+    internal bool IsPristine => _pristineLength > 0;
 
     public override string ToString() => ToJsonString(RootNode);
 

@@ -31,6 +31,12 @@ public sealed partial class Event
 
     private byte[]? _arena;
     private int _arenaLength;
+
+    // While the event is as parsed and its input was compact JSON with no escapes and no duplicate keys, that input
+    // sits in the arena at [_pristineStart, _pristineStart + _pristineLength) and is exactly what the writer would
+    // produce: a sink copies it instead of serializing the tree. Any change sets the length to 0 (Touch).
+    private int _pristineStart;
+    private int _pristineLength;
     private EventNode[]? _nodes;
     private int _nodeCount;
 
@@ -67,6 +73,8 @@ public sealed partial class Event
         nodes.AsSpan(0, _nodeCount).CopyTo(clone._nodes);
         clone._arenaLength = _arenaLength;
         clone._nodeCount = _nodeCount;
+        clone._pristineStart = _pristineStart;
+        clone._pristineLength = _pristineLength;
         return clone;
     }
 
@@ -84,9 +92,13 @@ public sealed partial class Event
         _arena = null;
         _nodeCount = 0;
         _arenaLength = 0;
+        _pristineLength = 0;
         EventMemory.Nodes.Return(nodes);
         EventMemory.Bytes.Return(arena);
     }
+
+    /// <summary>Every change calls this first: the event no longer is its input text.</summary>
+    private void Touch() => _pristineLength = 0;
 
     private static ObjectDisposedException Released() =>
         new(nameof(Event), "the event was released (its memory went back to the pool) and can no longer be used");
