@@ -57,17 +57,35 @@ internal sealed class FailurePolicy(string componentId, int? maxAttempts, RetryB
     public bool IsExhausted(int attempt) => attempt >= (maxAttempts ?? DefaultAttempts);
 
     /// <summary>Runs <paramref name="work"/> until an attempt succeeds (true) or it is dead-lettered (false).</summary>
-    public async ValueTask<bool> RunAsync<TWork>(TWork work, CancellationToken stop)
+    public ValueTask<bool> RunAsync<TWork>(TWork work, CancellationToken stop)
         where TWork : IRetriedWork
     {
-        // Read only when retry_max_elapsed is set (one clock read per event is not free on a processor's hot path);
-        // taken before the first attempt, as OTel's max_elapsed_time is, so a slow first timeout counts too.
+        // The first attempt outside any state machine: most attempts complete synchronously and succeed, and then
+        // this costs a call (measured: the async wrapper was 4 % of a filter stage's CPU).
         var started = MaxElapsed is null ? 0 : time.GetTimestamp();
+        ValueTask first;
+        try
+        {
+            first = work.AttemptAsync(stop);
+        }
+        catch (Exception ex) when (Handles(ex, stop))
+        {
+            first = ValueTask.FromException(ex);
+        }
+        return first.IsCompletedSuccessfully ? new(true) : RunFromAsync(work, first, started, stop);
+    }
+
+    /// <summary>The rest of <see cref="RunAsync"/> once the first attempt did not succeed synchronously.</summary>
+    /// <param name="started">When the first attempt started; read only when retry_max_elapsed is set (one clock read
+    /// per event is not free on a processor's hot path), as OTel's max_elapsed_time counts a slow first timeout too.</param>
+    private async ValueTask<bool> RunFromAsync<TWork>(TWork work, ValueTask pending, long started, CancellationToken stop)
+        where TWork : IRetriedWork
+    {
         while (true)
         {
             try
             {
-                await work.AttemptAsync(stop).ConfigureAwait(false);
+                await pending.ConfigureAwait(false);
                 return true;
             }
             catch (Exception ex) when (Handles(ex, stop))
@@ -99,6 +117,14 @@ internal sealed class FailurePolicy(string componentId, int? maxAttempts, RetryB
                 }
                 await Task.Delay(delay, time, stop).ConfigureAwait(false);
                 work.StartNextAttempt();
+            }
+            try
+            {
+                pending = work.AttemptAsync(stop);
+            }
+            catch (Exception ex) when (Handles(ex, stop))
+            {
+                pending = ValueTask.FromException(ex);
             }
         }
     }
