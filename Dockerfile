@@ -13,9 +13,15 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Telemetry/Telemetry.csproj src/Telemetry/
 COPY src/Pipeline/Pipeline.csproj src/Pipeline/
-RUN dotnet restore src/Pipeline/Pipeline.csproj
+# ReadyToRun compiles for one architecture: the one being built (BuildKit sets TARGETARCH; `-a amd64` means x64).
+ARG TARGETARCH=amd64
+RUN dotnet restore src/Pipeline/Pipeline.csproj -a "$TARGETARCH" -p:PublishReadyToRun=true
 COPY src/ src/
-RUN dotnet publish src/Pipeline/Pipeline.csproj --configuration Release --no-restore --output /app
+# ReadyToRun: the assemblies carry native code, so start-up does not wait for the JIT and the first events do not run
+# through unoptimized code. Measured (docs/performance.md): 0.23 instead of 0.39 CPU-s from start to exit on empty
+# input, and less CPU per event over a million lines; the image grows by the precompiled code (a few MB).
+RUN dotnet publish src/Pipeline/Pipeline.csproj --configuration Release --no-restore -a "$TARGETARCH" --self-contained false \
+    -p:PublishReadyToRun=true --output /app
 
 # ---- runtime: the ASP.NET Core runtime only, no SDK. Not the chiseled variant: it has no shell, and the HEALTHCHECK
 # below needs one (the image has neither curl nor wget). Kubernetes does not use HEALTHCHECK; it probes /healthz

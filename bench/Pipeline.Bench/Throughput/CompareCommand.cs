@@ -85,6 +85,15 @@ internal static class CompareCommand
                 {
                     Console.WriteLine(Line(median, median == reference ? null : reference));
                 }
+                // The machine's speed drifts within minutes, loop and pipeline alike: each run's own ratio cancels the
+                // drift that the ratio of the medians above does not.
+                foreach (var name in medians.Skip(1).Select(m => m.Name))
+                {
+                    var cpu = perRun.Select(r => Ratio(r, name, v => v.EventsPerCpuSecond)).OfType<double>().Order().ToArray();
+                    var wall = perRun.Select(r => Ratio(r, name, v => v.EventsPerWallSecond)).OfType<double>().Order().ToArray();
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{name,-20} per-run ratios to the loop: ev/cpu-s {string.Join(" ", cpu.Select(c => c.ToString("F2", CultureInfo.InvariantCulture)))} (median {cpu[cpu.Length / 2]:F2}), wall ev/s {string.Join(" ", wall.Select(c => c.ToString("F2", CultureInfo.InvariantCulture)))} (median {wall[wall.Length / 2]:F2})"));
+                }
             }
 
             if (!args.Contains("--skip-syslog-ng"))
@@ -118,6 +127,9 @@ internal static class CompareCommand
         return loop is null ? line : line + string.Create(CultureInfo.InvariantCulture,
             $"  = {r.EventsPerCpuSecond / loop.EventsPerCpuSecond:F2} of loop ev/cpu-s, {r.EventsPerWallSecond / loop.EventsPerWallSecond:F2} of loop wall ev/s");
     }
+
+    private static double? Ratio(List<VariantResult> run, string name, Func<VariantResult, double> figure)
+        => run.FirstOrDefault(v => v.Name == name) is { } variant ? figure(variant) / figure(run[0]) : null;
 
     private static void WarnIfOutputDiffers(VariantResult result, VariantResult loop)
     {
