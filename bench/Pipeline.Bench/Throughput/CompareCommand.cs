@@ -23,16 +23,16 @@ internal static class CompareCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var events = ArgOr(args, "--events", 1_000_000);
-        var runs = ArgOr(args, "--runs", 1);
-        var httpSeconds = ArgOr(args, "--http-seconds", 10);
-        var isolates = ArgOr(args, "--isolates", "1,2").Split(',').Select(i => int.Parse(i, CultureInfo.InvariantCulture)).ToArray();
+        var events = ThroughputCommand.ArgOr(args, "--events", 1_000_000);
+        var runs = ThroughputCommand.ArgOr(args, "--runs", 1);
+        var httpSeconds = ThroughputCommand.ArgOr(args, "--http-seconds", 10);
+        var isolates = ThroughputCommand.ArgOr(args, "--isolates", "1,2").Split(',').Select(i => int.Parse(i, CultureInfo.InvariantCulture)).ToArray();
         if (!TimedRun.Available)
         {
             Console.Error.WriteLine("compare: /usr/bin/time (GNU time) is needed for exact CPU and peak RSS: apt-get install -y time");
             return 1;
         }
-        var pipeline = await FindPipelineAsync(ArgOr(args, "--pipeline", "")).ConfigureAwait(false);
+        var pipeline = await FindPipelineAsync(ThroughputCommand.ArgOr(args, "--pipeline", "")).ConfigureAwait(false);
         if (pipeline is null)
         {
             return 1;
@@ -240,15 +240,4 @@ internal static class CompareCommand
         return PipelineCommand.For(dll);
     }
 
-    private static int ArgOr(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
-
-    private static string ArgOr(string[] args, string name, string fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-    }
 }

@@ -204,13 +204,13 @@ internal static class ThroughputCommand
 
     private static string RuntimeInformationText() => System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription;
 
-    private static int ArgOr(string[] args, string name, int fallback)
+    internal static int ArgOr(string[] args, string name, int fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
-    private static string ArgOr(string[] args, string name, string fallback)
+    internal static string ArgOr(string[] args, string name, string fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
