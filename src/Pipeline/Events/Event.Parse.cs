@@ -33,7 +33,9 @@ public sealed partial class Event
     /// </remarks>
     public static Event Parse(ReadOnlySpan<byte> utf8Json)
     {
-        var evt = new Event(utf8Json.Length + ArenaSlack, (utf8Json.Length / 16) + 8);
+        // Nodes: one per 16 bytes of input covers typical log lines; capped, since a long message is one node however
+        // long it is (uncapped, a 1 KiB line took a 128-node array, 5 KiB), and the array doubles when it must.
+        var evt = new Event(utf8Json.Length + ArenaSlack, Math.Min((utf8Json.Length / 16) + 8, 32));
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         try
         {

@@ -17,7 +17,25 @@ internal static class EventMemory
     // Enough arrays per size class for every mailbox of a large topology to be full at once.
     private const int ArraysPerBucket = 16 * 1024;
 
-    public static ArrayPool<byte> Bytes { get; } = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: ArraysPerBucket);
+    private static ArrayPool<byte> s_bytes = CreateBytes();
+    private static ArrayPool<EventNode> s_nodes = CreateNodes();
 
-    public static ArrayPool<EventNode> Nodes { get; } = ArrayPool<EventNode>.Create(maxArrayLength: 64 * 1024, maxArraysPerBucket: ArraysPerBucket);
+    public static ArrayPool<byte> Bytes => Volatile.Read(ref s_bytes);
+
+    public static ArrayPool<EventNode> Nodes => Volatile.Read(ref s_nodes);
+
+    /// <summary>
+    /// Lets go of every pooled array (new, empty pools replace these; arrays in use go back to the new ones). The
+    /// memory limiter calls it above its soft limit: after a burst the pools can hold a hundred MiB that no collection
+    /// frees, and the heap would stay above the limit, refusing input, for good.
+    /// </summary>
+    public static void Trim()
+    {
+        Volatile.Write(ref s_bytes, CreateBytes());
+        Volatile.Write(ref s_nodes, CreateNodes());
+    }
+
+    private static ArrayPool<byte> CreateBytes() => ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: ArraysPerBucket);
+
+    private static ArrayPool<EventNode> CreateNodes() => ArrayPool<EventNode>.Create(maxArrayLength: 64 * 1024, maxArraysPerBucket: ArraysPerBucket);
 }

@@ -70,7 +70,9 @@ public sealed class MemoryLimiter : IDisposable
         if (used > SoftLimit)
         {
             // The heap as measured includes garbage not yet collected, and refusing input can stop the allocations
-            // that would trigger a collection: collect, then decide. Above the hard limit, compact too.
+            // that would trigger a collection: collect, then decide. Above the hard limit, compact too. The event
+            // pools are emptied first: what they keep after a burst is live to the collector.
+            Pipeline.Events.EventMemory.Trim();
             GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: used > HardLimit);
             used = _measure();
         }

@@ -30,6 +30,26 @@ public sealed class MemoryLimiterTests
     }
 
     [Fact]
+    public void Above_the_soft_limit_the_event_pools_let_go_of_their_arrays_so_a_collection_can_free_them()
+    {
+        long heap = 900;
+        using var limiter = new MemoryLimiter(hardLimit: 1000, softLimit: 800, TimeSpan.FromHours(1), Logger.None, measure: () => heap);
+        // An event's arrays go back to the pool it came from (or its successor) on release, as after a burst.
+        Pipeline.Events.Event.Parse("""{"burst":true}"""u8).Release();
+        var bytes = Pipeline.Events.EventMemory.Bytes;
+        var nodes = Pipeline.Events.EventMemory.Nodes;
+
+        limiter.Check();
+
+        Assert.NotSame(bytes, Pipeline.Events.EventMemory.Bytes);
+        Assert.NotSame(nodes, Pipeline.Events.EventMemory.Nodes);
+        // Events made before the trim are released into the new pools without complaint.
+        var before = Pipeline.Events.Event.Parse("""{"n":1}"""u8);
+        Pipeline.Events.EventMemory.Trim();
+        before.Release();
+    }
+
+    [Fact]
     public async Task A_source_send_waits_while_memory_is_limited_and_gives_up_at_its_deadline_with_backpressure()
     {
         long heap = 900;
