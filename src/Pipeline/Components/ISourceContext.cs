@@ -12,6 +12,14 @@ public interface ISourceContext
     Serilog.ILogger Logger { get; }
 
     /// <summary>
+    /// True when every consumer of this source is a stage that parses its input in its own isolates: the source may
+    /// then hand on <see cref="Event.Unparsed"/> text instead of parsing it on its one thread, and the stage (in
+    /// parallel when it has several isolates) parses it, dead-lettering invalid text with the reason. False when
+    /// any consumer could read the event before a stage does (a sink, a stage routed by a field's value).
+    /// </summary>
+    bool ConsumersParse => false;
+
+    /// <summary>
     /// Hands an event to every downstream consumer, waiting while their mailboxes are full. The trace context
     /// (default when none came in) rides with the event. Returns false when the topology is shutting down.
     /// </summary>

@@ -33,48 +33,120 @@ public sealed partial class Event
     /// </remarks>
     public static Event Parse(ReadOnlySpan<byte> utf8Json)
     {
-        // Nodes: one per 16 bytes of input covers typical log lines; capped, since a long message is one node however
-        // long it is (uncapped, a 1 KiB line took a 128-node array, 5 KiB), and the array doubles when it must.
-        var evt = new Event(utf8Json.Length + ArenaSlack, Math.Min((utf8Json.Length / 16) + 8, 32));
+        var evt = new Event(utf8Json.Length + ArenaSlack, NodeEstimate(utf8Json.Length));
+        try
+        {
+            utf8Json.CopyTo(evt._arena);
+            evt._arenaLength = utf8Json.Length;
+            // The reader reads the caller's text, so the arena may grow while it does (unescaped strings).
+            evt.ParseCopiedText(utf8Json);
+            return evt;
+        }
+        catch
+        {
+            evt.Release();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An event that is JSON text until something reads or changes it: the text is copied now and parsed at the first
+    /// access, by whichever thread owns the event then. Sources hand these on when the stages they feed parse
+    /// (<c>ISourceContext.ConsumersParse</c>), so that parsing runs in the stages' isolates, in parallel, instead of on
+    /// the source's one thread. An invalid text throws <see cref="EventFormatException"/> at that first access.
+    /// </summary>
+    /// <param name="inputLine">The line number of the text in the source's input (0: none), for the error message.</param>
+    public static Event Unparsed(ReadOnlySpan<byte> utf8Json, long inputLine = 0)
+    {
+        // Parsing reads the text in the arena itself, which therefore must not grow while it does: room for every
+        // unescaped string (never longer than its escaped form) when the text has escapes at all.
+        var room = utf8Json.Length + ArenaSlack + (utf8Json.Contains((byte)'\\') ? utf8Json.Length : 0);
+        var evt = new Event(room);
+        utf8Json.CopyTo(evt._arena);
+        evt._arenaLength = utf8Json.Length;
+        evt._inputLine = inputLine;
+        return evt;
+    }
+
+    /// <summary>False for an <see cref="Unparsed"/> event until it is parsed (and for a released one).</summary>
+    public bool IsParsed => _nodes is not null;
+
+    /// <summary>Parses an <see cref="Unparsed"/> event now; nothing for a parsed one. Throws
+    /// <see cref="EventFormatException"/> if the text is not a JSON object, and the event then stays unparsed.</summary>
+    public void EnsureParsed()
+    {
+        if (_nodes is null)
+        {
+            ParseDeferred();
+        }
+    }
+
+    /// <summary>An unparsed event's text (for a dead-letter record of an invalid one).</summary>
+    internal ReadOnlySpan<byte> UnparsedText => _nodes is null && _arena is not null ? _arena.AsSpan(0, _arenaLength) : default;
+
+    /// <summary>An unparsed event's line number in its source's input; 0 when unknown.</summary>
+    internal long InputLine => _inputLine;
+
+    private EventNode[] ParseDeferred()
+    {
+        var arena = _arena ?? throw Released();
+        var length = _arenaLength;
+        _nodes = EventMemory.Nodes.Rent(NodeEstimate(length));
+        try
+        {
+            ParseCopiedText(arena.AsSpan(0, length));
+            // Unparsed left room for every unescaped string: the arena the reader read is still the event's.
+            System.Diagnostics.Debug.Assert(ReferenceEquals(arena, _arena), "the arena grew while its own text was parsed");
+            return _nodes;
+        }
+        catch
+        {
+            // Back to unparsed, as it was: the caller dead-letters the text.
+            EventMemory.Nodes.Return(_nodes);
+            _nodes = null;
+            _nodeCount = 0;
+            _arenaLength = length;
+            _pristineLength = 0;
+            throw;
+        }
+    }
+
+    // Nodes: one per 16 bytes of input covers typical log lines; capped, since a long message is one node however
+    // long it is (uncapped, a 1 KiB line took a 128-node array, 5 KiB), and the array doubles when it must.
+    private static int NodeEstimate(int textLength) => Math.Min((textLength / 16) + 8, 32);
+
+    /// <summary>Parses <paramref name="utf8Json"/>, already copied to the start of the arena, into the nodes.</summary>
+    private void ParseCopiedText(ReadOnlySpan<byte> utf8Json)
+    {
         var reader = new Utf8JsonReader(utf8Json, ReaderOptions);
         try
         {
             ValidateUtf8(utf8Json);
-            utf8Json.CopyTo(evt._arena);
-            evt._arenaLength = utf8Json.Length;
-            evt._rawBase = 0;
-            evt._parsedCompactLength = 0;
-            evt._parsedCanonical = true;
+            _rawBase = 0;
+            _parsedCompactLength = 0;
+            _parsedCanonical = true;
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
             {
                 throw new EventFormatException($"expected a JSON object, found {Describe(reader.TokenType)}");
             }
             var start = (int)reader.TokenStartIndex;
-            evt.ReadValue(ref reader);
+            ReadValue(ref reader);
             var length = (int)reader.BytesConsumed - start;
             ReadEnd(ref reader);
-            if (evt._parsedCanonical && evt._parsedCompactLength == length)
+            if (_parsedCanonical && _parsedCompactLength == length)
             {
-                evt._pristineStart = start;
-                evt._pristineLength = length;
+                _pristineStart = start;
+                _pristineLength = length;
             }
-            return evt;
         }
         catch (JsonException ex)
         {
-            evt.Release();
             throw new EventFormatException($"invalid JSON: {ex.Message}", ex);
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
-            evt.Release();
             throw InvalidString(ex, reader.TokenStartIndex);
-        }
-        catch
-        {
-            evt.Release();
-            throw;
         }
     }
 

@@ -37,8 +37,13 @@ public sealed partial class Event
     // produce: a sink copies it instead of serializing the tree. Any change sets the length to 0 (Touch).
     private int _pristineStart;
     private int _pristineLength;
+    // Null in two states: released (the arena is null too), or not parsed yet (see Unparsed): the arena then holds
+    // the JSON text in its first _arenaLength bytes, and the first access to a field parses it (ParseDeferred).
     private EventNode[]? _nodes;
     private int _nodeCount;
+
+    // For an unparsed event, the source's line number of its text (0 when it has none), for the error if it is invalid.
+    private long _inputLine;
 
     private Event(int arenaCapacity, int nodeCapacity)
     {
@@ -46,7 +51,11 @@ public sealed partial class Event
         _nodes = EventMemory.Nodes.Rent(nodeCapacity);
     }
 
-    internal EventNode[] Nodes => _nodes ?? throw Released();
+    // An unparsed event: only the arena, no nodes yet.
+    private Event(int arenaCapacity) => _arena = EventMemory.Bytes.Rent(arenaCapacity);
+
+    /// <summary>The nodes; an unparsed event is parsed here, at its first use (throws <see cref="EventFormatException"/> if invalid).</summary>
+    internal EventNode[] Nodes => _nodes ?? ParseDeferred();
 
     internal byte[] Arena => _arena ?? throw Released();
 
@@ -60,13 +69,22 @@ public sealed partial class Event
     }
 
     /// <summary>Approximate size in bytes of the serialized event, for byte counters. O(1): the parsed length,
-    /// adjusted by every change.</summary>
-    public int EstimatedSize => Nodes[RootNode].ValueLength;
+    /// adjusted by every change; an unparsed event's text length (without parsing it).</summary>
+    public int EstimatedSize => _nodes is { } nodes ? nodes[RootNode].ValueLength : _arena is null ? throw Released() : _arenaLength;
 
-    /// <summary>An independent copy: two array copies, no re-parsing.</summary>
+    /// <summary>An independent copy: two array copies, no re-parsing (an unparsed event's copy is unparsed too).</summary>
     public Event Clone()
     {
-        var nodes = Nodes;
+        if (_nodes is null)
+        {
+            var text = _arena ?? throw Released();
+            var unparsed = new Event(text.Length);
+            text.AsSpan(0, _arenaLength).CopyTo(unparsed._arena);
+            unparsed._arenaLength = _arenaLength;
+            unparsed._inputLine = _inputLine;
+            return unparsed;
+        }
+        var nodes = _nodes;
         var arena = _arena!;
         var clone = new Event(arena.Length, nodes.Length);
         arena.AsSpan(0, _arenaLength).CopyTo(clone._arena);
@@ -84,7 +102,7 @@ public sealed partial class Event
     {
         var nodes = _nodes;
         var arena = _arena;
-        if (nodes is null || arena is null)
+        if (arena is null)
         {
             return;
         }
@@ -93,12 +111,23 @@ public sealed partial class Event
         _nodeCount = 0;
         _arenaLength = 0;
         _pristineLength = 0;
-        EventMemory.Nodes.Return(nodes);
+        if (nodes is not null)
+        {
+            EventMemory.Nodes.Return(nodes);
+        }
         EventMemory.Bytes.Return(arena);
     }
 
-    /// <summary>Every change calls this first: the event no longer is its input text.</summary>
-    private void Touch() => _pristineLength = 0;
+    /// <summary>Every change calls this first: the event no longer is its input text. An unparsed event is parsed
+    /// first, so that parsing cannot mark a changed event as its input text.</summary>
+    private void Touch()
+    {
+        if (_nodes is null)
+        {
+            ParseDeferred();
+        }
+        _pristineLength = 0;
+    }
 
     private static ObjectDisposedException Released() =>
         new(nameof(Event), "the event was released (its memory went back to the pool) and can no longer be used");

@@ -68,6 +68,12 @@ public sealed class DeadLetterWriter : IDisposable
     private void Write(
         ComponentMetrics component, string reason, int attempts, string sourceId, string? traceId, ActivityContext context, Event? evt, ReadOnlySpan<byte> raw, bool isRaw)
     {
+        if (evt is { IsParsed: false })
+        {
+            // Text a stage could not parse (Event.Unparsed): it never became an event, so it is recorded as raw input.
+            raw = evt.UnparsedText;
+            isRaw = true;
+        }
         component.DeadLettered.Inc();
         Interlocked.Increment(ref _written);
         lock (_lock)

@@ -118,6 +118,13 @@ public sealed class IsolatePool
 
     public string Id { get; }
 
+    /// <summary>
+    /// True for a stage whose isolates parse <see cref="Event.Unparsed"/> input before processing it and nothing reads
+    /// the event before that: not a sink (it writes events as they are) and not a stage routed by a field's value
+    /// (the router would parse on the sender's thread).
+    /// </summary>
+    internal bool ParsesInput => Kind == ComponentKind.Processor && Settings.Router != RouterKind.KeyAffinity;
+
     public ComponentKind Kind { get; }
 
     public string Type { get; }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Telemetry;
+using Pipeline.Telemetry.Logging;
 
 namespace Pipeline.Isolates;
 
@@ -33,6 +34,9 @@ internal sealed class ProcessorIsolate : Isolate
     private int _unconsumedInBatch;
     private IProcessor? _processor;
     private int _untilTimed = TimingStride;
+
+    /// <summary>Input text that did not parse, rate-limited in the log; the counter and the dead-letter file get every one.</summary>
+    private readonly FailureLogLimiter _rejectedInput = FailureLogLimiter.CreateDefault(TimeProvider.System);
 
     // The event under way: its hop span (null unless sampled) and when its current attempt started (NotTimed when
     // this event is not timed). Fields rather than locals because the failure policy's callbacks read them.
@@ -102,6 +106,12 @@ internal sealed class ProcessorIsolate : Isolate
                         }
                     }
                     _attemptStarted = timed ? started : NotTimed;
+                    if (!input.IsParsed && !ParsedOrDeadLettered(envelope, span))
+                    {
+                        BatchPosition++;
+                        started = NotTimed;
+                        continue;
+                    }
                     bool succeeded;
                     try
                     {
@@ -197,6 +207,35 @@ internal sealed class ProcessorIsolate : Isolate
             {
                 Counters.Metrics.Sent.Inc(sent);
             }
+        }
+    }
+
+    /// <summary>
+    /// Parses input a source handed on as text (<see cref="Event.Unparsed"/>): here, in the stage's isolates, several
+    /// events parse in parallel where the source's one thread would parse them one after another. Text that is not a
+    /// JSON object is input that never became an event: counted as invalid input of this stage, logged (rate-limited)
+    /// and dead-lettered as raw text with the reason, without retries (parsing it again cannot succeed).
+    /// </summary>
+    private bool ParsedOrDeadLettered(in Envelope envelope, Activity? span)
+    {
+        var input = envelope.Event;
+        try
+        {
+            input.EnsureParsed();
+            return true;
+        }
+        catch (EventFormatException ex)
+        {
+            var reason = input.InputLine > 0 ? $"line {input.InputLine}: {ex.Message}" : ex.Message;
+            Counters.InvalidInputs.Inc();
+            if (_rejectedInput.ShouldLog(out var suppressed))
+            {
+                Logger.Warning("{ComponentId} rejected input of {Bytes} bytes from {SourceId}: {Reason}{Suppressed:l}",
+                    Pool.Id, input.UnparsedText.Length, envelope.SourceId, reason, suppressed > 0 ? $" ({suppressed} more not logged)" : "");
+            }
+            PipelineTracing.RecordFailure(span, ComponentCounters.InvalidInput, reason);
+            Pool.DeadLetter(reason, envelope);
+            return false;
         }
     }
 

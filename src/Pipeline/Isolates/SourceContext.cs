@@ -34,6 +34,8 @@ internal sealed class SourceContext(
 
     public ILogger Logger => logger;
 
+    public bool ConsumersParse { get; } = output.Consumers.Count > 0 && output.Consumers.All(pool => pool.ParsesInput);
+
     public async ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken)
         => await OfferAsync(evt, traceContext, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, heedMemoryLimit: true).ConfigureAwait(false) == SendResult.Accepted;
 

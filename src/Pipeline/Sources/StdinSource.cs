@@ -23,7 +23,9 @@ public sealed class StdinSourceConfig : ISourceConfig
 /// <summary>
 /// Reads NDJSON from a stream (standard input in production) until end of stream, then returns, so
 /// <c>cat events.ndjson | pipeline run</c> drains and exits. A malformed line is reported as invalid input with
-/// its line number and skipped; blank lines are ignored.
+/// its line number and skipped; blank lines are ignored. When every consumer is a stage that parses its input
+/// (<see cref="ISourceContext.ConsumersParse"/>), lines go on unparsed and the stage's isolates parse them, in
+/// parallel: a malformed line is then reported by that stage, with the same line number.
 /// </summary>
 /// <remarks>
 /// Lines are framed in one reusable buffer and parsed in place (no string per line); the events of a read go on in
@@ -46,6 +48,7 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
         var filled = 0;
         long lineNumber = 0;
         var skippingLongLine = false;
+        var parseLater = context.ConsumersParse;
         while (true)
         {
             int read;
@@ -81,7 +84,7 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
                     continue;
                 }
                 lineNumber++;
-                if (Parse(context, line, lineNumber) is { } evt)
+                if (Parse(context, line, lineNumber, parseLater) is { } evt)
                 {
                     events[count++] = evt;
                     if (count == events.Length)
@@ -146,7 +149,8 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
         return sent == count;
     }
 
-    private Event? Parse(ISourceContext context, ReadOnlySpan<byte> line, long lineNumber)
+    /// <param name="parseLater">The consumers parse (<see cref="ISourceContext.ConsumersParse"/>): the line goes on as text.</param>
+    private Event? Parse(ISourceContext context, ReadOnlySpan<byte> line, long lineNumber, bool parseLater)
     {
         if (line.Length > maxLine)
         {
@@ -156,6 +160,10 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
         if (line.Trim(" \t\r"u8).IsEmpty)
         {
             return null;
+        }
+        if (parseLater)
+        {
+            return Event.Unparsed(line, lineNumber);
         }
         try
         {

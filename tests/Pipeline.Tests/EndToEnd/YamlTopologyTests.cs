@@ -126,6 +126,37 @@ public sealed class YamlTopologyTests : IDisposable
         Assert.Equal(2, topology.Snapshot().Nodes.Single(n => n.Id == "parse").DeadLettered);
     }
 
+    [Theory]
+    [InlineData("stages:\n  keep: { type: filter, inputs: [in], condition: '.level != \"debug\"', isolates: 2 }\nsinks:\n  out: { type: file, inputs: [keep], path: \"{dir}/out.ndjson\" }", "keep")]
+    [InlineData("stages:\n  keep: { type: filter, inputs: [in], condition: '.level != \"debug\"', isolates: 2, router: key_affinity, key: .level }\nsinks:\n  out: { type: file, inputs: [keep], path: \"{dir}/out.ndjson\" }", "in")]
+    [InlineData("sinks:\n  out: { type: file, inputs: [in], path: \"{dir}/out.ndjson\" }", "in")]
+    public async Task Stdin_lines_are_parsed_by_the_stage_they_feed_or_else_by_the_source_and_a_bad_line_is_dead_lettered_once_either_way(
+        string rest, string parsedBy)
+    {
+        // Feeding stages only, the source hands lines on as text and the stage's isolates parse them; feeding a sink,
+        // or a stage routed by a field, it parses them itself. Either way the same events come out, and an invalid
+        // line is dead-lettered once, with its line number and text, by whichever parsed it.
+        var lines = Enumerable.Range(0, 300).Select(i => i == 2 ? """{"level":"info","n":""" : $$"""{"level":"{{(i % 3 == 0 ? "debug" : "info")}}","n":{{i}}}""").ToList();
+        var catalog = BuiltInComponents.Create()
+            .AddSource<StdinTestOptions>("stdin_bytes", "test", (_, _) => new StreamSourceFactory(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"))));
+        var config = _harness.Load("name: e2e\ndata_dir: {dir}\nsources:\n  in: { type: stdin_bytes }\n" + rest + "\n", catalog);
+
+        await using var topology = _harness.Build(config);
+        await topology.StartAsync(TestContext.Current.CancellationToken);
+        await topology.Completion.WaitAsync(EndToEndHarness.HangGuard, TestContext.Current.CancellationToken);
+        await topology.StopAsync(TimeSpan.FromSeconds(10));
+
+        var filtered = rest.Contains("filter", StringComparison.Ordinal);
+        var expected = lines.Where((line, i) => i != 2 && !(filtered && line.Contains("debug", StringComparison.Ordinal))).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, File.ReadAllLines(_harness.PathOf("out.ndjson")).Order(StringComparer.Ordinal));
+        var deadLetter = Assert.Single(File.ReadAllLines(_harness.PathOf("dead-letter.jsonl")).Select(l => JsonDocument.Parse(l).RootElement));
+        Assert.Equal(parsedBy, deadLetter.GetProperty("component_id").GetString());
+        Assert.Equal("in", deadLetter.GetProperty("source_id").GetString());
+        Assert.StartsWith("line 3: invalid JSON", deadLetter.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(lines[2], deadLetter.GetProperty("raw").GetString());
+        Assert.Equal(1, topology.Snapshot().Nodes.Single(n => n.Id == parsedBy).Errors);
+    }
+
     private static int Status(string line) => JsonDocument.Parse(line).RootElement.GetProperty("status").GetInt32();
 
     public sealed class StdinTestOptions;

@@ -107,7 +107,7 @@ public sealed class EventPassthroughTests
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private static string RandomObject(Random random, int depth)
+    internal static string RandomObject(Random random, int depth)
     {
         var text = new StringBuilder("{");
         var members = random.Next(0, 6);

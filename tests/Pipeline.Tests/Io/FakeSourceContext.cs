@@ -16,6 +16,9 @@ internal sealed class FakeSourceContext : ISourceContext
 
     public Serilog.ILogger Logger { get; } = Serilog.Core.Logger.None;
 
+    /// <summary>What <see cref="ISourceContext.ConsumersParse"/> answers.</summary>
+    public bool ConsumersParse { get; set; }
+
     /// <summary>What <see cref="SendWithinAsync"/> answers.</summary>
     public SendResult WithinResult { get; set; } = SendResult.Accepted;
 

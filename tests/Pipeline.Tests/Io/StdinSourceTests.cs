@@ -55,6 +55,24 @@ public sealed class StdinSourceTests
     }
 
     [Fact]
+    public async Task When_the_consumers_parse_lines_go_on_as_text_with_their_line_numbers_and_a_bad_one_is_left_to_them()
+    {
+        var context = new FakeSourceContext { ConsumersParse = true };
+        var source = new StdinSource(Input("{\"n\":1}\n\n{\"n\":\n{\"n\":3}\n"), maxLine: 1024);
+
+        await source.RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
+
+        // Nothing parsed on the source's thread, nothing reported by it: the stage parses and reports.
+        Assert.Empty(context.Invalid);
+        Assert.Equal(3, context.Sent.Count);
+        Assert.All(context.Sent, s => Assert.False(s.Event.IsParsed));
+        Assert.Equal([1L, 3L, 4L], context.Sent.Select(s => s.Event.InputLine));
+        Assert.Equal("{\"n\":", Encoding.UTF8.GetString(context.Sent[1].Event.UnparsedText));
+        Assert.Throws<EventFormatException>(context.Sent[1].Event.EnsureParsed);
+        Assert.Equal(3, context.Sent[2].Event.Get(FieldPath.Parse(".n")).TryGetInt64(out var n) ? n : -1);
+    }
+
+    [Fact]
     public async Task Line_longer_than_max_line_is_reported_and_skipped_even_when_it_outgrows_the_read_buffer()
     {
         var context = new FakeSourceContext();
