@@ -107,6 +107,90 @@ internal sealed class SourceContext(
         return sent;
     }
 
+    public async ValueTask<(int Sent, SendResult Result)> SendAllWithinAsync(
+        ReadOnlyMemory<Event> events, ReadOnlyMemory<ActivityContext> traceContexts, ReadOnlyMemory<long> positions, TimeSpan deadline,
+        SourceBatch? batch, string filePath, CancellationToken cancellationToken)
+    {
+        // As SendAllAsync, for a file's lines: per event the sampling decision, the batch's count and the mailbox write;
+        // a sampled event, or one that must wait for the memory limiter, takes the per-event path.
+        var limits = new OfferLimits(cancellationToken, stopping, deadline);
+        var heedMemoryLimit = deadline != Timeout.InfiniteTimeSpan;
+        var now = Stopwatch.GetTimestamp();
+        var handedOn = 0;
+        var unconsumed = 0;
+        long bytes = 0;
+        var sent = 0;
+        var result = SendResult.Accepted;
+        try
+        {
+            for (; sent < events.Length; sent++)
+            {
+                if (stopping.IsCancellationRequested)
+                {
+                    result = SendResult.ShuttingDown;
+                    break;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                var evt = events.Span[sent];
+                var position = positions.Span[sent];
+                if (heedMemoryLimit && memoryLimiter is { IsRefusing: true })
+                {
+                    result = await WaitForMemoryThenOfferAsync(evt, traceContexts.Span[sent], deadline, batch, position, cancellationToken, filePath).ConfigureAwait(false);
+                    if (result != SendResult.Accepted)
+                    {
+                        break;
+                    }
+                    now = Stopwatch.GetTimestamp();
+                    continue;
+                }
+                var size = evt.EstimatedSize;
+                var span = tracer.StartIngest(traceContexts.Span[sent], out var context, out var newTraceId, out var ambient);
+                if (span is not null)
+                {
+                    result = await OfferTracedAsync(evt, span, context, newTraceId, ambient, deadline, batch, position, cancellationToken, filePath).ConfigureAwait(false);
+                    if (result != SendResult.Accepted)
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                // Counted before the hand-off: from there a consumer may settle the event at any moment.
+                batch?.Sending();
+                var pending = output.SendAsync(new Envelope(evt, context, now, 1, componentId, now, newTraceId, batch, position), limits, hardStop);
+                HandOffResult handOff;
+                try
+                {
+                    handOff = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+                }
+                catch
+                {
+                    batch?.NotSent();
+                    throw;
+                }
+                if (handOff is HandOffResult.Backpressure or HandOffResult.ShuttingDown)
+                {
+                    batch?.NotSent();
+                    result = handOff == HandOffResult.Backpressure ? SendResult.Backpressure : SendResult.ShuttingDown;
+                    break;
+                }
+                if (handOff == HandOffResult.Unconsumed)
+                {
+                    unconsumed++;
+                }
+                else
+                {
+                    handedOn++;
+                }
+                bytes += size;
+            }
+        }
+        finally
+        {
+            CountAll(handedOn, unconsumed, bytes);
+        }
+        return (sent, result);
+    }
+
     /// <summary><see cref="Count"/> for a whole <see cref="SendAllAsync"/>: each counter once.</summary>
     private void CountAll(int handedOn, int unconsumed, long bytes)
     {

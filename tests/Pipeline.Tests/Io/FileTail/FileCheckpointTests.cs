@@ -26,6 +26,25 @@ public sealed class FileCheckpointTests
     }
 
     [Fact]
+    public async Task Lines_sent_in_batches_that_a_full_pipeline_blocks_midway_all_arrive_once_and_in_order()
+    {
+        // The source queues a chunk's events and sends them together; a full sink mailbox stops such a batch in the
+        // middle, and the rest must follow once there is room, none twice, none skipped, and the checkpoint reach the end.
+        await using var dir = new TailedDirectory();
+        var path = dir.PathOf("app.log");
+        AppendLines(path, "line-", 0, 3000);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sink = new RecordingSink { BeforeWrite = async (_, _) => await release.Task };
+        var pipeline = await dir.StartAsync(dir.Config(), sink);
+        await TestWaits.UntilAsync(() => pipeline.Topology.Snapshot().Nodes.Single(n => n.Id == "out").MailboxDepth == TestPipeline.Settings().Mailbox);
+
+        release.SetResult();
+
+        await TestWaits.UntilAsync(() => sink.Delivered.Count >= 3000 && dir.CheckpointOf(path) == new FileInfo(path).Length);
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => "line-" + i), Messages(sink));
+    }
+
+    [Fact]
     public async Task The_checkpoint_does_not_move_while_the_sink_holds_the_lines_unacknowledged()
     {
         await using var dir = new TailedDirectory();
