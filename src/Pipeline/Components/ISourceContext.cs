@@ -75,19 +75,22 @@ public interface ISourceContext
         => SendWithinAsync(evt, traceContext, deadline, batch, position, cancellationToken);
 
     /// <summary>
-    /// Hands on events read from one file, in order, each as the overload above would (its trace context, its position,
-    /// part of <paramref name="batch"/>, waiting up to <paramref name="deadline"/> for room), with the runtime's
-    /// bookkeeping (a clock read, the counters, the state machine) paid once per call. Stops at the first event not
-    /// accepted and returns how many were, with that event's result (<see cref="SendResult.Accepted"/> when all were);
-    /// the caller still owns the events from <c>Sent</c> on.
+    /// Hands on events read from one input (a file's chunk, a request's body), in order, each as the overloads above
+    /// would (its trace context, its position, part of <paramref name="batch"/>, waiting up to
+    /// <paramref name="deadline"/> for room; <paramref name="filePath"/> for events read from a file, else null), with
+    /// the runtime's bookkeeping (a clock read, the counters, the state machine) paid once per call. Stops at the first
+    /// event not accepted and returns how many were, with that event's result (<see cref="SendResult.Accepted"/> when
+    /// all were); the caller still owns the events from <c>Sent</c> on.
     /// </summary>
     async ValueTask<(int Sent, SendResult Result)> SendAllWithinAsync(
         ReadOnlyMemory<Event> events, ReadOnlyMemory<ActivityContext> traceContexts, ReadOnlyMemory<long> positions, TimeSpan deadline,
-        SourceBatch? batch, string filePath, CancellationToken cancellationToken)
+        SourceBatch? batch, string? filePath, CancellationToken cancellationToken)
     {
         for (var i = 0; i < events.Length; i++)
         {
-            var result = await SendWithinAsync(events.Span[i], traceContexts.Span[i], deadline, batch, positions.Span[i], filePath, cancellationToken).ConfigureAwait(false);
+            var result = await (filePath is null
+                ? SendWithinAsync(events.Span[i], traceContexts.Span[i], deadline, batch, positions.Span[i], cancellationToken)
+                : SendWithinAsync(events.Span[i], traceContexts.Span[i], deadline, batch, positions.Span[i], filePath, cancellationToken)).ConfigureAwait(false);
             if (result != SendResult.Accepted)
             {
                 return (i, result);

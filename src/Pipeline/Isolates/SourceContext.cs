@@ -109,9 +109,9 @@ internal sealed class SourceContext(
 
     public async ValueTask<(int Sent, SendResult Result)> SendAllWithinAsync(
         ReadOnlyMemory<Event> events, ReadOnlyMemory<ActivityContext> traceContexts, ReadOnlyMemory<long> positions, TimeSpan deadline,
-        SourceBatch? batch, string filePath, CancellationToken cancellationToken)
+        SourceBatch? batch, string? filePath, CancellationToken cancellationToken)
     {
-        // As SendAllAsync, for a file's lines: per event the sampling decision, the batch's count and the mailbox write;
+        // As SendAllAsync, for a file's lines or a request's: per event the sampling decision, the batch's count and the mailbox write;
         // a sampled event, or one that must wait for the memory limiter, takes the per-event path.
         var limits = new OfferLimits(cancellationToken, stopping, deadline);
         var heedMemoryLimit = deadline != Timeout.InfiniteTimeSpan;

@@ -254,28 +254,21 @@ public sealed class HttpIngestHandler
         }
 
         ReportInvalid(body.Span, errors);
-        var accepted = 1;
-        for (; accepted < events.Count; accepted++)
+        var accepted = 1 + await SendRestAsync(events, positions, trace, batch, cancellationToken).ConfigureAwait(false);
+        if (accepted < events.Count)
         {
-            // The rest of a request already read: backpressure is waited out, and the memory limiter does not hold it back.
-            var sent = await _context.SendWithinAsync(
-                events[accepted], TraceContextOf(events[accepted], trace), Timeout.InfiniteTimeSpan, batch, positions[accepted], cancellationToken)
-                .ConfigureAwait(false) == SendResult.Accepted;
-            if (!sent)
+            ReleaseFrom(events, accepted);
+            const string ShuttingDown = "the pipeline is shutting down; resend from first_rejected on";
+            if (batch is null)
             {
-                ReleaseFrom(events, accepted);
-                const string ShuttingDown = "the pipeline is shutting down; resend from first_rejected on";
-                if (batch is null)
-                {
-                    await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors, ShuttingDown, positions[accepted])
-                        .ConfigureAwait(false);
-                }
-                else
-                {
-                    await AnswerWhenAcknowledgedAsync(http, batch, accepted, positionName, errors, ShuttingDown, positions[accepted]).ConfigureAwait(false);
-                }
-                return;
+                await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors, ShuttingDown, positions[accepted])
+                    .ConfigureAwait(false);
             }
+            else
+            {
+                await AnswerWhenAcknowledgedAsync(http, batch, accepted, positionName, errors, ShuttingDown, positions[accepted]).ConfigureAwait(false);
+            }
+            return;
         }
         if (batch is null)
         {
@@ -420,6 +413,42 @@ public sealed class HttpIngestHandler
         foreach (var error in errors)
         {
             _context.ReportInvalidInput(error.Reason, body.Slice(error.Offset, error.Length));
+        }
+    }
+
+    /// <summary>
+    /// Hands on every event after the first, which was admitted: the rest of a request already read, so backpressure
+    /// is waited out and the memory limiter does not hold it back. In one call (one clock read, the counters once);
+    /// returns how many were accepted, fewer than all only when the pipeline is shutting down.
+    /// </summary>
+    private async ValueTask<int> SendRestAsync(List<Event> events, List<int> positions, ActivityContext trace, SourceBatch? batch, CancellationToken cancellationToken)
+    {
+        var count = events.Count - 1;
+        if (count == 0)
+        {
+            return 0;
+        }
+        var rest = ArrayPool<Event>.Shared.Rent(count);
+        var traces = ArrayPool<ActivityContext>.Shared.Rent(count);
+        var lines = ArrayPool<long>.Shared.Rent(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                rest[i] = events[i + 1];
+                traces[i] = TraceContextOf(events[i + 1], trace);
+                lines[i] = positions[i + 1];
+            }
+            var (sent, _) = await _context.SendAllWithinAsync(
+                rest.AsMemory(0, count), traces.AsMemory(0, count), lines.AsMemory(0, count), Timeout.InfiniteTimeSpan, batch, filePath: null, cancellationToken)
+                .ConfigureAwait(false);
+            return sent;
+        }
+        finally
+        {
+            ArrayPool<Event>.Shared.Return(rest, clearArray: true);
+            ArrayPool<ActivityContext>.Shared.Return(traces, clearArray: true);
+            ArrayPool<long>.Shared.Return(lines);
         }
     }
 
