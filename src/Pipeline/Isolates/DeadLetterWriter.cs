@@ -70,9 +70,18 @@ public sealed class DeadLetterWriter : IDisposable
     {
         if (evt is { IsParsed: false })
         {
-            // Text a stage could not parse (Event.Unparsed): it never became an event, so it is recorded as raw input.
-            raw = evt.UnparsedText;
-            isRaw = true;
+            // Text a source handed on for a stage to parse (Event.Unparsed), dead-lettered before that stage parsed it
+            // (undrained at the hard stop, a failed stage): parsed here, so the record holds a replayable event. Text
+            // that is no JSON object never became an event and is recorded as raw input.
+            try
+            {
+                evt.EnsureParsed();
+            }
+            catch (EventFormatException)
+            {
+                raw = evt.UnparsedText;
+                isRaw = true;
+            }
         }
         component.DeadLettered.Inc();
         Interlocked.Increment(ref _written);

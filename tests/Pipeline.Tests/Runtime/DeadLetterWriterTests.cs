@@ -83,6 +83,19 @@ public sealed class DeadLetterWriterTests : IDisposable
             Assert.Single(File.ReadAllLines(DeadLetterPath)));
     }
 
+    [Fact]
+    public void Text_a_stage_had_not_parsed_yet_is_recorded_as_the_event_it_is_or_as_raw_text_when_it_is_none()
+    {
+        // Undrained at the hard stop before the stage parsed it: the record must still hold a replayable event.
+        var valid = EventBytesOf(DeadLetter(Event.Unparsed("""{"level":"info","n":1}"""u8, inputLine: 4)));
+        Assert.Equal("""{"level":"info","n":1}"""u8.ToArray(), valid);
+        File.Delete(DeadLetterPath);
+
+        var invalid = JsonDocument.Parse(DeadLetter(Event.Unparsed("""{"level":"""u8, inputLine: 5))).RootElement;
+        Assert.False(invalid.TryGetProperty("event", out _));
+        Assert.Equal("""{"level":""", invalid.GetProperty("raw").GetString());
+    }
+
     /// <summary>Dead-letters <paramref name="evt"/> and returns the bytes of the one line written, without its
     /// line feed.</summary>
     private byte[] DeadLetter(Event evt, ActivityContext context = default)
