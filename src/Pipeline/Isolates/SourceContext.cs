@@ -43,78 +43,26 @@ internal sealed class SourceContext(
         => OfferAsync(evt, traceContext, deadline, null, 0, cancellationToken, heedMemoryLimit: true);
 
     public async ValueTask<int> SendAllAsync(ReadOnlyMemory<Event> events, CancellationToken cancellationToken)
-    {
-        // One state machine, one clock read and one update of each counter per call: per event there is the sampling
-        // decision and the mailbox write, and an await only when a mailbox is full. A sampled event takes the
-        // per-event path, with its ingest span current while it is offered.
-        var limits = new OfferLimits(cancellationToken, stopping, Timeout.InfiniteTimeSpan);
-        var now = Stopwatch.GetTimestamp();
-        var handedOn = 0;
-        var unconsumed = 0;
-        long bytes = 0;
-        var sent = 0;
-        try
-        {
-            for (; sent < events.Length; sent++)
-            {
-                if (stopping.IsCancellationRequested)
-                {
-                    break;
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                var evt = events.Span[sent];
-                if (memoryLimiter is { IsRefusing: true })
-                {
-                    if (await WaitForMemoryThenOfferAsync(evt, default, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, null).ConfigureAwait(false) != SendResult.Accepted)
-                    {
-                        break;
-                    }
-                    now = Stopwatch.GetTimestamp();
-                    continue;
-                }
-                var size = evt.EstimatedSize;
-                var span = tracer.StartIngest(default, out var context, out var newTraceId, out var ambient);
-                if (span is not null)
-                {
-                    if (await OfferTracedAsync(evt, span, context, newTraceId, ambient, Timeout.InfiniteTimeSpan, null, 0, cancellationToken, Stopwatch.GetTimestamp(), size)
-                        .ConfigureAwait(false) != SendResult.Accepted)
-                    {
-                        break;
-                    }
-                    continue;
-                }
-                var pending = output.SendAsync(new Envelope(evt, context, now, 1, componentId, now, newTraceId), limits, hardStop);
-                var result = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
-                if (result is HandOffResult.Backpressure or HandOffResult.ShuttingDown)
-                {
-                    break;
-                }
-                if (result == HandOffResult.Unconsumed)
-                {
-                    unconsumed++;
-                }
-                else
-                {
-                    handedOn++;
-                }
-                bytes += size;
-            }
-        }
-        finally
-        {
-            CountAll(handedOn, unconsumed, bytes);
-        }
-        return sent;
-    }
+        => (await SendRunAsync(events, default, default, Timeout.InfiniteTimeSpan, null, null, heedMemoryLimit: true, cancellationToken).ConfigureAwait(false)).Sent;
 
-    public async ValueTask<(int Sent, SendResult Result)> SendAllWithinAsync(
+    public ValueTask<(int Sent, SendResult Result)> SendAllWithinAsync(
         ReadOnlyMemory<Event> events, ReadOnlyMemory<ActivityContext> traceContexts, ReadOnlyMemory<long> positions, TimeSpan deadline,
         SourceBatch? batch, string? filePath, CancellationToken cancellationToken)
+        => SendRunAsync(events, traceContexts, positions, deadline, batch, filePath, heedMemoryLimit: deadline != Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// The batch send of <see cref="SendAllAsync"/> and <see cref="SendAllWithinAsync"/>: one state machine, one clock
+    /// read and one update of each counter per call; per event the sampling decision, the batch's count and the mailbox
+    /// write, and an await only when a mailbox is full. A sampled event (its ingest span current while it is offered),
+    /// or one that must wait for the memory limiter, takes the per-event path.
+    /// </summary>
+    /// <param name="traceContexts">Each event's incoming trace context; empty for none.</param>
+    /// <param name="positions">Each event's position in the batch's result; empty for none.</param>
+    private async ValueTask<(int Sent, SendResult Result)> SendRunAsync(
+        ReadOnlyMemory<Event> events, ReadOnlyMemory<ActivityContext> traceContexts, ReadOnlyMemory<long> positions, TimeSpan deadline,
+        SourceBatch? batch, string? filePath, bool heedMemoryLimit, CancellationToken cancellationToken)
     {
-        // As SendAllAsync, for a file's lines or a request's: per event the sampling decision, the batch's count and the mailbox write;
-        // a sampled event, or one that must wait for the memory limiter, takes the per-event path.
         var limits = new OfferLimits(cancellationToken, stopping, deadline);
-        var heedMemoryLimit = deadline != Timeout.InfiniteTimeSpan;
         var now = Stopwatch.GetTimestamp();
         var handedOn = 0;
         var unconsumed = 0;
@@ -132,10 +80,11 @@ internal sealed class SourceContext(
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 var evt = events.Span[sent];
-                var position = positions.Span[sent];
+                var position = positions.IsEmpty ? 0 : positions.Span[sent];
+                var traceContext = traceContexts.IsEmpty ? default : traceContexts.Span[sent];
                 if (heedMemoryLimit && memoryLimiter is { IsRefusing: true })
                 {
-                    result = await WaitForMemoryThenOfferAsync(evt, traceContexts.Span[sent], deadline, batch, position, cancellationToken, filePath).ConfigureAwait(false);
+                    result = await WaitForMemoryThenOfferAsync(evt, traceContext, deadline, batch, position, cancellationToken, filePath).ConfigureAwait(false);
                     if (result != SendResult.Accepted)
                     {
                         break;
@@ -144,7 +93,7 @@ internal sealed class SourceContext(
                     continue;
                 }
                 var size = evt.EstimatedSize;
-                var span = tracer.StartIngest(traceContexts.Span[sent], out var context, out var newTraceId, out var ambient);
+                var span = tracer.StartIngest(traceContext, out var context, out var newTraceId, out var ambient);
                 if (span is not null)
                 {
                     result = await OfferTracedAsync(evt, span, context, newTraceId, ambient, deadline, batch, position, cancellationToken, filePath).ConfigureAwait(false);
@@ -191,7 +140,7 @@ internal sealed class SourceContext(
         return (sent, result);
     }
 
-    /// <summary><see cref="Count"/> for a whole <see cref="SendAllAsync"/>: each counter once.</summary>
+    /// <summary><see cref="Count"/> for a whole <see cref="SendRunAsync"/>: each counter once.</summary>
     private void CountAll(int handedOn, int unconsumed, long bytes)
     {
         var events = handedOn + unconsumed;
