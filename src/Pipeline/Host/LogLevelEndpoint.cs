@@ -15,10 +15,14 @@ internal static class LogLevelEndpoint
 {
     private const int MaxBodyChars = 256;
 
+    // What Results.Json used: the web defaults (camelCase; these answers' names are lower case already).
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     public static void Map(WebApplication app, Serilog.ILogger logger)
     {
-        app.MapGet("/loglevel", () => Results.Json(new { level = LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel) }));
-        app.MapPut("/loglevel", async (HttpContext http) =>
+        // Request delegates rather than minimal-API handlers, as AdminServer explains.
+        app.MapGet("/loglevel", http => WriteJsonAsync(http, StatusCodes.Status200OK, new { level = LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel) }));
+        app.MapPut("/loglevel", async http =>
         {
             var text = http.Request.Query["level"].ToString();
             if (text.Length == 0)
@@ -27,13 +31,21 @@ internal static class LogLevelEndpoint
             }
             if (!LogLevelNames.TryParse(text, out var level))
             {
-                return Results.Json(
-                    new { error = $"unknown log level '{text}': expected {LogLevelNames.Expected}", valid = LogLevelNames.Valid },
-                    statusCode: StatusCodes.Status400BadRequest);
+                await WriteJsonAsync(
+                    http,
+                    StatusCodes.Status400BadRequest,
+                    new { error = $"unknown log level '{text}': expected {LogLevelNames.Expected}", valid = LogLevelNames.Valid }).ConfigureAwait(false);
+                return;
             }
             var previous = LoggingSetup.ChangeLevel(level, logger, "PUT /loglevel");
-            return Results.Json(new { level = LogLevelNames.Name(level), previous = LogLevelNames.Name(previous) });
+            await WriteJsonAsync(http, StatusCodes.Status200OK, new { level = LogLevelNames.Name(level), previous = LogLevelNames.Name(previous) }).ConfigureAwait(false);
         });
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext http, int statusCode, T value)
+    {
+        http.Response.StatusCode = statusCode;
+        return http.Response.WriteAsJsonAsync(value, Json, http.RequestAborted);
     }
 
     private static async Task<string> ReadLevelFromBodyAsync(HttpRequest request)
