@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,8 +21,6 @@ namespace Pipeline.Host;
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { WriteIndented = false };
-
     private readonly WebApplication _app;
 
     private AdminServer(WebApplication app) => _app = app;
@@ -65,7 +62,7 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapGet("/topology", async http =>
         {
             var snapshot = await topology.SnapshotWithRatesAsync(http.RequestAborted).ConfigureAwait(false);
-            await http.Response.WriteAsJsonAsync(snapshot, SnapshotJson, http.RequestAborted).ConfigureAwait(false);
+            await http.Response.WriteAsJsonAsync(snapshot, AdminJson.Default.TopologySnapshot, cancellationToken: http.RequestAborted).ConfigureAwait(false);
         });
         LogLevelEndpoint.Map(app, logger);
 

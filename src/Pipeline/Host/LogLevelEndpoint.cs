@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Telemetry;
@@ -15,13 +17,14 @@ internal static class LogLevelEndpoint
 {
     private const int MaxBodyChars = 256;
 
-    // What Results.Json used: the web defaults (camelCase; these answers' names are lower case already).
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // ASP.NET Core's JSON defaults, as Results.Json wrote these answers before: the relaxed encoder leaves the quotes
+    // around an unknown level readable ('bogus', not \u0027bogus\u0027).
+    private static readonly AdminJson Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     public static void Map(WebApplication app, Serilog.ILogger logger)
     {
         // Request delegates rather than minimal-API handlers, as AdminServer explains.
-        app.MapGet("/loglevel", http => WriteJsonAsync(http, StatusCodes.Status200OK, new { level = LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel) }));
+        app.MapGet("/loglevel", http => WriteJsonAsync(http, StatusCodes.Status200OK, new LogLevelAnswer(LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel)), Json.LogLevelAnswer));
         app.MapPut("/loglevel", async http =>
         {
             var text = http.Request.Query["level"].ToString();
@@ -34,18 +37,19 @@ internal static class LogLevelEndpoint
                 await WriteJsonAsync(
                     http,
                     StatusCodes.Status400BadRequest,
-                    new { error = $"unknown log level '{text}': expected {LogLevelNames.Expected}", valid = LogLevelNames.Valid }).ConfigureAwait(false);
+                    new LogLevelRefusal($"unknown log level '{text}': expected {LogLevelNames.Expected}", LogLevelNames.Valid),
+                    Json.LogLevelRefusal).ConfigureAwait(false);
                 return;
             }
             var previous = LoggingSetup.ChangeLevel(level, logger, "PUT /loglevel");
-            await WriteJsonAsync(http, StatusCodes.Status200OK, new { level = LogLevelNames.Name(level), previous = LogLevelNames.Name(previous) }).ConfigureAwait(false);
+            await WriteJsonAsync(http, StatusCodes.Status200OK, new LogLevelAnswer(LogLevelNames.Name(level), LogLevelNames.Name(previous)), Json.LogLevelAnswer).ConfigureAwait(false);
         });
     }
 
-    private static Task WriteJsonAsync<T>(HttpContext http, int statusCode, T value)
+    private static Task WriteJsonAsync<T>(HttpContext http, int statusCode, T value, JsonTypeInfo<T> json)
     {
         http.Response.StatusCode = statusCode;
-        return http.Response.WriteAsJsonAsync(value, Json, http.RequestAborted);
+        return http.Response.WriteAsJsonAsync(value, json, cancellationToken: http.RequestAborted);
     }
 
     private static async Task<string> ReadLevelFromBodyAsync(HttpRequest request)
