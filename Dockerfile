@@ -13,20 +13,26 @@ WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Telemetry/Telemetry.csproj src/Telemetry/
 COPY src/Pipeline/Pipeline.csproj src/Pipeline/
-# ReadyToRun compiles for one architecture: the one being built (BuildKit sets TARGETARCH; `-a amd64` means x64).
+# ReadyToRun and a self-contained publish compile for one architecture: the one being built (BuildKit sets TARGETARCH;
+# `-a amd64` means x64). Restore takes the same properties as publish, which must match them.
 ARG TARGETARCH=amd64
-RUN dotnet restore src/Pipeline/Pipeline.csproj -a "$TARGETARCH" -p:PublishReadyToRun=true
+RUN dotnet restore src/Pipeline/Pipeline.csproj -a "$TARGETARCH" -p:SelfContained=true -p:PublishReadyToRun=true -p:PublishTrimmed=true
 COPY src/ src/
 # ReadyToRun: the assemblies carry native code, so start-up does not wait for the JIT and the first events do not run
 # through unoptimized code. Measured (docs/performance.md): 0.23 instead of 0.39 CPU-s from start to exit on empty
-# input, and less CPU per event over a million lines; the image grows by the precompiled code (a few MB).
-RUN dotnet publish src/Pipeline/Pipeline.csproj --configuration Release --no-restore -a "$TARGETARCH" --self-contained false \
-    -p:PublishReadyToRun=true --output /app
+# input, and less CPU per event over a million lines.
+# Self-contained and trimmed (TrimMode=partial, set in Pipeline.csproj): the .NET and ASP.NET Core libraries lose what
+# the service never calls, so fewer and smaller pages are mapped. Measured: idle RSS 75 -> 64 MiB, peak RSS over a
+# million events 86-89 -> 74-78 MiB, the same CPU per event and start-up; /app is 103 MB instead of 73 MB plus the
+# 106 MB shared runtime of the aspnet image.
+RUN dotnet publish src/Pipeline/Pipeline.csproj --configuration Release --no-restore -a "$TARGETARCH" --self-contained true \
+    -p:PublishReadyToRun=true -p:PublishTrimmed=true --output /app
 
-# ---- runtime: the ASP.NET Core runtime only, no SDK. Not the chiseled variant: it has no shell, and the HEALTHCHECK
-# below needs one (the image has neither curl nor wget). Kubernetes does not use HEALTHCHECK; it probes /healthz
-# and /readyz over HTTP itself (deploy/k8s/daemonset.yaml).
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# ---- runtime: the publish carries its own (trimmed) runtime, so the base is runtime-deps: the native libraries .NET
+# needs, no .NET runtime, no SDK. Not the chiseled variant: it has no shell, and the HEALTHCHECK below needs one (the
+# image has neither curl nor wget). Kubernetes does not use HEALTHCHECK; it probes /healthz and /readyz over HTTP
+# itself (deploy/k8s/daemonset.yaml).
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS runtime
 
 # Everything the pipeline writes (checkpoints, buffers, dead letters, file sinks) goes under /var/lib/pipeline, so
 # the root filesystem can be mounted read-only.

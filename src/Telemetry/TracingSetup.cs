@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -19,43 +20,18 @@ namespace Pipeline.Telemetry;
 /// </remarks>
 public sealed class TracingSetup : IDisposable
 {
-    // The SDK counts queue drops but keeps the count internal; reading it is the only way short of re-implementing the
-    // batch processor's queue. Looked up once; if a later SDK renames it, queue drops are simply not counted.
-    private static readonly PropertyInfo? DroppedCountProperty =
-        typeof(BatchExportProcessor<Activity>).GetProperty("DroppedCount", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
-
-    private readonly TracerProvider? _provider;
-    private readonly BatchActivityExportProcessor? _queue;
+    private TracerProvider? _provider;
+    private BatchActivityExportProcessor? _queue;
     private readonly ExportCounts _counts = new();
     private readonly PipelineMetrics _metrics;
     private readonly Prometheus.Counter.Child _exported;
     private readonly Prometheus.Counter.Child _dropped;
 
-    private TracingSetup(TracingConfiguration configuration, PipelineMetrics metrics, BaseExporter<Activity>? exporter)
+    private TracingSetup(TracingConfiguration configuration, PipelineMetrics metrics)
     {
         Configuration = configuration;
         _metrics = metrics;
         (_exported, _dropped) = metrics.ForTelemetrySignal(TelemetryNames.SpansSignal);
-        BaseExporter<Activity>? counted = exporter is not null
-            ? new CountingSpanExporter(exporter, _counts)
-            : configuration.Exports ? new OtlpSpanExporter(configuration.ToOtlpExporterOptions(), _counts) : null;
-        if (counted is null)
-        {
-            return;
-        }
-        _queue = new BatchActivityExportProcessor(
-            counted,
-            maxQueueSize: configuration.MaxQueueSize,
-            scheduledDelayMilliseconds: (int)configuration.ScheduledDelay.TotalMilliseconds,
-            exporterTimeoutMilliseconds: (int)configuration.ExportTimeout.TotalMilliseconds,
-            maxExportBatchSize: Math.Min(configuration.MaxExportBatchSize, configuration.MaxQueueSize));
-        _provider = Sdk.CreateTracerProviderBuilder()
-            .AddSource(TelemetryNames.ActivitySourceName)
-            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
-            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddAttributes(configuration.Resource))
-            .AddProcessor(_queue)
-            .Build();
-        metrics.AddScrapeProbe(UpdateCounters);
     }
 
     public TracingConfiguration Configuration { get; }
@@ -63,39 +39,106 @@ public sealed class TracingSetup : IDisposable
     /// <summary>True when spans are recorded and exported (an exporter is configured).</summary>
     public bool IsRecording => _provider is not null;
 
-    /// <summary>
-    /// Starts tracing as configured. <paramref name="exporter"/> replaces the configured exporter with an in-process
-    /// one (tests' in-memory exporter, the benchmark's no-op), and turns recording on whatever the configuration says.
-    /// </summary>
-    public static TracingSetup Start(TracingConfiguration configuration, PipelineMetrics metrics, BaseExporter<Activity>? exporter = null)
+    /// <summary>Starts tracing as configured.</summary>
+    public static TracingSetup Start(TracingConfiguration configuration, PipelineMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(metrics);
-        return new TracingSetup(configuration, metrics, exporter);
+        var setup = new TracingSetup(configuration, metrics);
+        if (configuration.Exports)
+        {
+            setup.RecordToOtlp();
+        }
+        return setup;
+    }
+
+    /// <summary>
+    /// Starts tracing as configured, except that <paramref name="exporter"/> replaces the configured exporter with an
+    /// in-process one (tests' in-memory exporter, the benchmark's no-op) and turns recording on whatever the
+    /// configuration says.
+    /// </summary>
+    public static TracingSetup Start(TracingConfiguration configuration, PipelineMetrics metrics, BaseExporter<Activity>? exporter)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(metrics);
+        var setup = new TracingSetup(configuration, metrics);
+        if (exporter is not null)
+        {
+            setup.Record(new CountingSpanExporter(exporter, setup._counts));
+        }
+        else if (configuration.Exports)
+        {
+            setup.RecordToOtlp();
+        }
+        return setup;
     }
 
     /// <summary>The pipeline's tracing with the configured sampler.</summary>
     public PipelineTracing ForPipeline(string pipelineName) => new(pipelineName, Configuration.Sampler);
 
     /// <summary>Exports what is queued, waiting at most <paramref name="timeout"/>.</summary>
-    public bool Flush(TimeSpan timeout) => _provider?.ForceFlush((int)timeout.TotalMilliseconds) ?? true;
+    public bool Flush(TimeSpan timeout) => _provider is null || FlushProvider(timeout);
 
     public void Dispose()
     {
-        if (_provider is null)
+        if (_provider is not null)
         {
-            return;
+            DisposeProvider();
         }
-        _provider.ForceFlush((int)Configuration.ExportTimeout.TotalMilliseconds);
+    }
+
+    // Only the methods below name the OpenTelemetry SDK's types: a service that exports no span (the default)
+    // never calls them, so the SDK and the OTLP exporter (about 1 MiB of mapped assemblies, and System.Net.Http) do not
+    // load. NoInlining keeps the types out of the callers the JIT or ReadyToRun prepares at start-up.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordToOtlp() => Record(new OtlpSpanExporter(Configuration.ToOtlpExporterOptions(), _counts));
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Record(BaseExporter<Activity> counted)
+    {
+        var configuration = Configuration;
+        var queue = new BatchActivityExportProcessor(
+            counted,
+            maxQueueSize: configuration.MaxQueueSize,
+            scheduledDelayMilliseconds: (int)configuration.ScheduledDelay.TotalMilliseconds,
+            exporterTimeoutMilliseconds: (int)configuration.ExportTimeout.TotalMilliseconds,
+            maxExportBatchSize: Math.Min(configuration.MaxExportBatchSize, configuration.MaxQueueSize));
+        _queue = queue;
+        _provider = Sdk.CreateTracerProviderBuilder()
+            .AddSource(TelemetryNames.ActivitySourceName)
+            .SetSampler(new ParentBasedSampler(new AlwaysOnSampler()))
+            .SetResourceBuilder(ResourceBuilder.CreateEmpty().AddAttributes(configuration.Resource))
+            .AddProcessor(queue)
+            .Build();
+        _metrics.AddScrapeProbe(UpdateCounters);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool FlushProvider(TimeSpan timeout) => _provider!.ForceFlush((int)timeout.TotalMilliseconds);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void DisposeProvider()
+    {
+        var provider = _provider!;
+        provider.ForceFlush((int)Configuration.ExportTimeout.TotalMilliseconds);
         UpdateCounters();
         _metrics.RemoveScrapeProbe(UpdateCounters);
-        _provider.Dispose();
+        provider.Dispose();
     }
 
     private void UpdateCounters()
     {
         _exported.IncTo(_counts.Exported);
-        var queueDrops = _queue is not null && DroppedCountProperty?.GetValue(_queue) is long dropped ? dropped : 0;
+        var queueDrops = _queue is not null && QueueDrops.Property?.GetValue(_queue) is long dropped ? dropped : 0;
         _dropped.IncTo(_counts.Failed + queueDrops);
+    }
+
+    private static class QueueDrops
+    {
+        // The SDK counts queue drops but keeps the count internal; reading it is the only way short of re-implementing
+        // the batch processor's queue. Looked up once, in a class of its own so that a TracingSetup that records
+        // nothing does not load the SDK; if a later SDK renames it, queue drops are simply not counted.
+        public static readonly PropertyInfo? Property =
+            typeof(BatchExportProcessor<Activity>).GetProperty("DroppedCount", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace Pipeline.Components;
@@ -14,7 +15,7 @@ public sealed class ComponentCatalog
     /// <see cref="ComponentAttribute"/>, the kind from the config interface it implements, the build step is its
     /// <c>Build</c> method.
     /// </summary>
-    public ComponentCatalog Add<TConfig>()
+    public ComponentCatalog Add<[DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] TConfig>()
         where TConfig : class, new()
     {
         var config = typeof(TConfig);
@@ -33,17 +34,17 @@ public sealed class ComponentCatalog
     }
 
     /// <summary>A source whose build step is given here rather than by its options class (test doubles).</summary>
-    public ComponentCatalog AddSource<TOptions>(string type, string description, Func<TOptions, ComponentContext, ISourceFactory> build)
+    public ComponentCatalog AddSource<[DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] TOptions>(string type, string description, Func<TOptions, ComponentContext, ISourceFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Source, description, typeof(TOptions), (o, c) => build((TOptions)o, c));
 
     /// <summary>A processor whose build step is given here rather than by its options class (test doubles).</summary>
-    public ComponentCatalog AddProcessor<TOptions>(string type, string description, Func<TOptions, ComponentContext, IProcessorFactory> build)
+    public ComponentCatalog AddProcessor<[DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] TOptions>(string type, string description, Func<TOptions, ComponentContext, IProcessorFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Processor, description, typeof(TOptions), (o, c) => build((TOptions)o, c));
 
     /// <summary>A sink whose build step is given here rather than by its options class (test doubles).</summary>
-    public ComponentCatalog AddSink<TOptions>(string type, string description, Func<TOptions, ComponentContext, ISinkFactory> build)
+    public ComponentCatalog AddSink<[DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] TOptions>(string type, string description, Func<TOptions, ComponentContext, ISinkFactory> build)
         where TOptions : class, new()
         => Add(type, ComponentKind.Sink, description, typeof(TOptions), (o, c) => build((TOptions)o, c));
 
@@ -53,7 +54,7 @@ public sealed class ComponentCatalog
     public IEnumerable<string> TypesOf(ComponentKind kind)
         => _byKindAndType.Keys.Where(k => k.Item1 == kind).Select(k => k.Item2).Order(StringComparer.Ordinal);
 
-    private ComponentCatalog Add(string type, ComponentKind kind, string description, Type optionsType, Func<object, ComponentContext, object> build)
+    private ComponentCatalog Add(string type, ComponentKind kind, string description, [DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] Type optionsType, Func<object, ComponentContext, object> build)
     {
         _byKindAndType.Add((kind, type), new ComponentDescriptor(type, kind, description, optionsType, build));
         return this;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text;
 
@@ -9,9 +10,16 @@ namespace Pipeline.Components;
 /// </summary>
 public sealed class ComponentDescriptor
 {
+    /// <summary>
+    /// What the binder reflects on in an options class: its public properties and its parameterless constructor.
+    /// Annotating the types that flow here keeps both in a trimmed publish (docs/performance.md).
+    /// </summary>
+    internal const DynamicallyAccessedMemberTypes OptionMembers =
+        DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicParameterlessConstructor;
+
     private readonly Func<object, ComponentContext, object> _build;
 
-    internal ComponentDescriptor(string type, ComponentKind kind, string description, Type optionsType, Func<object, ComponentContext, object> build)
+    internal ComponentDescriptor(string type, ComponentKind kind, string description, [DynamicallyAccessedMembers(OptionMembers)] Type optionsType, Func<object, ComponentContext, object> build)
     {
         Type = type;
         Kind = kind;
@@ -22,7 +30,7 @@ public sealed class ComponentDescriptor
     }
 
     /// <summary>The [Option] properties of any settings class, for sections that are not components (telemetry).</summary>
-    public static IReadOnlyList<OptionDescriptor> OptionsOf(Type settingsType) => ReadOptions(settingsType);
+    public static IReadOnlyList<OptionDescriptor> OptionsOf([DynamicallyAccessedMembers(OptionMembers)] Type settingsType) => ReadOptions(settingsType);
 
     public string Type { get; }
 
@@ -30,6 +38,7 @@ public sealed class ComponentDescriptor
 
     public string Description { get; }
 
+    [DynamicallyAccessedMembers(OptionMembers)]
     public Type OptionsType { get; }
 
     public IReadOnlyList<OptionDescriptor> Options { get; }
@@ -64,7 +73,7 @@ public sealed class ComponentDescriptor
         return sb.ToString();
     }
 
-    private static OptionDescriptor[] ReadOptions(Type optionsType)
+    private static OptionDescriptor[] ReadOptions([DynamicallyAccessedMembers(OptionMembers)] Type optionsType)
     {
         var defaults = Activator.CreateInstance(optionsType);
         return optionsType

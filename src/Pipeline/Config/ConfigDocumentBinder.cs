@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Pipeline.Components;
 using Pipeline.Telemetry;
 
@@ -275,7 +276,8 @@ internal sealed class ConfigDocumentBinder
         }
     }
 
-    private void BindSettings(ConfigNode node, string section, object target)
+    private void BindSettings<[DynamicallyAccessedMembers(ComponentDescriptor.OptionMembers)] TSettings>(ConfigNode node, string section, TSettings target)
+        where TSettings : class
     {
         if (node is ConfigScalar { IsNull: true })
         {
@@ -286,7 +288,7 @@ internal sealed class ConfigDocumentBinder
             _errors.Add(new ConfigError(node.Mark, $"'{section}': expected a mapping, found {node.Describe()}"));
             return;
         }
-        var options = ComponentDescriptor.OptionsOf(target.GetType());
+        var options = ComponentDescriptor.OptionsOf(typeof(TSettings));
         foreach (var (key, value) in mapping.Entries)
         {
             var option = options.FirstOrDefault(o => o.Name == key.Value);

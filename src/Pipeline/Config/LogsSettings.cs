@@ -1,9 +1,9 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Pipeline.Components;
 using Pipeline.Telemetry;
 using Pipeline.Telemetry.Logging;
 using Serilog.Events;
-using Serilog.Sinks.OpenTelemetry;
 
 namespace Pipeline.Config;
 
@@ -30,7 +30,7 @@ public sealed class LogsSettings
     public string? OtlpEndpoint { get; set; }
 
     [Option("grpc or http_protobuf. Else OTEL_EXPORTER_OTLP_PROTOCOL (grpc, http/protobuf), else grpc.", Example = "http_protobuf")]
-    public OtlpProtocol? OtlpProtocol { get; set; }
+    public LogOtlpProtocol? OtlpProtocol { get; set; }
 
     [Option("Headers on every OTLP export, such as an API key. Else OTEL_EXPORTER_OTLP_HEADERS.", Example = "{ x-api-key: \"${OTLP_KEY}\" }")]
     public Dictionary<string, string>? OtlpHeaders { get; set; }
@@ -134,14 +134,24 @@ public sealed class LogsSettings
         {
             errors.Add(new SettingError(Yaml("otlp_endpoint"), $"expected an absolute http:// or https:// URL, found '{OtlpEndpoint}'"));
         }
-        return new OtlpLogOptions
-        {
-            Endpoint = OtlpEndpoint,
-            Protocol = OtlpProtocol,
-            Headers = OtlpHeaders,
-            Environment = environment,
-        };
+        return ToOtlpLogOptions(environment);
     }
+
+    // OtlpLogOptions carries the sink's own protocol enum: only a service that ships logs over OTLP builds one, and
+    // loads Serilog.Sinks.OpenTelemetry with it. NoInlining keeps the type out of ResolveOtlp.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private OtlpLogOptions ToOtlpLogOptions(Func<string, string?> environment) => new()
+    {
+        Endpoint = OtlpEndpoint,
+        Protocol = OtlpProtocol switch
+        {
+            null => null,
+            LogOtlpProtocol.HttpProtobuf => Serilog.Sinks.OpenTelemetry.OtlpProtocol.HttpProtobuf,
+            _ => Serilog.Sinks.OpenTelemetry.OtlpProtocol.Grpc,
+        },
+        Headers = OtlpHeaders,
+        Environment = environment,
+    };
 
     private ElasticsearchLogOptions? ResolveElasticsearch(Func<string, string?> environment, List<SettingError> errors)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Pipeline.Components;
 using Pipeline.Events;
@@ -141,6 +142,10 @@ internal static class OptionValueConverter
         return false;
     }
 
+    // The list and dictionary types are the closed generic types that option properties declare (List<string>,
+    // Dictionary<string, string>...); their parameterless constructors are code the framework calls everywhere, so a
+    // trimmed publish keeps them.
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "List<T> and Dictionary<string, T> constructors are always kept.")]
     private static bool TryConvertList(ConfigNode node, Type listType, string subject, List<ConfigError> errors, out object? value)
     {
         value = null;
@@ -166,6 +171,7 @@ internal static class OptionValueConverter
         return ok;
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "As TryConvertList.")]
     private static bool TryConvertDictionary(ConfigNode node, Type dictionaryType, string subject, List<ConfigError> errors, out object? value)
     {
         value = null;

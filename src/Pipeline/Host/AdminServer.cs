@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,8 +21,6 @@ namespace Pipeline.Host;
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions SnapshotJson = new(JsonSerializerDefaults.Web) { WriteIndented = false };
-
     private readonly WebApplication _app;
 
     private AdminServer(WebApplication app) => _app = app;
@@ -46,10 +43,13 @@ public sealed class AdminServer : IAsyncDisposable
         builder.WebHost.UseUrls(ToUrl(address));
         var app = builder.Build();
 
-        app.MapGet("/healthz", () => Results.Text("ok\n"));
-        app.MapGet("/readyz", () => topology.IsReady
-            ? Results.Text("ready\n")
-            : Results.Text($"not ready: {topology.FailureReason ?? "starting or shutting down"}\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Plain request delegates, not minimal-API handlers: those are compiled at start-up by RequestDelegateFactory
+        // into expression trees and dynamic methods (JIT work and code memory, Microsoft.Extensions.Validation and
+        // the results assembly loaded) for five endpoints that each write one small response.
+        app.MapGet("/healthz", http => WriteTextAsync(http, StatusCodes.Status200OK, "ok\n"));
+        app.MapGet("/readyz", http => topology.IsReady
+            ? WriteTextAsync(http, StatusCodes.Status200OK, "ready\n")
+            : WriteTextAsync(http, StatusCodes.Status503ServiceUnavailable, $"not ready: {topology.FailureReason ?? "starting or shutting down"}\n"));
         app.MapMetrics(
             settings =>
             {
@@ -59,10 +59,11 @@ public sealed class AdminServer : IAsyncDisposable
                 settings.EnableOpenMetrics = true;
             },
             "/metrics");
-        // A CancellationToken parameter, not HttpContext: a lambda taking only HttpContext would bind as a plain
-        // RequestDelegate and its IResult would be dropped.
-        app.MapGet("/topology", async (CancellationToken requestAborted) =>
-            Results.Json(await topology.SnapshotWithRatesAsync(requestAborted).ConfigureAwait(false), SnapshotJson));
+        app.MapGet("/topology", async http =>
+        {
+            var snapshot = await topology.SnapshotWithRatesAsync(http.RequestAborted).ConfigureAwait(false);
+            await http.Response.WriteAsJsonAsync(snapshot, AdminJson.Default.TopologySnapshot, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+        });
         LogLevelEndpoint.Map(app, logger);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -73,6 +74,14 @@ public sealed class AdminServer : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A plain-text answer, as <c>Results.Text</c> writes it (UTF-8, <c>text/plain; charset=utf-8</c>).</summary>
+    internal static Task WriteTextAsync(HttpContext http, int statusCode, string text)
+    {
+        http.Response.StatusCode = statusCode;
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        return http.Response.WriteAsync(text, http.RequestAborted);
     }
 
     /// <summary>Accepts "host:port" as written in YAML (as Vector does) as well as full URLs.</summary>

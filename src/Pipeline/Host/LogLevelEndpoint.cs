@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Pipeline.Telemetry;
@@ -15,10 +17,15 @@ internal static class LogLevelEndpoint
 {
     private const int MaxBodyChars = 256;
 
+    // ASP.NET Core's JSON defaults, as Results.Json wrote these answers before: the relaxed encoder leaves the quotes
+    // around an unknown level readable ('bogus', not \u0027bogus\u0027).
+    private static readonly AdminJson Json = new(new JsonSerializerOptions(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static void Map(WebApplication app, Serilog.ILogger logger)
     {
-        app.MapGet("/loglevel", () => Results.Json(new { level = LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel) }));
-        app.MapPut("/loglevel", async (HttpContext http) =>
+        // Request delegates rather than minimal-API handlers, as AdminServer explains.
+        app.MapGet("/loglevel", http => WriteJsonAsync(http, StatusCodes.Status200OK, new LogLevelAnswer(LogLevelNames.Name(LoggingSetup.LevelSwitch.MinimumLevel)), Json.LogLevelAnswer));
+        app.MapPut("/loglevel", async http =>
         {
             var text = http.Request.Query["level"].ToString();
             if (text.Length == 0)
@@ -27,13 +34,22 @@ internal static class LogLevelEndpoint
             }
             if (!LogLevelNames.TryParse(text, out var level))
             {
-                return Results.Json(
-                    new { error = $"unknown log level '{text}': expected {LogLevelNames.Expected}", valid = LogLevelNames.Valid },
-                    statusCode: StatusCodes.Status400BadRequest);
+                await WriteJsonAsync(
+                    http,
+                    StatusCodes.Status400BadRequest,
+                    new LogLevelRefusal($"unknown log level '{text}': expected {LogLevelNames.Expected}", LogLevelNames.Valid),
+                    Json.LogLevelRefusal).ConfigureAwait(false);
+                return;
             }
             var previous = LoggingSetup.ChangeLevel(level, logger, "PUT /loglevel");
-            return Results.Json(new { level = LogLevelNames.Name(level), previous = LogLevelNames.Name(previous) });
+            await WriteJsonAsync(http, StatusCodes.Status200OK, new LogLevelAnswer(LogLevelNames.Name(level), LogLevelNames.Name(previous)), Json.LogLevelAnswer).ConfigureAwait(false);
         });
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext http, int statusCode, T value, JsonTypeInfo<T> json)
+    {
+        http.Response.StatusCode = statusCode;
+        return http.Response.WriteAsJsonAsync(value, json, cancellationToken: http.RequestAborted);
     }
 
     private static async Task<string> ReadLevelFromBodyAsync(HttpRequest request)

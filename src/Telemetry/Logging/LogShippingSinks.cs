@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Sinks.OpenTelemetry;
@@ -15,11 +16,9 @@ public static class LogShippingSinks
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(shipping);
-        if (shipping.Otlp is { } otlp)
+        if (shipping.Otlp is not null)
         {
-            configuration.WriteTo.Sink(LoggerSinkConfiguration.Wrap(
-                inner => new TraceContextFromProperties(inner),
-                writeTo => writeTo.OpenTelemetry(options => ConfigureOtlp(options, otlp, shipping), name => VariableWhereYamlIsSilent(name, otlp))));
+            AddOtlp(configuration, shipping);
         }
         if (shipping.Elasticsearch is { } elasticsearch)
         {
@@ -29,6 +28,17 @@ public static class LogShippingSinks
             configuration.WriteTo.Sink(gate);
         }
         return configuration;
+    }
+
+    // Serilog.Sinks.OpenTelemetry loads only when this runs: NoInlining keeps its types out of AddTo, which every
+    // service calls.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOtlp(LoggerConfiguration configuration, LogShippingOptions shipping)
+    {
+        var otlp = shipping.Otlp!;
+        configuration.WriteTo.Sink(LoggerSinkConfiguration.Wrap(
+            inner => new TraceContextFromProperties(inner),
+            writeTo => writeTo.OpenTelemetry(options => ConfigureOtlp(options, otlp, shipping), name => VariableWhereYamlIsSilent(name, otlp))));
     }
 
     private static void ConfigureOtlp(BatchedOpenTelemetrySinkOptions options, OtlpLogOptions otlp, LogShippingOptions shipping)

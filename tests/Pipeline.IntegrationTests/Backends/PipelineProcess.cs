@@ -75,10 +75,17 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     public HttpClient Admin => _admin;
 
+    /// <summary>Points the suite at another build of the binary, such as the image's publish output (docs/performance.md).</summary>
+    public const string ExecutableVariable = "PIPELINE_IT_EXECUTABLE";
+
     public static string Executable
     {
         get
         {
+            if (Environment.GetEnvironmentVariable(ExecutableVariable) is { Length: > 0 } published)
+            {
+                return published;
+            }
             var configuration = typeof(PipelineProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .Single(a => a.Key == "PipelineConfiguration").Value ?? "Debug";
             return RepositoryRoot.Combine("src", "Pipeline", "bin", configuration, "net10.0", "pipeline");

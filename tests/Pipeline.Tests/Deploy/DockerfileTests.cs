@@ -15,13 +15,13 @@ public sealed partial class DockerfileTests
         Lines.Where(l => l.StartsWith(name + " ", StringComparison.Ordinal));
 
     [Fact]
-    public void It_builds_on_the_sdk_and_runs_on_the_aspnet_runtime_image()
+    public void It_builds_on_the_sdk_and_runs_self_contained_on_the_runtime_deps_image()
     {
         var stages = Instructions("FROM").ToList();
 
         Assert.True(stages.Count >= 2, "expected a multi-stage build");
         Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0", stages[0], StringComparison.Ordinal);
-        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:10.0", stages[^1], StringComparison.Ordinal);
+        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/runtime-deps:10.0", stages[^1], StringComparison.Ordinal);
     }
 
     [Fact]
