@@ -54,6 +54,9 @@ public sealed class ComponentMetrics
     /// <c>dropped_by_processor</c>, bound once so that callers cache the child.</summary>
     public MetricCounter DiscardCounter(string reason) => new(_discarded.WithLabels([.. _labels, reason]));
 
+    /// <summary>This component's authentication and TLS instruments (an http source's server, an http sink's client), by its id.</summary>
+    public SecurityInstruments CreateSecurityInstruments() => _owner.ForSecurity(_labels[0], ComponentId);
+
     /// <summary>
     /// The latency histograms of a stage or sink, bound on first use (a source has none, so it publishes none):
     /// processing time per event (processors), mailbox wait, and ingest-to-delivery latency (sinks).

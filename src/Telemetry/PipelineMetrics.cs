@@ -108,6 +108,16 @@ public sealed class PipelineMetrics
         KubernetesApiErrors = factory.CreateCounter(TelemetryNames.KubernetesApiErrorsMetric,
             "Failed list and watch requests to the Kubernetes API, by reason.", [.. ComponentLabels, TelemetryNames.ReasonLabel]);
 
+        string[] serverLabels = [TelemetryNames.PipelineLabel, TelemetryNames.ServerLabel];
+        AuthFailures = factory.CreateCounter(TelemetryNames.AuthFailuresMetric,
+            "Requests and TLS handshakes refused for want of a valid credential, by server (an http source's id, or admin) and reason: missing_credential, invalid_credential, not_configured (a mutating admin endpoint with no admin.auth), client_certificate.",
+            [.. serverLabels, TelemetryNames.ReasonLabel]);
+        CredentialReloads = factory.CreateCounter(TelemetryNames.CredentialReloadsMetric,
+            "Times a server or client re-read a credential file after it changed (credential: certificate or tokens), by result: loaded, or failed (the previous one stays in use).",
+            [.. serverLabels, TelemetryNames.CredentialLabel, TelemetryNames.ResultLabel]);
+        TlsCertificateExpiry = factory.CreateGauge(TelemetryNames.TlsCertificateExpiryMetric,
+            "When the certificate a server or client presents expires, in Unix seconds.", serverLabels);
+
         // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
         // an instance's metrics to its spans and logs by the same service.instance.id.
         factory.CreateGauge("target_info", "The service identity this process's spans and logs carry as their resource.",
@@ -185,6 +195,15 @@ public sealed class PipelineMetrics
     internal Counter KubernetesEvictedPods { get; }
 
     internal Counter KubernetesApiErrors { get; }
+
+    internal Counter AuthFailures { get; }
+
+    internal Counter CredentialReloads { get; }
+
+    internal Gauge TlsCertificateExpiry { get; }
+
+    /// <summary>The authentication and TLS instruments of one server or client, by its name: a component id, or <c>admin</c>.</summary>
+    public SecurityInstruments ForSecurity(string pipeline, string server) => new(this, pipeline, server);
 
     /// <summary>A fresh registry per instance, so tests and several pipelines in one process never share counters.</summary>
     public static PipelineMetrics CreateIsolated() => new(Metrics.NewCustomRegistry());

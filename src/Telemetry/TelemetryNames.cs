@@ -114,6 +114,14 @@ public static class TelemetryNames
     /// <summary>Why the Kubernetes API failed: no_config, unauthorized, forbidden, expired, http_status, unreachable, invalid_response.</summary>
     public const string ReasonLabel = "reason";
 
+    /// <summary>Authentication and TLS (docs/security.md): the server or client is an http source's or sink's id, or admin.</summary>
+    public const string AuthFailuresMetric = "pipeline_auth_failures_total";
+    public const string CredentialReloadsMetric = "pipeline_credential_reloads_total";
+    public const string TlsCertificateExpiryMetric = "pipeline_tls_certificate_expiry_timestamp_seconds";
+    public const string ServerLabel = "server";
+    public const string ResultLabel = "result";
+    public const string CredentialLabel = "credential";
+
     public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
     public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
     public const string IsolatesMetric = "pipeline_isolates";

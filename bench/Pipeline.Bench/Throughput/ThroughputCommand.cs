@@ -176,7 +176,7 @@ internal static class ThroughputCommand
             Name = config.Name,
             DataDirectory = config.DataDirectory,
             ShutdownTimeout = config.ShutdownTimeout,
-            AdminAddress = config.AdminAddress,
+            Admin = config.Admin,
             Components = components,
         };
     }

@@ -51,6 +51,15 @@ public sealed class ComponentDescriptor
     /// </summary>
     public object Build(object options, ComponentContext context) => _build(options, context);
 
+    /// <summary>
+    /// True for an option whose type is a block of options of its own (a class with [Option] properties, such as
+    /// <c>tls</c> or <c>auth</c>): bound from a mapping and documented as <c>tls.cert_file</c> and the like.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Settings blocks are the service's own types, kept whole (docs/performance.md).")]
+    public static bool IsSettingsBlock(Type type)
+        => type.IsClass && type != typeof(string) && !type.IsGenericType
+            && type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Any(p => p.IsDefined(typeof(OptionAttribute)));
+
     public static string ToSnakeCase(string name)
     {
         var sb = new StringBuilder(name.Length + 4);
@@ -115,6 +124,7 @@ public sealed class ComponentDescriptor
             "TimeSpan" => "duration",
             "ByteSize" => "byte size",
             "FieldPath" => "field path",
+            _ when IsSettingsBlock(inner) => "mapping",
             _ => inner.Name,
         };
     }

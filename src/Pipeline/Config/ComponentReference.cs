@@ -52,14 +52,26 @@ public static class ComponentReference
         }
         sb.Append("\n| Option | Type | Required | Default | Description | Example |\n");
         sb.Append("|---|---|---|---|---|---|\n");
-        foreach (var option in descriptor.Options)
+        AppendOptions(sb, descriptor.Options, prefix: "");
+    }
+
+    /// <summary>One row per option; a block's own options (tls, auth) follow it as <c>tls.cert_file</c> rows.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Settings blocks are the service's own types, kept whole.")]
+    private static void AppendOptions(StringBuilder sb, IReadOnlyList<OptionDescriptor> options, string prefix)
+    {
+        foreach (var option in options)
         {
-            sb.Append("| `").Append(option.Name).Append("` | ").Append(Cell(option.TypeName))
+            sb.Append("| `").Append(prefix).Append(option.Name).Append("` | ").Append(Cell(option.TypeName))
                 .Append(" | ").Append(option.Required ? "yes" : "no")
                 .Append(" | ").Append(option.DefaultText is null ? "" : Code(option.DefaultText))
                 .Append(" | ").Append(Cell(option.Description))
                 .Append(" | ").Append(option.Example is null ? "" : Code(option.Example))
                 .Append(" |\n");
+            var type = Nullable.GetUnderlyingType(option.Property.PropertyType) ?? option.Property.PropertyType;
+            if (ComponentDescriptor.IsSettingsBlock(type))
+            {
+                AppendOptions(sb, ComponentDescriptor.OptionsOf(type), prefix + option.Name + ".");
+            }
         }
     }
 

@@ -151,16 +151,11 @@ internal sealed class ConfigDocumentBinder
                         _pipeline = _pipeline with { ShutdownTimeout = (TimeSpan)timeout! };
                     }
                     break;
-                case "admin":
-                    BindSmallSection(value, "admin", "address", address =>
+                case AdminSettingsBinder.Key:
+                    if (AdminSettingsBinder.Bind(value, _environment, _errors) is { } admin)
                     {
-                        if (IsHostAndPort(address))
-                        {
-                            _pipeline = _pipeline with { AdminAddress = address };
-                            return null;
-                        }
-                        return "host:port such as 0.0.0.0:9464";
-                    });
+                        _pipeline = _pipeline with { Admin = admin };
+                    }
                     break;
                 case "telemetry":
                     BindTelemetry(value);
@@ -352,9 +347,17 @@ internal sealed class ConfigDocumentBinder
             draft.HasInputErrors = true;
             return draft;
         }
-        foreach (var (key, _) in mapping.Entries)
+        foreach (var (key, value) in mapping.Entries)
         {
             draft.OptionMarks[key.Value] = key.Mark;
+            // A block's keys too (tls.cert_file), so that a build error about one points at its own line.
+            if (value is ConfigMapping block)
+            {
+                foreach (var (innerKey, _) in block.Entries)
+                {
+                    draft.OptionMarks[key.Value + "." + innerKey.Value] = innerKey.Mark;
+                }
+            }
         }
 
         BindType(draft, mapping);
@@ -530,7 +533,7 @@ internal sealed class ConfigDocumentBinder
         var descriptor = draft.Descriptor!;
         try
         {
-            var factory = descriptor.Build(draft.Options!, new ComponentContext(draft.Id, _pipeline.Name, _pipeline.DataDirectory));
+            var factory = descriptor.Build(draft.Options!, new ComponentContext(draft.Id, _pipeline.Name, _pipeline.DataDirectory) { Environment = _environment });
             var expectedType = draft.Kind switch
             {
                 ComponentKind.Source => typeof(ISourceFactory),
@@ -570,13 +573,5 @@ internal sealed class ConfigDocumentBinder
             return true;
         }
         return false;
-    }
-
-    private static bool IsHostAndPort(string address)
-    {
-        var colon = address.LastIndexOf(':');
-        return colon > 0
-            && int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-            && port <= 65535;
     }
 }

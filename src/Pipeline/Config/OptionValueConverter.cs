@@ -39,6 +39,10 @@ internal static class OptionValueConverter
         {
             return TryConvertDictionary(node, target, subject, errors, out value);
         }
+        if (ComponentDescriptor.IsSettingsBlock(target))
+        {
+            return TryConvertSettingsBlock(node, target, subject, errors, out value);
+        }
         if (node is not ConfigScalar scalar)
         {
             return Fail(node, subject, ExpectedText(target), errors);
@@ -117,6 +121,7 @@ internal static class OptionValueConverter
             "TimeSpan" => DurationText.Expected,
             "ByteSize" => "a byte size such as 512, 64KiB or 10MiB",
             "FieldPath" => "a field path such as .message",
+            _ when ComponentDescriptor.IsSettingsBlock(target) => "a mapping of " + string.Join(", ", ComponentDescriptor.OptionsOf(target).Select(o => o.Name)),
             _ => target.Name,
         };
     }
@@ -196,6 +201,57 @@ internal static class OptionValueConverter
         value = dictionary;
         return ok;
     }
+
+    /// <summary>
+    /// A block of options of its own, such as <c>tls:</c> or <c>auth:</c>: a mapping bound like a component's options,
+    /// with the same unknown-key, required-option and type errors, named <c>tls.cert_file</c> and the like.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Settings blocks are the service's own types, kept whole (docs/performance.md).")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "As above.")]
+    private static bool TryConvertSettingsBlock(ConfigNode node, Type blockType, string subject, List<ConfigError> errors, out object? value)
+    {
+        value = null;
+        if (node is not ConfigMapping mapping)
+        {
+            return Fail(node, subject, ExpectedText(blockType), errors);
+        }
+        var block = Activator.CreateInstance(blockType)!;
+        var options = ComponentDescriptor.OptionsOf(blockType);
+        var ok = true;
+        foreach (var (key, itemNode) in mapping.Entries)
+        {
+            var option = options.FirstOrDefault(o => o.Name == key.Value);
+            if (option is null)
+            {
+                var names = options.Select(o => o.Name).ToList();
+                errors.Add(new ConfigError(
+                    key.Mark,
+                    $"{Nested(subject, key.Value)}: unknown option (expected one of {string.Join(", ", names)})",
+                    SpellingSuggestion.Closest(key.Value, names)));
+                ok = false;
+                continue;
+            }
+            if (TryConvert(itemNode, option.Property.PropertyType, Nested(subject, option.Name), errors, out var item))
+            {
+                option.Property.SetValue(block, item);
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+        foreach (var option in options.Where(o => o.Required && !mapping.TryGet(o.Name, out _, out _)))
+        {
+            errors.Add(new ConfigError(mapping.Mark, $"{Nested(subject, option.Name)}: missing required option (expected {option.TypeName})"));
+            ok = false;
+        }
+        value = ok ? block : null;
+        return ok;
+    }
+
+    /// <summary>"option 'tls'" and "cert_file" make "option 'tls.cert_file'"; a subject without quotes gets ".cert_file".</summary>
+    private static string Nested(string subject, string name)
+        => subject.EndsWith('\'') ? $"{subject[..^1]}.{name}'" : $"{subject}.{name}";
 
     private static bool Parsed<T>(bool ok, T parsed, ConfigScalar scalar, string subject, string expected, List<ConfigError> errors, out object? value)
     {

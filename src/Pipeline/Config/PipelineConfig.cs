@@ -21,8 +21,11 @@ public sealed record PipelineConfig
     /// <summary>JSON-lines file for dead-lettered events; defaults to <c>{data_dir}/dead-letter.jsonl</c>.</summary>
     public string? DeadLetterPath { get; init; }
 
-    /// <summary>Admin endpoints (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/topology</c>).</summary>
-    public string AdminAddress { get; init; } = "0.0.0.0:9464";
+    /// <summary><c>admin</c>: the admin endpoints' address, TLS and tokens (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c>, <c>/topology</c>, <c>/loglevel</c>).</summary>
+    public Security.AdminSettings Admin { get; init; } = new();
+
+    /// <summary>Where the admin endpoints listen: <see cref="Admin"/>'s address.</summary>
+    public string AdminAddress => Admin.Address;
 
     /// <summary><c>telemetry.traces</c>: sampling and span export. Standard OTEL_* variables apply where YAML is silent.</summary>
     public TracesSettings Traces { get; init; } = new();

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Pipeline.Components;
+using Pipeline.Security;
 using Pipeline.Sources.Http;
 using Pipeline.Telemetry;
 using Pipeline.Topology;
@@ -22,15 +24,35 @@ namespace Pipeline.Host;
 public sealed class AdminServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ReloadingServerCertificate? _certificate;
+    private readonly RequestAuthenticator? _authenticator;
 
-    private AdminServer(WebApplication app) => _app = app;
+    private AdminServer(WebApplication app, ReloadingServerCertificate? certificate, RequestAuthenticator? authenticator)
+    {
+        _app = app;
+        _certificate = certificate;
+        _authenticator = authenticator;
+    }
 
     /// <summary>The addresses Kestrel bound, with the real port when the config asked for port 0.</summary>
     public IReadOnlyList<string> Addresses =>
         _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
 
-    public static async Task<AdminServer> StartAsync(string address, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken)
+    /// <summary>Plain HTTP on <paramref name="address"/>, no tokens: mutating endpoints are refused.</summary>
+    public static Task<AdminServer> StartAsync(string address, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken)
+        => StartAsync(new AdminSettings { Address = address }, topology, metrics, logger, cancellationToken);
+
+    /// <param name="environment">Where admin.auth's tokens_env are read; the process's by default.</param>
+    public static async Task<AdminServer> StartAsync(
+        AdminSettings settings, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken, Func<string, string?>? environment = null)
     {
+        if (!ListenAddress.TryParse(settings.Address, out var address))
+        {
+            throw new ArgumentException($"admin address: expected {ListenAddress.Expected}, found '{settings.Address}'", nameof(settings));
+        }
+        var security = metrics.ForSecurity(topology.PipelineName, "admin");
+        var certificate = settings.Tls is { } tls ? new ReloadingServerCertificate(tls, security, logger) : null;
+        var authenticator = settings.Auth is { } auth ? new RequestAuthenticator(auth, environment ?? Environment.GetEnvironmentVariable, security, logger) : null;
         // The empty builder: no appsettings.json, no ASPNETCORE_ variables and no file watcher on the working directory
         // (the slim builder's watcher woke on every write a file sink made there: 5 % of the CPU of a stdin -> file run).
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -40,8 +62,14 @@ public sealed class AdminServer : IAsyncDisposable
         // The probes must keep answering while the pipeline drains: the service host, not a console lifetime of
         // the admin server's own, decides when it stops.
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedServerLifetime>();
-        builder.WebHost.UseUrls(ToUrl(address));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(address.EndPoint, listen => certificate?.Apply(listen));
+        });
         var app = builder.Build();
+        var notConfigured = security.AuthFailures(SecurityInstruments.NotConfigured);
+        app.Use(next => http => Admit(http, settings, authenticator, notConfigured, next));
 
         // Plain request delegates, not minimal-API handlers: those are compiled at start-up by RequestDelegateFactory
         // into expression trees and dynamic methods (JIT work and code memory, Microsoft.Extensions.Validation and
@@ -67,13 +95,37 @@ public sealed class AdminServer : IAsyncDisposable
         LogLevelEndpoint.Map(app, logger);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new AdminServer(app);
+        return new AdminServer(app, certificate, authenticator);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _certificate?.Dispose();
+        _authenticator?.Dispose();
+    }
+
+    /// <summary>
+    /// Read-only requests pass (unless protect_read_only); anything that changes the service needs a token, and is
+    /// refused 403 when admin.auth is not configured at all: no token can be right then.
+    /// </summary>
+    private static Task Admit(HttpContext http, AdminSettings settings, RequestAuthenticator? authenticator, MetricCounter notConfigured, RequestDelegate next)
+    {
+        var method = http.Request.Method;
+        var readOnly = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (readOnly && !settings.ProtectReadOnly)
+        {
+            return next(http);
+        }
+        if (authenticator is null)
+        {
+            notConfigured.Inc();
+            http.Response.Headers.Connection = "close";
+            return WriteTextAsync(http, StatusCodes.Status403Forbidden,
+                $"{method} {http.Request.Path} changes the service, so it needs a token: configure admin.auth (docs/security.md)\n");
+        }
+        return authenticator.IsAuthenticated(http) ? next(http) : authenticator.RefuseAsync(http);
     }
 
     /// <summary>A plain-text answer, as <c>Results.Text</c> writes it (UTF-8, <c>text/plain; charset=utf-8</c>).</summary>
@@ -82,23 +134,5 @@ public sealed class AdminServer : IAsyncDisposable
         http.Response.StatusCode = statusCode;
         http.Response.ContentType = "text/plain; charset=utf-8";
         return http.Response.WriteAsync(text, http.RequestAborted);
-    }
-
-    /// <summary>Accepts "host:port" as written in YAML (as Vector does) as well as full URLs.</summary>
-    internal static string ToUrl(string address)
-    {
-        if (address.Contains("://", StringComparison.Ordinal))
-        {
-            return address;
-        }
-        var colon = address.LastIndexOf(':');
-        var host = colon > 0 ? address[..colon] : address;
-        var port = colon > 0 ? address[(colon + 1)..] : "9464";
-        // Kestrel's "0.0.0.0" binds IPv4 only; "*" would also take IPv6. Keep what the user wrote.
-        if (host.Length == 0 || host == "*")
-        {
-            host = IPAddress.Any.ToString();
-        }
-        return $"http://{host}:{port}";
     }
 }

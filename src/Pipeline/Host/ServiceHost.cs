@@ -69,7 +69,7 @@ public static class ServiceHost
 
         using var memoryLimiter = MemoryLimiter.Start(config.MemoryLimiter, logger, metrics.MemoryLimiter);
         await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name), memoryLimiter);
-        await using var admin = await AdminServer.StartAsync(config.AdminAddress, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
+        await using var admin = await AdminServer.StartAsync(config.Admin, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
 
         logger.Information(

@@ -72,6 +72,9 @@ public sealed class RunningTopology : IAsyncDisposable
     /// </summary>
     public Task Completion => _completion.Task;
 
+    /// <summary>The pipeline's name: the <c>pipeline</c> label of its metrics.</summary>
+    public string PipelineName => _config.Name;
+
     /// <summary>Started, not stopping or finished, and no stage has failed.</summary>
     public bool IsReady
     {

@@ -33,6 +33,11 @@ public sealed class LayeringTests
     [InlineData("Pipeline.Sources", "Pipeline.Isolates")]
     [InlineData("Pipeline.Processors", "Pipeline.Isolates")]
     [InlineData("Pipeline.Sinks", "Pipeline.Isolates")]
+    [InlineData("Pipeline.Security", "Pipeline.Sources")]
+    [InlineData("Pipeline.Security", "Pipeline.Sinks")]
+    [InlineData("Pipeline.Security", "Pipeline.Config")]
+    [InlineData("Pipeline.Security", "Pipeline.Host")]
+    [InlineData("Pipeline.Security", "Pipeline.Isolates")]
     [InlineData("Pipeline.Events", "Pipeline.Isolates")]
     [InlineData("Pipeline.Events", "Pipeline.Config")]
     public void A_layer_uses_nothing_of_a_layer_above_it(string layer, string above)

@@ -90,7 +90,7 @@ public sealed class ConfigLoadingTests
 
         Assert.Equal(config.Components.Count, components.Builds);
         var gen = Assert.IsType<TestComponents.SourceFactory>(config.Sources.Single(s => s.Id == "gen").Factory);
-        Assert.Equal(new ComponentContext("gen", "edge", "/var/lib/pipeline"), gen.Context);
+        Assert.Equal(("gen", "edge", "/var/lib/pipeline"), (gen.Context.ComponentId, gen.Context.PipelineName, gen.Context.DataDirectory));
         Assert.Same(config.Sources.Single(s => s.Id == "gen").Options, gen.Options);
         Assert.Equal(["errors", "rest"], Assert.IsAssignableFrom<IProcessorFactory>(config.Stages.First().Factory).NamedOutputs);
         Assert.IsAssignableFrom<ISinkFactory>(config.Sinks.Single().Factory);

@@ -473,7 +473,7 @@ public sealed class ConfigValidationTests
               o: {type: out, inputs: [in]}
             """);
 
-        ConfigErrors.Only(errors, "'admin.address': expected host:port such as 0.0.0.0:9464, found 'localhost'", 2, 12);
+        ConfigErrors.Only(errors, "'admin.address': expected ip:port (such as 0.0.0.0:8080, [::]:8080, localhost:8080 or *:8080), optionally after http:// or https://, found 'localhost'", 2, 12);
     }
 
     [Fact]

@@ -16,6 +16,11 @@ internal sealed class FakeSourceContext : ISourceContext
 
     public Serilog.ILogger Logger { get; } = Serilog.Core.Logger.None;
 
+    /// <summary>One registry for the test's life, so that what the source counts can be read back.</summary>
+    public Pipeline.Telemetry.PipelineMetrics PipelineMetrics { get; } = Pipeline.Telemetry.PipelineMetrics.CreateIsolated();
+
+    public Pipeline.Telemetry.ComponentMetrics Metrics => PipelineMetrics.ForComponent("test", ComponentId, "source");
+
     /// <summary>What <see cref="ISourceContext.ConsumersParse"/> answers.</summary>
     public bool ConsumersParse { get; set; }
 

@@ -17,12 +17,16 @@ namespace Pipeline.Tests.Logging;
 public sealed class LogLevelEndpointTests : IAsyncLifetime
 {
     private const string Topology = """
-        admin: {address: "127.0.0.1:0"}
+        admin: {address: "127.0.0.1:0", auth: {tokens_env: [ADMIN_TOKEN]}}
         sources:
           gen: {type: generator, count: 1}
         sinks:
           out: {type: blackhole, inputs: [gen]}
         """;
+
+    private static readonly string AdminToken = System.Security.Cryptography.RandomNumberGenerator.GetHexString(64, lowercase: true);
+
+    private static readonly Dictionary<string, string> Environment = new() { ["ADMIN_TOKEN"] = AdminToken };
 
     private readonly LogEventLevel _levelBefore = LoggingSetup.LevelSwitch.MinimumLevel;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -31,11 +35,12 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var config = ConfigLoader.LoadYaml(Topology, "admin.yaml", BuiltInComponents.Create(), new Dictionary<string, string>());
+        var config = ConfigLoader.LoadYaml(Topology, "admin.yaml", BuiltInComponents.Create(), Environment);
         var metrics = new PipelineMetrics(Metrics.NewCustomRegistry());
         _topology = RunningTopology.Build(config, metrics, Serilog.Core.Logger.None);
-        _admin = await AdminServer.StartAsync(config.AdminAddress, _topology, metrics, Serilog.Core.Logger.None, TestContext.Current.CancellationToken);
+        _admin = await AdminServer.StartAsync(config.Admin, _topology, metrics, Serilog.Core.Logger.None, TestContext.Current.CancellationToken, Environment.GetValueOrDefault);
         _http.BaseAddress = new Uri(_admin.Addresses.Single());
+        _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -91,6 +96,20 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
         Assert.Equal(LogEventLevel.Information, LoggingSetup.LevelSwitch.MinimumLevel);
     }
 
+    [Fact]
+    public async Task Put_without_the_admin_token_is_refused_401_and_changes_nothing()
+    {
+        LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Information;
+        using var anonymous = new HttpClient { BaseAddress = _http.BaseAddress };
+
+        using var response = await anonymous.PutAsync("/loglevel?level=verbose", null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer realm=\"pipeline\"", response.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(LogEventLevel.Information, LoggingSetup.LevelSwitch.MinimumLevel);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/loglevel", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
     [Theory]
     [InlineData(LogEventLevel.Information, LogEventLevel.Debug)]
     [InlineData(LogEventLevel.Information, LogEventLevel.Error)]
@@ -133,7 +152,8 @@ public sealed class LogLevelEndpointTests : IAsyncLifetime
     private static (string File, Runtime.CapturedLog Lines) ReloadFrom(string logs)
     {
         var file = Path.Combine(Path.GetTempPath(), $"pipeline-sighup-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(file, $"telemetry:\n  logs: {logs}\n" + Topology);
+        // SIGHUP re-reads the file under the process's environment, which holds no admin token.
+        File.WriteAllText(file, $"telemetry:\n  logs: {logs}\n" + Topology.Replace(", auth: {tokens_env: [ADMIN_TOKEN]}", "", StringComparison.Ordinal));
         LoggingSetup.LevelSwitch.MinimumLevel = LogEventLevel.Debug;
         var lines = new Runtime.CapturedLog();
         using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(lines).CreateLogger();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -9,13 +8,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Security;
 
 namespace Pipeline.Sources.Http;
 
 [Component("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.")]
 public sealed class HttpSourceConfig : ISourceConfig
 {
-    [Option("Address the ingest server listens on, as ip:port ([::]:port for IPv6, localhost:port, *:port for every interface).",
+    [Option("Address the ingest server listens on, as ip:port ([::]:port for IPv6, localhost:port, *:port for every interface); https:// in front needs tls.",
         Example = "127.0.0.1:8080")]
     public string Address { get; set; } = "0.0.0.0:8080";
 
@@ -44,12 +44,26 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = "10s")]
     public TimeSpan AcknowledgementsTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    [Option("Serve HTTPS: cert_file and key_file (re-read when they change), min_version, and ca_file for mutual TLS (only clients with a certificate from that CA get in). docs/security.md.",
+        Example = "{ cert_file: /etc/pipeline/tls/tls.crt, key_file: /etc/pipeline/tls/tls.key }")]
+    public ServerTlsSettings? Tls { get; set; }
+
+    [Option("Require a token on every request: strategy bearer (Authorization: Bearer) or api_key (a header), tokens from tokens_file (re-read when it changes) and tokens_env. Without one the answer is 401 and nothing of the body is read. docs/security.md.",
+        Example = "{ strategy: bearer, tokens_file: /etc/pipeline/ingest-tokens/tokens }")]
+    public AuthSettings? Auth { get; set; }
+
     public ISourceFactory Build(ComponentContext context)
     {
-        if (!TryParseAddress(Address, out var endpoint))
+        if (!ListenAddress.TryParse(Address, out var address))
         {
-            throw new ComponentBuildException("address", $"expected ip:port (such as 0.0.0.0:8080, [::]:8080, localhost:8080 or *:8080), found '{Address}'");
+            throw new ComponentBuildException("address", $"expected {ListenAddress.Expected}, found '{Address}'");
         }
+        if (address.SchemeMismatch(Tls is not null) is { } mismatch)
+        {
+            throw new ComponentBuildException("address", mismatch);
+        }
+        Tls?.Validate("tls");
+        Auth?.Validate("auth", context.Environment);
         if (string.IsNullOrEmpty(Path) || Path[0] != '/')
         {
             throw new ComponentBuildException("path", $"expected a route starting with '/', found '{Path}'");
@@ -75,32 +89,7 @@ public sealed class HttpSourceConfig : ISourceConfig
         {
             throw new ComponentBuildException("backpressure_timeout", $"expected a duration of 0 or more, found {BackpressureTimeout}");
         }
-        return new SourceFactory(() => new HttpSource(endpoint, this)) { ReceivesRequests = true };
-    }
-
-    private static bool TryParseAddress(string address, out IPEndPoint endpoint)
-    {
-        endpoint = null!;
-        var colon = address.LastIndexOf(':');
-        if (colon <= 0 || colon < address.LastIndexOf(']') || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
-            || port > IPEndPoint.MaxPort)
-        {
-            return false;
-        }
-        var host = address[..colon];
-        IPAddress? ip = host switch
-        {
-            "*" => IPAddress.Any,
-            // Kestrel's ListenLocalhost cannot bind port 0, and tests need port 0; loopback is what localhost means here.
-            "localhost" => IPAddress.Loopback,
-            _ => IPAddress.TryParse(host.Trim('[', ']'), out var parsed) ? parsed : null,
-        };
-        if (ip is null)
-        {
-            return false;
-        }
-        endpoint = new IPEndPoint(ip, port);
-        return true;
+        return new SourceFactory(() => new HttpSource(address.EndPoint, this, context.Environment)) { ReceivesRequests = true };
     }
 }
 
@@ -109,7 +98,8 @@ public sealed class HttpSourceConfig : ISourceConfig
 /// <see cref="HttpIngestHandler"/>. On stop it answers new requests 503, lets the requests in flight finish, and returns.
 /// </summary>
 /// <param name="endpoint">The config's address, parsed.</param>
-public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : ISource
+/// <param name="environment">Where the auth block's tokens_env are read.</param>
+public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Func<string, string?>? environment = null) : ISource
 {
     private static readonly TimeSpan InFlightGracePeriod = TimeSpan.FromSeconds(10);
 
@@ -128,8 +118,14 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : I
             context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
             new IngestLimiter(maxInFlight, config.MaxConcurrentRequests));
         WebApplication app;
+        ReloadingServerCertificate? certificate = null;
+        RequestAuthenticator? authenticator = null;
         try
         {
+            var security = context.Metrics.CreateSecurityInstruments();
+            // The files were checked at validate; read again here, as they are now.
+            certificate = config.Tls is { } tls ? new ReloadingServerCertificate(tls, security, context.Logger) : null;
+            authenticator = config.Auth is { } auth ? new RequestAuthenticator(auth, environment ?? Environment.GetEnvironmentVariable, security, context.Logger) : null;
             // The empty builder: no configuration files or variables of ASP.NET Core's own and no file watcher, and
             // no logging provider (Kestrel's console logging would mix into standard output, where the stdout sink
             // writes events). Component failures surface as exceptions to the runtime, which logs them.
@@ -142,17 +138,26 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config) : I
             {
                 kestrel.AddServerHeader = false;
                 kestrel.Limits.MaxRequestBodySize = config.MaxBody.Bytes;
-                kestrel.Listen(endpoint);
+                kestrel.Listen(endpoint, listen => certificate?.Apply(listen));
             });
             app = builder.Build();
+            if (authenticator is not null)
+            {
+                // Before routing: an unauthenticated request learns nothing, not even which paths exist.
+                app.Use(authenticator.Guard);
+            }
             handler.MapTo(app, config.Path);
         }
         catch (Exception ex)
         {
+            certificate?.Dispose();
+            authenticator?.Dispose();
             _listening.TrySetException(ex);
             throw;
         }
 
+        using (certificate)
+        using (authenticator)
         await using (app.ConfigureAwait(false))
         {
             try
