@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Security;
 using Pipeline.Telemetry;
 
 namespace Pipeline.Sinks;
@@ -40,6 +41,10 @@ public sealed class HttpSinkConfig : ISinkConfig
     [Option("How long one POST may take, from sending to the response headers, before it fails and is retried.", Example = "30s")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    [Option("TLS for https:// uris: ca_file (trust a private CA instead of the system's), cert_file and key_file (a client certificate for mutual TLS), verify_hostname, verify_certificate. The files are re-read when they change. docs/security.md.",
+        Example = "{ ca_file: /etc/pipeline/backend-ca/ca.crt }")]
+    public ClientTlsSettings? Tls { get; set; }
+
     public ISinkFactory Build(ComponentContext context)
     {
         if (!System.Uri.TryCreate(Uri, UriKind.Absolute, out var uri) || (uri.Scheme != System.Uri.UriSchemeHttp && uri.Scheme != System.Uri.UriSchemeHttps))
@@ -61,8 +66,31 @@ public sealed class HttpSinkConfig : ISinkConfig
                 }
             }
         }
-        var client = new HttpClient(SharedHandler, disposeHandler: false) { Timeout = Timeout };
-        return new SinkFactory(_ => new HttpSink(client, uri, this)) { DeliversOverNetwork = true };
+        if (Tls is not null)
+        {
+            if (uri.Scheme != System.Uri.UriSchemeHttps)
+            {
+                throw new ComponentBuildException("tls", $"a tls block takes effect only for an https:// uri, found '{Uri}'");
+            }
+            Tls.Validate("tls");
+        }
+        // With tls, a handler of this sink's own, made on first use rather than here: validate builds the sink too,
+        // and must not start polling its files.
+        var client = new Lazy<HttpClient>(() => new HttpClient(Tls is null ? SharedHandler : HandlerWithTls(Tls, context.ComponentId), disposeHandler: false) { Timeout = Timeout });
+        return new SinkFactory(_ => new HttpSink(client.Value, uri, this)) { DeliversOverNetwork = true };
+    }
+
+    private static SocketsHttpHandler HandlerWithTls(ClientTlsSettings tls, string sinkId)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = SharedHandler.PooledConnectionLifetime,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = SharedHandler.ConnectTimeout,
+        };
+        // The poll lives as long as the process: a sink's client is never replaced.
+        _ = ClientTls.Apply(handler, tls, Serilog.Log.Logger, sinkId);
+        return handler;
     }
 }
 

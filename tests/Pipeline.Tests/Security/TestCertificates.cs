@@ -39,8 +39,8 @@ internal sealed class TestCertificates : IDisposable
     }
 
     /// <summary>A server certificate for 127.0.0.1 and localhost, written as <c>{name}.crt</c> and <c>{name}.key</c>.</summary>
-    public (string CertFile, string KeyFile, X509Certificate2 Certificate) IssueServer(string name = "server", string commonName = "pipeline-test")
-        => Issue(name, commonName, ServerAuthentication, withAddresses: true);
+    public (string CertFile, string KeyFile, X509Certificate2 Certificate) IssueServer(string name = "server", string commonName = "pipeline-test", bool withAddresses = true)
+        => Issue(name, commonName, ServerAuthentication, withAddresses);
 
     /// <summary>A client certificate (extended key usage: client authentication).</summary>
     public (string CertFile, string KeyFile, X509Certificate2 Certificate) IssueClient(string name = "client", string commonName = "pipeline-client")
