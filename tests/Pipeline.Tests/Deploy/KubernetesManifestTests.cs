@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Pipeline.Components;
 using Pipeline.Config;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Deploy;
 
@@ -17,7 +19,7 @@ public sealed class KubernetesManifestTests
         var manifests = await KubernetesManifests.RenderAsync();
 
         var kinds = manifests.Objects.Select(o => o.Kind).Concat(manifests.CustomResources.Select(r => (string)r["kind"]!)).Order(StringComparer.Ordinal);
-        Assert.Equal(["ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Namespace", "PodMonitor", "PriorityClass", "PrometheusRule", "Service", "Service", "ServiceAccount"], kinds);
+        Assert.Equal(["Certificate", "Certificate", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "DaemonSet", "Issuer", "Issuer", "Namespace", "PodMonitor", "PriorityClass", "PrometheusRule", "Service", "Service", "ServiceAccount"], kinds);
     }
 
     [Fact]
@@ -285,18 +287,193 @@ public sealed class KubernetesManifestTests
     [Fact]
     public void The_ConfigMap_source_file_is_a_valid_topology_on_its_own()
     {
-        var config = ConfigLoader.LoadFile(Path.Combine(KubernetesManifests.Directory, "pipeline.yaml"), BuiltInComponents.Create(), new Dictionary<string, string>());
+        using var secrets = new StandInSecrets();
+
+        var config = ConfigLoader.LoadFile(Path.Combine(KubernetesManifests.Directory, "pipeline.yaml"), BuiltInComponents.Create(), EnvironmentWith(secrets));
 
         Assert.Equal("node-logs", config.Name);
+    }
+
+    [Fact]
+    public async Task The_ingest_port_serves_TLS_and_needs_a_token_and_the_admin_port_needs_one_to_change_anything()
+    {
+        var config = ShippedConfig(await KubernetesManifests.RenderAsync());
+
+        var ingest = (HttpSourceConfig)Assert.Single(config.Sources, s => s.Type == "http").Options;
+        Assert.NotNull(ingest.Tls);
+        Assert.StartsWith("https://", ingest.Address, StringComparison.Ordinal);
+        Assert.NotNull(ingest.Auth?.TokensFile);
+        Assert.NotNull(config.Admin.Auth?.TokensFile);
+        // Tokens come from mounted files only: a tokens_env variable would have to be set from a literal or a Secret
+        // in the pod spec, a second place to keep in step.
+        Assert.Empty(ingest.Auth.TokensEnv);
+        Assert.Empty(config.Admin.Auth.TokensEnv);
+    }
+
+    [Fact]
+    public async Task Every_file_the_config_reads_for_tls_and_auth_is_a_key_of_a_Secret_mounted_read_only_there()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var pod = manifests.Single<V1DaemonSet>().Spec.Template.Spec;
+        var container = PipelineContainer(manifests);
+        var certificateSecrets = Certificates(manifests).Select(c => (string)c["spec"]!["secretName"]!).ToHashSet(StringComparer.Ordinal);
+
+        var files = SecretFilesAtTheirDefaults(manifests);
+
+        Assert.Superset(new HashSet<string>(["admin.auth.tokens_file", "sources.ingest.tls.cert_file", "sources.ingest.tls.key_file", "sources.ingest.auth.tokens_file"]), files.Keys.ToHashSet());
+        Assert.All(files, file =>
+        {
+            var mount = Assert.Single(container.VolumeMounts, m => Path.GetDirectoryName(file.Value) == m.MountPath);
+            Assert.True(mount.ReadOnlyProperty, $"{file.Key}: {mount.MountPath} is writable");
+            var secret = pod.Volumes.Single(v => v.Name == mount.Name).Secret;
+            Assert.True(secret is not null, $"{file.Key}: volume {mount.Name} at {mount.MountPath} is not a Secret");
+            // 0440 with the pod's fsGroup: the non-root user reads the files through its group, nobody else does.
+            Assert.Equal(Convert.ToInt32("440", 8), secret.DefaultMode);
+            Assert.Equal(pod.SecurityContext.RunAsGroup, pod.SecurityContext.FsGroup);
+            // The file must be one the Secret holds: a key it projects, or one of what cert-manager writes.
+            var name = Path.GetFileName(file.Value);
+            if (secret.Items is { Count: > 0 } items)
+            {
+                Assert.Contains(items, i => i.Path == name);
+            }
+            else
+            {
+                Assert.Contains(secret.SecretName, certificateSecrets);
+                Assert.Contains(name, new[] { "tls.crt", "tls.key", "ca.crt" });
+            }
+        });
+    }
+
+    [Fact]
+    public async Task The_ingest_certificate_is_the_mounted_TLS_Secret_and_names_every_DNS_name_of_the_ingest_Service()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var container = PipelineContainer(manifests);
+        var volumes = manifests.Single<V1DaemonSet>().Spec.Template.Spec.Volumes;
+        var certFile = SecretFilesAtTheirDefaults(manifests)["sources.ingest.tls.cert_file"];
+        var mounted = volumes.Single(v => v.Name == container.VolumeMounts.Single(m => m.MountPath == Path.GetDirectoryName(certFile)).Name).Secret.SecretName;
+        var service = Assert.Single(manifests.Objects.OfType<V1Service>(), s => s.Spec.Ports.Any(p => p.TargetPort.Value == "ingest"));
+        var (name, ns) = (service.Metadata.Name, service.Metadata.NamespaceProperty);
+
+        var certificate = Assert.Single(Certificates(manifests), c => (string?)c["spec"]!["secretName"] == mounted);
+
+        var spec = certificate["spec"]!;
+        var dnsNames = spec["dnsNames"]!.AsArray().Select(n => (string)n!);
+        Assert.Superset(new HashSet<string>([name, $"{name}.{ns}", $"{name}.{ns}.svc", $"{name}.{ns}.svc.cluster.local"]), dnsNames.ToHashSet());
+        Assert.Equal(("ECDSA", "256", "Always"), ((string?)spec["privateKey"]!["algorithm"], (string?)spec["privateKey"]!["size"], (string?)spec["privateKey"]!["rotationPolicy"]));
+        // Renewal starts while the certificate is still valid, with time left to notice a renewal that fails.
+        Assert.InRange(Hours(spec["renewBefore"]), 24, Hours(spec["duration"]) / 2);
+    }
+
+    [Fact]
+    public async Task The_ingest_certificate_chains_to_a_private_CA_that_cert_manager_bootstraps_in_the_namespace()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        JsonNode Issuer(JsonNode issuerRef) => Assert.Single(manifests.CustomResources, r =>
+            (string?)r["kind"] == "Issuer" && (string?)issuerRef["kind"] == "Issuer" && (string?)r["metadata"]!["name"] == (string?)issuerRef["name"]);
+
+        var ingest = Assert.Single(Certificates(manifests), c => c["spec"]!["isCA"] is null);
+        var caIssuer = Issuer(ingest["spec"]!["issuerRef"]!);
+        var caSecret = (string?)caIssuer["spec"]!["ca"]!["secretName"];
+        var ca = Assert.Single(Certificates(manifests), c => (string?)c["spec"]!["secretName"] == caSecret);
+
+        Assert.Equal("true", (string?)ca["spec"]!["isCA"]);
+        Assert.NotNull(Issuer(ca["spec"]!["issuerRef"]!)["spec"]!["selfSigned"]);
+    }
+
+    [Fact]
+    public async Task No_rendered_object_is_a_Secret_with_literal_data()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+
+        // Token and key Secrets are made in the cluster (by the operator, by cert-manager), never shipped in git.
+        Assert.DoesNotContain(manifests.Objects, o => o is V1Secret secret && (secret.Data is { Count: > 0 } || secret.StringData is { Count: > 0 }));
+        Assert.DoesNotContain(manifests.CustomResources, r => (string?)r["kind"] == "Secret");
+    }
+
+    [Fact]
+    public async Task Probes_and_the_scrape_reach_the_read_only_admin_endpoints_without_credentials()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var container = PipelineContainer(manifests);
+        var config = ShippedConfig(manifests);
+
+        // The kubelet and the PodMonitor send no token and speak plain HTTP to the pod's IP.
+        Assert.False(config.Admin.ProtectReadOnly);
+        Assert.Null(config.Admin.Tls);
+        Assert.All(new[] { container.StartupProbe, container.LivenessProbe, container.ReadinessProbe }, probe =>
+        {
+            Assert.Equal(AdminPort, probe.HttpGet.Port.Value);
+            Assert.True(probe.HttpGet.HttpHeaders is null or { Count: 0 });
+            Assert.True(probe.HttpGet.Scheme is null or "HTTP");
+        });
+        var endpoint = Assert.Single(manifests.CustomResource("PodMonitor")["spec"]!["podMetricsEndpoints"]!.AsArray())!;
+        Assert.True((string?)endpoint["scheme"] is null or "http");
+        Assert.Null(endpoint["authorization"]);
     }
 
     private static V1Container PipelineContainer(KubernetesManifests manifests) =>
         manifests.Single<V1DaemonSet>().Spec.Template.Spec.Containers.Single(c => c.Name == "pipeline");
 
-    /// <summary>The rendered ConfigMap's pipeline.yaml, validated as `pipeline validate` does.</summary>
+    /// <summary>
+    /// The rendered ConfigMap's pipeline.yaml, validated as `pipeline validate` does, with its Secrets' files
+    /// (which exist only in a cluster) stood in for by generated ones.
+    /// </summary>
     private static PipelineConfig ShippedConfig(KubernetesManifests manifests)
     {
         var yaml = manifests.Single<V1ConfigMap>().Data["pipeline.yaml"];
-        return ConfigLoader.LoadYaml(yaml, "ConfigMap pipeline-config: pipeline.yaml", BuiltInComponents.Create(), new Dictionary<string, string>());
+        using var secrets = new StandInSecrets();
+        return ConfigLoader.LoadYaml(yaml, "ConfigMap pipeline-config: pipeline.yaml", BuiltInComponents.Create(), EnvironmentWith(secrets));
+    }
+
+    /// <summary>The variables pipeline.yaml's secret paths honour, pointed at stand-in files.</summary>
+    private static Dictionary<string, string> EnvironmentWith(StandInSecrets secrets) => new(StringComparer.Ordinal)
+    {
+        ["PIPELINE_INGEST_TLS_DIR"] = secrets.ServerTlsDirectory(),
+        ["PIPELINE_INGEST_TOKENS_FILE"] = secrets.TokensFile("ingest-tokens"),
+        ["PIPELINE_ADMIN_TOKENS_FILE"] = secrets.TokensFile("admin-tokens"),
+    };
+
+    /// <summary>
+    /// Every <c>*_file</c> of a <c>tls</c> or <c>auth</c> block of the ConfigMap's pipeline.yaml, by option path, as
+    /// the pod resolves it: no path variable set, so each <c>${VAR:-default}</c> is its default. Read from the YAML,
+    /// not loaded, because loading reads the files and they exist only in the pod.
+    /// </summary>
+    private static Dictionary<string, string> SecretFilesAtTheirDefaults(KubernetesManifests manifests)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        Collect(YamlTree.Load(manifests.Single<V1ConfigMap>().Data["pipeline.yaml"]), "");
+        return files;
+
+        void Collect(JsonNode? node, string option)
+        {
+            foreach (var (key, value) in node as JsonObject ?? [])
+            {
+                var path = option.Length == 0 ? key : $"{option}.{key}";
+                if (key is "tls" or "auth" && value is JsonObject block)
+                {
+                    foreach (var (setting, file) in block.Where(s => s.Key.EndsWith("_file", StringComparison.Ordinal)))
+                    {
+                        Assert.True(EnvironmentInterpolator.TryInterpolate((string)file!, new Dictionary<string, string>(), out var resolved, out var error), error);
+                        files[$"{path}.{setting}"] = resolved;
+                    }
+                }
+                else
+                {
+                    Collect(value, path);
+                }
+            }
+        }
+    }
+
+    private static IEnumerable<JsonNode> Certificates(KubernetesManifests manifests) =>
+        manifests.CustomResources.Where(r => (string?)r["kind"] == "Certificate");
+
+    /// <summary>A cert-manager duration in whole hours, the one unit these manifests write (Go's time.ParseDuration has no days).</summary>
+    private static int Hours(JsonNode? duration)
+    {
+        var text = (string)duration!;
+        Assert.EndsWith("h", text, StringComparison.Ordinal);
+        return int.Parse(text[..^1], CultureInfo.InvariantCulture);
     }
 }

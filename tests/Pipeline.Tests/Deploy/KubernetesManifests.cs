@@ -9,12 +9,12 @@ namespace Pipeline.Tests.Deploy;
 /// <summary>
 /// The objects `kubectl kustomize deploy/k8s` renders: built-in kinds parsed strictly into KubernetesClient's models
 /// (an unknown or misspelled field anywhere is an error, as the API server's strict field validation would say),
-/// the Prometheus operator's custom resources as plain trees for structural checks.
+/// the Prometheus operator's and cert-manager's custom resources as plain trees for structural checks.
 /// </summary>
 internal sealed partial class KubernetesManifests
 {
     /// <summary>API groups whose kinds KubernetesClient has no model for.</summary>
-    private static readonly string[] CustomResourceGroups = ["monitoring.coreos.com/"];
+    private static readonly string[] CustomResourceGroups = ["monitoring.coreos.com/", "cert-manager.io/"];
 
     private static readonly SemaphoreSlim RenderOnce = new(1, 1);
     private static KubernetesManifests? _rendered;
