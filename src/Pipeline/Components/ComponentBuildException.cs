@@ -8,4 +8,32 @@ public sealed class ComponentBuildException(string option, string message, Excep
     : Exception(message, inner)
 {
     public string Option { get; } = option;
+
+    /// <summary>
+    /// Every error of the build when it found several (a tls block and an auth block both wrong): this one first.
+    /// <c>validate</c> reports them all, so one run shows everything to fix.
+    /// </summary>
+    public IReadOnlyList<ComponentBuildException> All { get; private init; } = [];
+
+    /// <summary>Runs each check, and throws one exception carrying every failure, if any failed.</summary>
+    public static void ThrowIfAnyFails(params ReadOnlySpan<Action> checks)
+    {
+        List<ComponentBuildException>? failures = null;
+        foreach (var check in checks)
+        {
+            try
+            {
+                check();
+            }
+            catch (ComponentBuildException e)
+            {
+                (failures ??= []).Add(e);
+            }
+        }
+        if (failures is not null)
+        {
+            var first = failures[0];
+            throw new ComponentBuildException(first.Option, first.Message, first.InnerException) { All = failures };
+        }
+    }
 }

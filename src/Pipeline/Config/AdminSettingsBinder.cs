@@ -23,24 +23,34 @@ internal static class AdminSettingsBinder
         }
         try
         {
-            if (!ListenAddress.TryParse(admin.Address, out var address))
-            {
-                throw new ComponentBuildException("address", $"expected {ListenAddress.Expected}, found '{admin.Address}'");
-            }
-            if (address.SchemeMismatch(admin.Tls is not null) is { } mismatch)
-            {
-                throw new ComponentBuildException("address", mismatch);
-            }
-            admin.Tls?.Validate("tls");
-            admin.Auth?.Validate("auth", environment);
-            if (admin.ProtectReadOnly && admin.Auth is null)
-            {
-                throw new ComponentBuildException("protect_read_only", "expected an auth block beside it (the tokens to require), found none");
-            }
+            ComponentBuildException.ThrowIfAnyFails(
+                () =>
+                {
+                    if (!ListenAddress.TryParse(admin.Address, out var address))
+                    {
+                        throw new ComponentBuildException("address", $"expected {ListenAddress.Expected}, found '{admin.Address}'");
+                    }
+                    if (address.SchemeMismatch(admin.Tls is not null) is { } mismatch)
+                    {
+                        throw new ComponentBuildException("address", mismatch);
+                    }
+                },
+                () => admin.Tls?.Validate("tls"),
+                () => admin.Auth?.Validate("auth", environment),
+                () =>
+                {
+                    if (admin.ProtectReadOnly && admin.Auth is null)
+                    {
+                        throw new ComponentBuildException("protect_read_only", "expected an auth block beside it (the tokens to require), found none");
+                    }
+                });
         }
         catch (ComponentBuildException e)
         {
-            errors.Add(new ConfigError(MarkOf((ConfigMapping)node, e.Option), $"'{Key}.{e.Option}': {e.Message.ReplaceLineEndings(" ")}"));
+            foreach (var error in e.All)
+            {
+                errors.Add(new ConfigError(MarkOf((ConfigMapping)node, error.Option), $"'{Key}.{error.Option}': {error.Message.ReplaceLineEndings(" ")}"));
+            }
             return null;
         }
         return admin;

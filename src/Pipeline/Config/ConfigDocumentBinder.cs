@@ -350,12 +350,13 @@ internal sealed class ConfigDocumentBinder
         foreach (var (key, value) in mapping.Entries)
         {
             draft.OptionMarks[key.Value] = key.Mark;
-            // A block's keys too (tls.cert_file), so that a build error about one points at its own line.
+            // A block's options too (tls.cert_file), so that a build error about one points at its value, as
+            // admin's do (AdminSettingsBinder).
             if (value is ConfigMapping block)
             {
-                foreach (var (innerKey, _) in block.Entries)
+                foreach (var (innerKey, innerValue) in block.Entries)
                 {
-                    draft.OptionMarks[key.Value + "." + innerKey.Value] = innerKey.Mark;
+                    draft.OptionMarks[key.Value + "." + innerKey.Value] = innerValue is ConfigScalar ? innerValue.Mark : innerKey.Mark;
                 }
             }
         }
@@ -548,8 +549,11 @@ internal sealed class ConfigDocumentBinder
         }
         catch (ComponentBuildException e)
         {
-            var mark = draft.OptionMarks.GetValueOrDefault(e.Option, draft.Mark);
-            _errors.Add(new ConfigError(mark, $"{draft.Subject}: option '{e.Option}': {e.Message.ReplaceLineEndings(" ")}"));
+            foreach (var error in e.All.Count > 0 ? e.All : [e])
+            {
+                var mark = draft.OptionMarks.GetValueOrDefault(error.Option, draft.Mark);
+                _errors.Add(new ConfigError(mark, $"{draft.Subject}: option '{error.Option}': {error.Message.ReplaceLineEndings(" ")}"));
+            }
         }
 #pragma warning disable CA1031 // A failing build step is a config error to report with the others, whatever it threw.
         catch (Exception e)

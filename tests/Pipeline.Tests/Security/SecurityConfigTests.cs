@@ -56,7 +56,7 @@ public sealed class SecurityConfigTests : IDisposable
               out: {"{type: blackhole, inputs: [in]}"}
             """);
 
-        Assert.Equal((5, 7), (error.Mark.Line, error.Mark.Column));
+        Assert.Equal((5, 18), (error.Mark.Line, error.Mark.Column));
         Assert.Contains("option 'tls.cert_file': cannot read '", error.Message, StringComparison.Ordinal);
         Assert.Contains("absent.crt': no such file", error.Message, StringComparison.Ordinal);
     }
@@ -134,6 +134,28 @@ public sealed class SecurityConfigTests : IDisposable
         Assert.Contains(errors, e => e.Message == "'admin.auth.tokens_env': expected the environment variable ADMIN_TOKEN to hold a token, found it unset or empty");
         Assert.Contains(errors, e => e.Message.EndsWith("option 'auth': expected tokens_file or tokens_env (where the accepted tokens come from), found neither", StringComparison.Ordinal)
             && e.Mark.Line == 4);
+    }
+
+    [Fact]
+    public void A_wrong_tls_block_does_not_hide_a_wrong_auth_block()
+    {
+        var errors = Errors($"""
+            admin:
+              tls: {"{"}cert_file: {_ca.Directory}/a.crt, key_file: {_ca.Directory}/a.key{"}"}
+              auth: {"{tokens_env: [ADMIN_TOKEN]}"}
+            sources:
+              in:
+                type: http
+                address: https://127.0.0.1:0
+                tls: {"{"}cert_file: {_ca.Directory}/b.crt, key_file: {_ca.Directory}/b.key{"}"}
+                auth: {"{tokens_file: /nonexistent/tokens}"}
+            sinks:
+              out: {"{type: blackhole, inputs: [in]}"}
+            """);
+
+        Assert.Equal(
+            ["'admin.tls.cert_file'", "'admin.auth.tokens_env'", "option 'tls.cert_file'", "option 'auth.tokens_file'"],
+            errors.Select(e => e.Message[(e.Message.StartsWith('\'') ? 0 : e.Message.IndexOf("option", StringComparison.Ordinal))..].Split(':')[0]));
     }
 
     [Fact]

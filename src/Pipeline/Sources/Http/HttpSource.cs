@@ -58,12 +58,16 @@ public sealed class HttpSourceConfig : ISourceConfig
         {
             throw new ComponentBuildException("address", $"expected {ListenAddress.Expected}, found '{Address}'");
         }
-        if (address.SchemeMismatch(Tls is not null) is { } mismatch)
-        {
-            throw new ComponentBuildException("address", mismatch);
-        }
-        Tls?.Validate("tls");
-        Auth?.Validate("auth", context.Environment);
+        ComponentBuildException.ThrowIfAnyFails(
+            () =>
+            {
+                if (address.SchemeMismatch(Tls is not null) is { } mismatch)
+                {
+                    throw new ComponentBuildException("address", mismatch);
+                }
+            },
+            () => Tls?.Validate("tls"),
+            () => Auth?.Validate("auth", context.Environment));
         if (string.IsNullOrEmpty(Path) || Path[0] != '/')
         {
             throw new ComponentBuildException("path", $"expected a route starting with '/', found '{Path}'");
