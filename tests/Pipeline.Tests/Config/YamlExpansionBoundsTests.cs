@@ -85,6 +85,28 @@ public sealed class YamlExpansionBoundsTests
     }
 
     [Fact]
+    public void A_config_file_over_16_MiB_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pipeline-too-large-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            using (var file = File.Create(path))
+            {
+                file.SetLength(ConfigLoader.MaxFileBytes + 1);
+            }
+
+            var error = Assert.Single(Assert.Throws<ConfigException>(() => ConfigLoader.LoadFile(path, new TestComponents().Catalog)).Errors);
+
+            Assert.Equal((path, 1, 1), (error.Mark.File, error.Mark.Line, error.Mark.Column));
+            Assert.Equal("the file is too large for a topology (expected at most 16 MiB, found 16,777,217 bytes)", error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void An_alias_inside_its_own_anchor_is_a_cycle_and_an_error_at_the_alias()
     {
         var errors = ConfigErrors.Of(Topology + "\nextra: &loop [a, *loop]\n");
