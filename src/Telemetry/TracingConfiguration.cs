@@ -120,10 +120,12 @@ public sealed record TracingConfiguration
             Headers = headers,
             Sampler = sampler,
             Resource = ResolveResource(yaml, Env, errors),
-            MaxQueueSize = Positive(yaml.MaxQueueSize, Env("OTEL_BSP_MAX_QUEUE_SIZE"), "max_queue_size", 2048, errors),
-            MaxExportBatchSize = Positive(yaml.MaxExportBatchSize, Env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "max_export_batch_size", 512, errors),
-            ScheduledDelay = yaml.ScheduledDelay ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_SCHEDULE_DELAY"), "scheduled_delay", 5000, errors)),
-            ExportTimeout = yaml.ExportTimeout ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_EXPORT_TIMEOUT"), "export_timeout", 10000, errors)),
+            // The batch processor allocates its queue up front: a million spans is its array of 8 MB and spans of
+            // hundreds of MB. A batch is one export request; collectors take a few thousand spans a request.
+            MaxQueueSize = Positive(yaml.MaxQueueSize, Env("OTEL_BSP_MAX_QUEUE_SIZE"), "max_queue_size", 2048, 1_000_000, errors),
+            MaxExportBatchSize = Positive(yaml.MaxExportBatchSize, Env("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), "max_export_batch_size", 512, 100_000, errors),
+            ScheduledDelay = yaml.ScheduledDelay ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_SCHEDULE_DELAY"), "scheduled_delay", 5000, int.MaxValue, errors)),
+            ExportTimeout = yaml.ExportTimeout ?? TimeSpan.FromMilliseconds(Positive(null, Env("OTEL_BSP_EXPORT_TIMEOUT"), "export_timeout", 10000, int.MaxValue, errors)),
         };
         return errors.Count == before ? configuration : null;
     }
@@ -227,26 +229,27 @@ public sealed record TracingConfiguration
         return (url, setting.Length > 0);
     }
 
-    private static int Positive(int? yaml, string? env, string option, int fallback, List<SettingError> errors)
+    private static int Positive(int? yaml, string? env, string option, int fallback, int maximum, List<SettingError> errors)
     {
+        var expected = maximum == int.MaxValue ? "a number above 0" : $"a number between 1 and {maximum.ToString("N0", CultureInfo.InvariantCulture)}";
         if (yaml is { } value)
         {
-            if (value > 0)
+            if (value > 0 && value <= maximum)
             {
                 return value;
             }
-            errors.Add(new SettingError(Yaml(option), $"expected a number above 0, found {value}"));
+            errors.Add(new SettingError(Yaml(option), $"expected {expected}, found {value}"));
             return fallback;
         }
         if (env is null)
         {
             return fallback;
         }
-        if (int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
+        if (int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0 && parsed <= maximum)
         {
             return parsed;
         }
-        errors.Add(new SettingError($"OTEL_BSP_{option.ToUpperInvariant()}", $"expected a number above 0, found '{env}'"));
+        errors.Add(new SettingError($"OTEL_BSP_{option.ToUpperInvariant()}", $"expected {expected}, found '{env}'"));
         return fallback;
     }
 }

@@ -44,26 +44,26 @@ internal static class BufferSettingsBinder
                 case "max_events":
                     if (OptionValueConverter.TryConvert(node, typeof(int), at, errors, out var events) && events is int n)
                     {
-                        if (n >= 1)
+                        if (n is >= 1 and <= StageSettingLimits.MaxBufferEvents)
                         {
                             buffer.MaxEvents = n;
                         }
                         else
                         {
-                            errors.Add(new ConfigError(node.Mark, $"{at}: expected an integer >= 1, found {node.Describe()}"));
+                            errors.Add(new ConfigError(node.Mark, $"{at}: expected an integer between 1 and 10,000,000 (a larger backlog belongs in a disk buffer), found {node.Describe()}"));
                         }
                     }
                     break;
                 case "max_size":
                     if (OptionValueConverter.TryConvert(node, typeof(ByteSize), at, errors, out var size) && size is ByteSize bytes)
                     {
-                        if (bytes.Bytes >= BufferSettings.MinDiskSize)
+                        if (bytes.Bytes is >= BufferSettings.MinDiskSize and <= StageSettingLimits.MaxDiskBufferSize)
                         {
                             buffer.MaxSize = bytes.Bytes;
                         }
                         else
                         {
-                            errors.Add(new ConfigError(node.Mark, $"{at}: expected a size of at least 1MiB, found {node.Describe()}"));
+                            errors.Add(new ConfigError(node.Mark, $"{at}: expected a size between 1MiB and 1024GiB, found {node.Describe()}"));
                         }
                     }
                     break;

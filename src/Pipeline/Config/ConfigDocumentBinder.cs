@@ -23,19 +23,22 @@ internal sealed class ConfigDocumentBinder
     private readonly ComponentCatalog _catalog;
     private readonly Func<string, string?> _environment;
     private readonly List<ConfigError> _errors;
+    private readonly long? _availableMemory;
 
     // The top-level settings as bound so far: PipelineConfig's defaults until the file says otherwise.
     private PipelineConfig _pipeline;
 
-    private ConfigDocumentBinder(string file, ComponentCatalog catalog, Func<string, string?> environment, List<ConfigError> errors)
+    private ConfigDocumentBinder(string file, ComponentCatalog catalog, Func<string, string?> environment, List<ConfigError> errors, long? availableMemory)
     {
+        _availableMemory = availableMemory;
         _pipeline = new PipelineConfig { File = file, Components = [] };
         _catalog = catalog;
         _environment = environment;
         _errors = errors;
     }
 
-    public static PipelineConfig Load(string yaml, string file, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment)
+    /// <param name="availableMemory">The memory the topology must fit (<see cref="TopologyMemoryEstimate"/>); null for this process's.</param>
+    public static PipelineConfig Load(string yaml, string file, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment, long? availableMemory = null)
     {
         var errors = new List<ConfigError>();
         var root = ConfigYamlReader.Read(yaml, file, errors);
@@ -51,7 +54,7 @@ internal sealed class ConfigDocumentBinder
         {
             var variables = environment ?? EnvironmentInterpolator.ProcessEnvironment();
             EnvironmentInterpolator.InterpolateTree(root, variables, errors);
-            config = new ConfigDocumentBinder(file, catalog, name => variables.GetValueOrDefault(name), errors).Bind(root);
+            config = new ConfigDocumentBinder(file, catalog, name => variables.GetValueOrDefault(name), errors, availableMemory).Bind(root);
         }
         if (errors.Count > 0 || config is null)
         {
@@ -105,7 +108,7 @@ internal sealed class ConfigDocumentBinder
         }
 
         TopologyValidator.Validate(components, _errors);
-        if (_errors.Count > 0)
+        if (_errors.Count > 0 || !TopologyMemoryEstimate.Fits(components, _pipeline.MemoryLimiter, _errors, _availableMemory))
         {
             return null;
         }

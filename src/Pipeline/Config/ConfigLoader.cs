@@ -14,7 +14,18 @@ public static class ConfigLoader
     /// <exception cref="ConfigException">Every error in the file, each with file:line:col.</exception>
     /// <exception cref="IOException">The file cannot be read (it is not a config error, so it has no line).</exception>
     public static PipelineConfig LoadFile(string path, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
-        => LoadYaml(File.ReadAllText(path), path, catalog, environment);
+    {
+        // Read whole before it is parsed, so its size is bounded first; the largest shipped config is a few KiB.
+        if (new FileInfo(path).Length is var length and > MaxFileBytes)
+        {
+            throw new ConfigException([new ConfigError(new SourceMark(path, 1, 1),
+                $"the file is too large for a topology (expected at most {MaxFileBytes / (1024 * 1024)} MiB, found {length:N0} bytes)")]);
+        }
+        return LoadYaml(File.ReadAllText(path), path, catalog, environment);
+    }
+
+    /// <summary>The largest config file read: far above any topology, far below what reading it whole would cost.</summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
 
     /// <param name="fileName">Used in every error's mark.</param>
     /// <exception cref="ConfigException">Every error in the text, each with file:line:col.</exception>

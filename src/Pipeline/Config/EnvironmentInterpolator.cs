@@ -25,8 +25,19 @@ internal static class EnvironmentInterpolator
     }
 
     /// <summary>Interpolates every scalar value (not keys) under <paramref name="node"/>, reporting each failure at its mark.</summary>
+    /// <remarks>
+    /// An aliased node is shared, so it is interpolated once: a second pass would interpolate its result again
+    /// (<c>$${X}</c> would become the value of X), and it keeps the walk as long as the file, not its expansion.
+    /// </remarks>
     public static void InterpolateTree(ConfigNode node, IReadOnlyDictionary<string, string> environment, List<ConfigError> errors)
+        => Interpolate(node, environment, errors, new HashSet<ConfigNode>(ReferenceEqualityComparer.Instance));
+
+    private static void Interpolate(ConfigNode node, IReadOnlyDictionary<string, string> environment, List<ConfigError> errors, HashSet<ConfigNode> visited)
     {
+        if (!visited.Add(node))
+        {
+            return;
+        }
         switch (node)
         {
             case ConfigScalar scalar:
@@ -46,13 +57,13 @@ internal static class EnvironmentInterpolator
             case ConfigSequence sequence:
                 foreach (var item in sequence.Items)
                 {
-                    InterpolateTree(item, environment, errors);
+                    Interpolate(item, environment, errors, visited);
                 }
                 break;
             case ConfigMapping mapping:
                 foreach (var entry in mapping.Entries)
                 {
-                    InterpolateTree(entry.Value, environment, errors);
+                    Interpolate(entry.Value, environment, errors, visited);
                 }
                 break;
         }

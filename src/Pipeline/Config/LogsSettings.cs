@@ -50,13 +50,13 @@ public sealed class LogsSettings
     [Option("An API key (the base64 'encoded' form); used instead of basic authentication when set.", Example = "${ES_API_KEY}")]
     public string? ElasticsearchApiKey { get; set; }
 
-    [Option("Log events per OTLP export or Elasticsearch bulk request.", Example = "500")]
+    [Option("Log events per OTLP export or Elasticsearch bulk request (1 to 100,000).", Example = "500")]
     public int BatchSize { get; set; } = 1000;
 
     [Option("The longest a log event waits for its batch to fill.", Example = "1s")]
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
-    [Option("Log events queued or in flight per shipper; beyond it new ones are dropped and counted (pipeline_telemetry_dropped_total{signal=\"logs\"}), so a slow backend never slows the pipeline.", Example = "50000")]
+    [Option("Log events queued or in flight per shipper (1 to 1,000,000); beyond it new ones are dropped and counted (pipeline_telemetry_dropped_total{signal=\"logs\"}), so a slow backend never slows the pipeline.", Example = "50000")]
     public int QueueLimit { get; set; } = 10_000;
 
     [Option("How long a failing batch is retried, with growing backoff, before it is dropped and counted.", Example = "5m")]
@@ -90,8 +90,10 @@ public sealed class LogsSettings
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(errors);
-        Positive(BatchSize, "batch_size", errors);
-        Positive(QueueLimit, "queue_limit", errors);
+        // The shipper's queue holds rendered log events; a million is hundreds of MiB, more than a log backend outage
+        // is worth keeping. A batch is one request, and backends take a few thousand documents a request.
+        WithinRange(BatchSize, "batch_size", 100_000, errors);
+        WithinRange(QueueLimit, "queue_limit", 1_000_000, errors);
         if (BatchTimeout <= TimeSpan.Zero)
         {
             errors.Add(new SettingError(Yaml("batch_timeout"), $"expected a positive duration, found {BatchTimeout}"));
@@ -189,11 +191,11 @@ public sealed class LogsSettings
         };
     }
 
-    private static void Positive(int value, string option, List<SettingError> errors)
+    private static void WithinRange(int value, string option, int maximum, List<SettingError> errors)
     {
-        if (value < 1)
+        if (value < 1 || value > maximum)
         {
-            errors.Add(new SettingError(Yaml(option), $"expected a positive integer, found {value}"));
+            errors.Add(new SettingError(Yaml(option), $"expected an integer between 1 and {maximum:N0}, found {value}"));
         }
     }
 

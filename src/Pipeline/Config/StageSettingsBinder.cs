@@ -13,21 +13,21 @@ internal static class StageSettingsBinder
 {
     public static IReadOnlyList<StageSettingInfo> Settings { get; } =
     [
-        new("isolates", "integer >= 1, or auto", "1", "Workers in the stage's pool; auto = one per processor."),
+        new("isolates", "integer 1 to max(64, 16 × processors), or auto", "1", "Workers in the stage's pool; auto = one per processor."),
         new("router", "one of round_robin, least_loaded, key_affinity", "round_robin", "How events are spread over the isolates; least_loaded picks the shortest mailbox."),
         new("key", "field path", "", "The field whose value picks the isolate; required with (and only allowed with) router: key_affinity."),
-        new("mailbox", "integer >= 1", "1024", "Mailbox capacity per isolate, in events."),
+        new("mailbox", "integer 1 to 1,000,000", "1024", "Mailbox capacity per isolate, in events."),
         new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
-        new("max_attempts", "integer >= 1", "3; sinks: unlimited for outages", "Tries per event (per batch for sinks) before it is dead-lettered. Unset, a sink retries a retryable failure (connection refused, timeout, 429, 5xx) until it succeeds, so an outage fills its buffer and pushes back instead of dead-lettering, and any other failure 3 times; a permanent one (another 4xx, a rejected document) is dead-lettered at once."),
+        new("max_attempts", "integer 1 to 1,000", "3; sinks: unlimited for outages", "Tries per event (per batch for sinks) before it is dead-lettered. Unset, a sink retries a retryable failure (connection refused, timeout, 429, 5xx) until it succeeds, so an outage fills its buffer and pushes back instead of dead-lettering, and any other failure 3 times; a permanent one (another 4xx, a rejected document) is dead-lettered at once."),
         new("retry_backoff", "duration", "50ms", "The backoff base: before retry n the isolate waits a random time between 0 and retry_backoff × 2^(n−1), capped at retry_max_backoff (full jitter); restarts back off the same way."),
         new("retry_max_backoff", "duration", "30s", "The longest wait between two attempts, a backend's Retry-After included (a longer one is cut to this)."),
         new("retry_max_elapsed", "duration", "none", "Stop retrying (and dead-letter) once this long has passed since the first attempt; unset, no time limit."),
-        new("max_restarts", "integer >= 0", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
+        new("max_restarts", "integer 0 to 10,000", "5", "Isolate restarts allowed within restart_window before the stage is marked failed."),
         new("restart_window", "duration", "1m", "The window max_restarts counts over."),
-        new("batch_size", "integer >= 1", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
+        new("batch_size", "integer 1 to 100,000", "64", "The most events an isolate takes from its mailbox at once; for sinks, the delivery batch size."),
         new("batch_timeout", "duration", "0s", "For sinks: the longest a partial batch waits for more events; 0 delivers what is there at once."),
         new("buffer", "{ type: memory | disk, max_events, max_size, when_full }", "memory",
-            "Sinks only, as in Vector: memory holds max_events (default mailbox × isolates) in the mailboxes; disk is a checksummed segment log under data_dir/buffers/<sink id> of at most max_size (default 256MiB, at least 1MiB) that survives a crash (docs/delivery.md). when_full: block or drop_newest."),
+            "Sinks only, as in Vector: memory holds max_events (default mailbox × isolates, at most 10,000,000) in the mailboxes; disk is a checksummed segment log under data_dir/buffers/<sink id> of at most max_size (default 256MiB, 1MiB to 1024GiB) that survives a crash (docs/delivery.md). when_full: block or drop_newest."),
     ];
 
     public static IEnumerable<string> Names => Settings.Select(s => s.Name);
@@ -47,7 +47,7 @@ internal static class StageSettingsBinder
                 {
                     settings.Isolates = Environment.ProcessorCount;
                 }
-                else if (TryInt(node, what, 1, "an integer >= 1 or auto", errors, out var isolates))
+                else if (TryInt(node, what, 1, StageSettingLimits.MaxIsolates, StageSettingLimits.IsolatesExpected, errors, out var isolates))
                 {
                     settings.Isolates = isolates;
                 }
@@ -65,7 +65,7 @@ internal static class StageSettingsBinder
                 }
                 break;
             case "mailbox":
-                if (TryInt(node, what, 1, "an integer >= 1", errors, out var mailbox))
+                if (TryInt(node, what, 1, StageSettingLimits.MaxMailbox, "an integer between 1 and 1,000,000 (a larger backlog belongs in a disk buffer)", errors, out var mailbox))
                 {
                     settings.Mailbox = mailbox;
                 }
@@ -77,7 +77,7 @@ internal static class StageSettingsBinder
                 }
                 break;
             case "max_attempts":
-                if (TryInt(node, what, 1, "an integer >= 1", errors, out var attempts))
+                if (TryInt(node, what, 1, StageSettingLimits.MaxAttempts, "an integer between 1 and 1,000 (leave it unset for a sink to retry an outage until it ends)", errors, out var attempts))
                 {
                     settings.MaxAttempts = attempts;
                 }
@@ -101,7 +101,7 @@ internal static class StageSettingsBinder
                 }
                 break;
             case "max_restarts":
-                if (TryInt(node, what, 0, "an integer >= 0", errors, out var restarts))
+                if (TryInt(node, what, 0, StageSettingLimits.MaxRestarts, "an integer between 0 and 10,000", errors, out var restarts))
                 {
                     settings.MaxRestarts = restarts;
                 }
@@ -120,7 +120,7 @@ internal static class StageSettingsBinder
                 }
                 break;
             case "batch_size":
-                if (TryInt(node, what, 1, "an integer >= 1", errors, out var batchSize))
+                if (TryInt(node, what, 1, StageSettingLimits.MaxBatchSize, "an integer between 1 and 100,000", errors, out var batchSize))
                 {
                     settings.BatchSize = batchSize;
                 }
@@ -159,14 +159,14 @@ internal static class StageSettingsBinder
         }
     }
 
-    private static bool TryInt(ConfigNode node, string what, int minimum, string expected, List<ConfigError> errors, out int value)
+    private static bool TryInt(ConfigNode node, string what, int minimum, int maximum, string expected, List<ConfigError> errors, out int value)
     {
         value = 0;
         if (node is ConfigScalar { HasReportedError: true })
         {
             return false;
         }
-        if (node is ConfigScalar scalar && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= minimum)
+        if (node is ConfigScalar scalar && int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value) && value >= minimum && value <= maximum)
         {
             return true;
         }

@@ -37,10 +37,10 @@ public sealed class TracesSettings
     [Option("Share of new traces sampled, 0 to 1, as OTEL_TRACES_SAMPLER_ARG. Default: 0.01.", Example = "0.05")]
     public double? Ratio { get; set; }
 
-    [Option("Spans the export queue holds; a full queue drops spans (counted), never blocks the pipeline. Default: 2048.", Example = "4096")]
+    [Option("Spans the export queue holds (1 to 1,000,000); a full queue drops spans (counted), never blocks the pipeline. Default: 2048.", Example = "4096")]
     public int? MaxQueueSize { get; set; }
 
-    [Option("Most spans per export request. Default: 512.", Example = "256")]
+    [Option("Most spans per export request (1 to 100,000). Default: 512.", Example = "256")]
     public int? MaxExportBatchSize { get; set; }
 
     [Option("How often queued spans are exported. Default: 5s.", Example = "1s")]

@@ -68,9 +68,35 @@ public static class ServiceHost
         });
 
         using var memoryLimiter = MemoryLimiter.Start(config.MemoryLimiter, logger, metrics.MemoryLimiter);
-        await using var topology = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name), memoryLimiter);
-        await using var admin = await AdminServer.StartAsync(config.Admin, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
+        // A stop may arrive while the topology is built or started (a large pool, a disk buffer recovering its
+        // segments): building gives up between components and isolates, starting stops starting, and what did start
+        // drains below as on any stop. Before anything started there is nothing to drain.
+        RunningTopology built;
+        try
+        {
+            built = RunningTopology.Build(config, metrics, logger, tracing.ForPipeline(config.Name), memoryLimiter, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return StartUpInterrupted(logger, "while the topology was built");
+        }
+        await using var topology = built;
+        AdminServer startedAdmin;
+        try
+        {
+            startedAdmin = await AdminServer.StartAsync(config.Admin, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return StartUpInterrupted(logger, "while the admin server started");
+        }
+        await using var admin = startedAdmin;
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
+        if (!topology.StartedCompletely)
+        {
+            logger.Information("Stop requested during start-up (while the isolates and sources started): draining what was started, then exiting");
+            return await DrainAsync(topology, config, logger).ConfigureAwait(false);
+        }
 
         logger.Information(
             "Pipeline {PipelineName} running from {ConfigFile}: {Sources} sources, {Stages} stages, {Sinks} sinks. Admin: {AdminUrls} (/healthz /readyz /metrics /topology)",
@@ -83,6 +109,19 @@ public static class ServiceHost
             logger.Information("Every source finished; the pipeline drained and stops");
         }
 
+        return await DrainAsync(topology, config, logger).ConfigureAwait(false);
+    }
+
+    /// <summary>Nothing had started when the stop arrived, so nothing needs draining: the exit code of a clean stop.</summary>
+    private static int StartUpInterrupted(Serilog.ILogger logger, string step)
+    {
+        logger.Information("Stop requested during start-up ({Step}): nothing had started, so nothing to drain; exiting", step);
+        return 0;
+    }
+
+    /// <summary>Stops the sources and drains every stage to the sinks; the process's exit code.</summary>
+    private static async Task<int> DrainAsync(RunningTopology topology, PipelineConfig config, Serilog.ILogger logger)
+    {
         var report = await topology.StopAsync(config.ShutdownTimeout).ConfigureAwait(false);
         if (!report.Drained)
         {

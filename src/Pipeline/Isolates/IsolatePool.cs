@@ -63,7 +63,8 @@ public sealed class IsolatePool
         IReadOnlyList<string> namedOutputs,
         ComponentTracer tracer,
         Func<IsolatePool, int, Isolate> createIsolate,
-        string? dataDirectory = null)
+        string? dataDirectory,
+        CancellationToken building)
     {
         Tracer = tracer;
         Instruments = counters.Metrics.CreateStageInstruments(processor: kind == ComponentKind.Processor, sink: kind == ComponentKind.Sink);
@@ -103,6 +104,8 @@ public sealed class IsolatePool
         _isolates = new Isolate[count];
         for (var i = 0; i < count; i++)
         {
+            // A stop during start-up is honoured between isolates, not after the largest pool is complete.
+            building.ThrowIfCancellationRequested();
             _isolates[i] = createIsolate(this, i);
         }
         _router = settings.Router switch
@@ -183,25 +186,30 @@ public sealed class IsolatePool
     internal FailurePolicy FailurePolicy { get; }
 
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
+    /// <param name="building">A stop requested while the pool is built: it throws <see cref="OperationCanceledException"/>.</param>
     public static IsolatePool ForProcessor(
         string id, string type, IsolatePoolSettings settings, IProcessorFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
-        TimeProvider? time = null, PipelineTracing? tracing = null)
+        TimeProvider? time = null, PipelineTracing? tracing = null, CancellationToken building = default)
         => new(id, ComponentKind.Processor, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, factory.NamedOutputs,
             (tracing ?? UntracedPipeline).ForStage(id, type),
-            (pool, index) => new ProcessorIsolate(pool, index, factory))
+            (pool, index) => new ProcessorIsolate(pool, index, factory),
+            dataDirectory: null,
+            building)
         {
             _sharedState = factory as ISharedStageState,
         };
 
     /// <param name="tracing">The pipeline's tracing; null for none (no span is ever started then).</param>
     /// <param name="dataDirectory">Where a disk buffer keeps its files (under buffers/&lt;id&gt;); needed only with one.</param>
+    /// <param name="building">A stop requested while the pool is built: it throws <see cref="OperationCanceledException"/>.</param>
     public static IsolatePool ForSink(
         string id, string type, IsolatePoolSettings settings, ISinkFactory factory, ComponentCounters counters, DeadLetterWriter deadLetters, ILogger logger,
-        TimeProvider? time = null, PipelineTracing? tracing = null, string? dataDirectory = null)
+        TimeProvider? time = null, PipelineTracing? tracing = null, string? dataDirectory = null, CancellationToken building = default)
         => new(id, ComponentKind.Sink, type, settings, counters, deadLetters, logger, time ?? TimeProvider.System, [],
             (tracing ?? UntracedPipeline).ForSink(id, type, factory.DeliversOverNetwork),
             (pool, index) => new SinkIsolate(pool, index, factory),
-            dataDirectory);
+            dataDirectory,
+            building);
 
     /// <summary>The sink's disk buffer; null for a memory buffer (and for processors).</summary>
     internal DiskBuffer? DiskBuffer => _buffer;

@@ -13,7 +13,7 @@ public sealed class FileSinkConfig : ISinkConfig
     [Option("Size at which the file is rotated: path becomes path.1, path.1 becomes path.2, and so on.", Example = "50MiB")]
     public ByteSize MaxSize { get; set; } = new(100L * 1024 * 1024);
 
-    [Option("How many files to keep, the active one included (path, path.1 … path.<max_files - 1>); older ones are deleted.", Example = "10")]
+    [Option("How many files to keep (1 to 1,000), the active one included (path, path.1 … path.<max_files - 1>); older ones are deleted.", Example = "10")]
     public int MaxFiles { get; set; } = 5;
 
     public ISinkFactory Build(ComponentContext context)
@@ -39,9 +39,10 @@ public sealed class FileSinkConfig : ISinkConfig
         {
             throw new ComponentBuildException("max_size", $"expected a size above 0, found {MaxSize.Bytes} bytes");
         }
-        if (MaxFiles < 1)
+        // Every rotation renames each kept file in turn, so the count is paid on every rotation.
+        if (MaxFiles is < 1 or > 1_000)
         {
-            throw new ComponentBuildException("max_files", $"expected at least 1 (the active file), found {MaxFiles}");
+            throw new ComponentBuildException("max_files", $"expected between 1 (the active file) and 1,000, found {MaxFiles}");
         }
         return new SinkFactory(isolateIndex => new FileSink(PathForIsolate(path, isolateIndex), this));
     }

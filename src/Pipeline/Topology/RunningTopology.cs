@@ -119,7 +119,12 @@ public sealed class RunningTopology : IAsyncDisposable
     /// sampler from the config's <c>telemetry.traces</c> alone. Spans are recorded only if a tracer provider listens.
     /// </param>
     /// <param name="memoryLimiter">The process's memory limiter, which every source's sends consult; null for none.</param>
-    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing, MemoryLimiter? memoryLimiter = null)
+    /// <param name="stopping">
+    /// A stop requested while the topology is built (SIGTERM during start-up): building ends between two components or
+    /// two isolates with <see cref="OperationCanceledException"/>. Nothing has started then, so nothing needs draining.
+    /// </param>
+    public static RunningTopology Build(
+        PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing, MemoryLimiter? memoryLimiter = null, CancellationToken stopping = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(metrics);
@@ -132,6 +137,7 @@ public sealed class RunningTopology : IAsyncDisposable
         var poolById = new Dictionary<string, IsolatePool>(StringComparer.Ordinal);
         foreach (var component in config.Components)
         {
+            stopping.ThrowIfCancellationRequested();
             var counters = new ComponentCounters(metrics.ForComponent(config.Name, component.Id, KindLabel(component.Kind)));
             switch (component.Kind)
             {
@@ -151,14 +157,15 @@ public sealed class RunningTopology : IAsyncDisposable
                     break;
                 case ComponentKind.Processor:
                     var stage = IsolatePool.ForProcessor(
-                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger, tracing: tracing);
+                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger, tracing: tracing,
+                        building: stopping);
                     pools.Add(stage);
                     poolById.Add(component.Id, stage);
                     break;
                 default:
                     var sink = IsolatePool.ForSink(
                         component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger, tracing: tracing,
-                        dataDirectory: config.DataDirectory);
+                        dataDirectory: config.DataDirectory, building: stopping);
                     pools.Add(sink);
                     poolById.Add(component.Id, sink);
                     break;
@@ -200,8 +207,15 @@ public sealed class RunningTopology : IAsyncDisposable
         return new RunningTopology(config, metrics, logger, deadLetters, sources, pools, edges, edgeCounters, consumersOf) { _memoryLimiter = memoryLimiter };
     }
 
-    /// <summary>Starts every isolate, then every source.</summary>
+    /// <summary>
+    /// Starts every isolate, then every source. A stop requested on <paramref name="ct"/> meanwhile ends starting
+    /// early: what was started is stopped and drained by <see cref="StopAsync"/> as usual, and what was not counts as
+    /// finished, so its consumers drain too. <see cref="StartedCompletely"/> says which it was.
+    /// </summary>
     public Task StartAsync(CancellationToken ct) => StartCoreAsync(startSources: true, ct);
+
+    /// <summary>False when a stop arrived while <see cref="StartAsync"/> ran and some pool or source was left unstarted.</summary>
+    public bool StartedCompletely { get; private set; }
 
     /// <summary>
     /// Starts every isolate but no source, to re-inject events (<c>pipeline dead-letter replay</c>): hand them in with
@@ -228,7 +242,12 @@ public sealed class RunningTopology : IAsyncDisposable
 
     private Task StartCoreAsync(bool startSources, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
+        // For a service, a token cancelled already starts nothing but still marks the topology started, so StopAsync
+        // reports as usual; a replay injects into what it starts, so it must not go on with nothing started.
+        if (!startSources)
+        {
+            ct.ThrowIfCancellationRequested();
+        }
         lock (_lifecycle)
         {
             if (_started || _stop is not null)
@@ -238,9 +257,16 @@ public sealed class RunningTopology : IAsyncDisposable
             _started = true;
         }
         var finished = new List<Task>(_pools.Count + _sources.Count);
+        int startedPools = 0, startedSources = 0;
         foreach (var pool in _pools)
         {
-            pool.Start(_hardStop.Token);
+            // Pools start before any source, so an unstarted pool has nothing in its mailboxes: its completion (already
+            // complete before Start) releases its consumers like a finished pool's.
+            if (!ct.IsCancellationRequested)
+            {
+                pool.Start(_hardStop.Token);
+                startedPools++;
+            }
             finished.Add(ThenReleaseConsumersAsync(pool.Id, pool.Completion));
         }
         foreach (var source in _sources)
@@ -250,6 +276,12 @@ public sealed class RunningTopology : IAsyncDisposable
                 finished.Add(ThenReleaseConsumersAsync(source.Id, _injectionFinished.Task));
                 continue;
             }
+            if (ct.IsCancellationRequested)
+            {
+                finished.Add(ThenReleaseConsumersAsync(source.Id, Task.CompletedTask));
+                continue;
+            }
+            startedSources++;
             var context = new SourceContext(
                 source.Id, source.Output, source.Counters, _deadLetters,
                 _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
@@ -265,7 +297,16 @@ public sealed class RunningTopology : IAsyncDisposable
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, _sources.Count, _pools.Count);
+        StartedCompletely = startedPools == _pools.Count && (startedSources == _sources.Count || !startSources);
+        if (StartedCompletely)
+        {
+            _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, _sources.Count, _pools.Count);
+        }
+        else
+        {
+            _logger.Information("Pipeline {Pipeline} start-up interrupted by a stop: {StartedSources} of {Sources} sources and {StartedStages} of {Stages} stages and sinks were started",
+                _config.Name, startedSources, _sources.Count, startedPools, _pools.Count);
+        }
         return Task.CompletedTask;
     }
 

@@ -14,6 +14,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
 
+    // Tests waiting for a line of output: the text each waits for, completed by the reader that sees it.
+    private readonly List<(string Text, TaskCompletionSource Seen)> _lineWaiters = [];
+
     private ChildProcess(Process process) => _process = process;
 
     public string Name { get; private init; } = "";
@@ -54,8 +57,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         }
         var process = new Process { StartInfo = startInfo };
         var child = new ChildProcess(process) { Name = name };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { child._stdout.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { child._stderr.Enqueue(e.Data); } };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { child._stdout.Enqueue(e.Data); child.Notify(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { child._stderr.Enqueue(e.Data); child.Notify(e.Data); } };
         if (!process.Start())
         {
             throw new InvalidOperationException($"{fileName} did not start");
@@ -93,6 +96,56 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(200), TestContext.Current.CancellationToken);
         }
         throw new TimeoutException($"{Name} was not ready within {within}:\n{Tail()}");
+    }
+
+    /// <summary>
+    /// Completes when a line of its output (stdout or stderr) contains <paramref name="text"/>, whether it was written
+    /// already or comes later; fails with the output when the process exits first or <paramref name="within"/> passes.
+    /// </summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan within)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lineWaiters)
+        {
+            _lineWaiters.Add((text, seen));
+        }
+        if (_stdout.Concat(_stderr).Any(line => line.Contains(text, StringComparison.Ordinal)))
+        {
+            seen.TrySetResult();
+        }
+        var exited = _process.WaitForExitAsync(CancellationToken.None);
+        try
+        {
+            if (await Task.WhenAny(seen.Task, exited).WaitAsync(within, CancellationToken.None) != seen.Task)
+            {
+                // Its output is read to the end before WaitForExitAsync completes: a line written before the exit was seen.
+                if (!seen.Task.IsCompleted)
+                {
+                    throw new InvalidOperationException($"{Name} exited before writing \"{text}\":\n{Tail()}");
+                }
+            }
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} did not write \"{text}\" within {within}:\n{Tail()}");
+        }
+    }
+
+    /// <summary>Sends SIGTERM and returns at once (<see cref="StopAsync"/> also waits for the exit).</summary>
+    public void Terminate() => _ = Kill(_process.Id, SigTerm);
+
+    /// <summary>Its exit code once it exits, or null when it is still running after <paramref name="within"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan within)
+    {
+        try
+        {
+            await _process.WaitForExitAsync(CancellationToken.None).WaitAsync(within, CancellationToken.None);
+            return _process.ExitCode;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The last lines of its output, for a failure message.</summary>
@@ -137,6 +190,20 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+
+    private void Notify(string line)
+    {
+        lock (_lineWaiters)
+        {
+            foreach (var (text, seen) in _lineWaiters)
+            {
+                if (line.Contains(text, StringComparison.Ordinal))
+                {
+                    seen.TrySetResult();
+                }
+            }
+        }
+    }
 
     // .NET has no public API to send a signal other than SIGKILL; a graceful stop needs SIGTERM.
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -34,6 +34,24 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>
+    /// True while its main thread waits in the kernel in <paramref name="function"/> (/proc/&lt;pid&gt;/wchan), such as
+    /// wait_for_partner, where opening a named pipe waits for its other end. Only the main thread: the runtime's
+    /// debugger transport has a thread waiting on a named pipe of its own all along.
+    /// </summary>
+    public bool IsMainThreadWaitingIn(string function)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{_process.Id}/wchan").Trim() == function;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // It exited meanwhile.
+            return false;
+        }
+    }
+
     /// <summary>A line of /proc/&lt;pid&gt;/status in KiB (VmHWM is the peak RSS so far); 0 when it is not there.</summary>
     public long ProcStatusKib(string field)
     {
@@ -97,6 +115,36 @@ internal sealed class PipelineProcess : IAsyncDisposable
     /// <param name="environment">More environment variables for the child (DOTNET_GCHeapHardLimit, say).</param>
     public static async Task<PipelineProcess> StartAsync(string name, string yaml, string? restartIn = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        var pipeline = await LaunchAsync(name, yaml, restartIn, environment);
+        try
+        {
+            await pipeline.WaitUntilReadyAsync();
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="StartAsync"/> but without waiting until it is ready, for tests of start-up itself;
+    /// <paramref name="prepare"/> gets the run's directory before the process starts (to lay out its data_dir).
+    /// </summary>
+    public static async Task<PipelineProcess> LaunchAsync(string name, string yaml, Action<string> prepare)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
+        prepare(directory);
+        return await LaunchAsync(name, yaml, directory, environment: null, ownsDirectory: true);
+    }
+
+    private static async Task<PipelineProcess> LaunchAsync(string name, string yaml, string? restartIn, IReadOnlyDictionary<string, string?>? environment, bool? ownsDirectory = null)
+    {
+        if (!File.Exists(Executable))
+        {
+            throw new FileNotFoundException($"the pipeline binary is missing: {Executable} (build the solution first)");
+        }
         var directory = restartIn ?? System.IO.Directory.CreateTempSubdirectory($"pipeline-it-{name}-").FullName;
         var adminPort = FreePort.Next();
         var config = Path.Combine(directory, "pipeline.yaml");
@@ -114,17 +162,7 @@ internal sealed class PipelineProcess : IAsyncDisposable
             ["PIPELINE_LOG_OTLP"] = null,
             ["PIPELINE_LOG_ELASTICSEARCH_URL"] = null,
         }.Concat(environment ?? new Dictionary<string, string?>()).ToDictionary(), directory);
-        var pipeline = new PipelineProcess(process, directory, adminPort, ownsDirectory: restartIn is null);
-        try
-        {
-            await pipeline.WaitUntilReadyAsync();
-            return pipeline;
-        }
-        catch
-        {
-            await pipeline.DisposeAsync();
-            throw;
-        }
+        return new PipelineProcess(process, directory, adminPort, ownsDirectory: ownsDirectory ?? restartIn is null);
     }
 
     /// <summary>Its stdout lines that are JSON objects (the service's own log lines).</summary>
@@ -154,6 +192,15 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     public Task<int?> StopAsync() => _process.StopAsync(TimeSpan.FromSeconds(30));
 
+    /// <summary>Completes when a line of its output contains <paramref name="text"/>; fails if it exits first or <paramref name="within"/> passes.</summary>
+    public Task WaitForOutputAsync(string text, TimeSpan within) => _process.WaitForOutputAsync(text, within);
+
+    /// <summary>SIGTERM without waiting; see <see cref="WaitForExitAsync"/>.</summary>
+    public void Terminate() => _process.Terminate();
+
+    /// <summary>Its exit code, or null when it is still running after <paramref name="within"/>.</summary>
+    public Task<int?> WaitForExitAsync(TimeSpan within) => _process.WaitForExitAsync(within);
+
     /// <summary>SIGTERM; the exit code, or null when it did not exit within <paramref name="grace"/> and was killed.</summary>
     public Task<int?> StopAsync(TimeSpan grace) => _process.StopAsync(grace);
 
@@ -179,10 +226,6 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        if (!File.Exists(Executable))
-        {
-            throw new FileNotFoundException($"the pipeline binary is missing: {Executable} (build the solution first)");
-        }
         await _process.WaitUntilAnswersAsync(_admin, "readyz", ReadyWithin);
     }
 }

@@ -81,7 +81,7 @@ public sealed class BufferAndAcknowledgementSettingsTests
                   max_event: 5
             """);
 
-        ConfigErrors.Single(errors, "expected a size of at least 1MiB", 10, 17);
+        ConfigErrors.Single(errors, "expected a size between 1MiB and 1024GiB", 10, 17);
         Assert.Contains("max_events", ConfigErrors.Single(errors, "unknown key 'max_event'", 11, 7).ToString());
         ConfigErrors.Single(errors, "'when_full' is set by 'buffer'", 7, 5);
     }

@@ -92,7 +92,7 @@ public sealed class CliTests : IDisposable
             [
                 $"{path}:3:5: error: 'telemetry.traces.protocol': expected grpc or http/protobuf, found 'foo'",
                 $"{path}:4:5: error: 'telemetry.traces.ratio': expected a number from 0 to 1, found 2",
-                $"{path}:6:5: error: 'telemetry.logs.batch_size': expected a positive integer, found 0",
+                $"{path}:6:5: error: 'telemetry.logs.batch_size': expected an integer between 1 and 100,000, found 0",
                 $"{path}:8:5: error: 'telemetry.logs.otlp_endpoint': expected an absolute http:// or https:// URL, found 'collector:4317'",
                 "4 errors",
             ],
@@ -199,7 +199,7 @@ public sealed class CliTests : IDisposable
         Assert.Contains("| `condition` | string | yes |  | The condition. | `.level == \"error\"` |", stdout, StringComparison.Ordinal);
         Assert.Contains("| `timeout` | duration | no | `5s` | A duration. |  |", stdout, StringComparison.Ordinal);
         Assert.Contains("| `speed` | one of fast, very_slow | no | `fast` | An enum. |  |", stdout, StringComparison.Ordinal);
-        Assert.Contains("| `isolates` | integer >= 1, or auto | `1` |", stdout, StringComparison.Ordinal);
+        Assert.Contains("| `isolates` | integer 1 to max(64, 16 × processors), or auto | `1` |", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

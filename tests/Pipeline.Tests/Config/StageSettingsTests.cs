@@ -121,10 +121,10 @@ public sealed class StageSettingsTests
     }
 
     [Theory]
-    [InlineData("isolates: 0", "setting 'isolates': expected an integer >= 1 or auto, found '0'")]
-    [InlineData("isolates: many", "setting 'isolates': expected an integer >= 1 or auto, found 'many'")]
-    [InlineData("mailbox: -1", "setting 'mailbox': expected an integer >= 1, found '-1'")]
-    [InlineData("max_restarts: -1", "setting 'max_restarts': expected an integer >= 0, found '-1'")]
+    [InlineData("isolates: 0", "setting 'isolates': expected an integer between 1 and ")]
+    [InlineData("isolates: many", "processors, at least 64), or auto, found 'many'")]
+    [InlineData("mailbox: -1", "setting 'mailbox': expected an integer between 1 and 1,000,000 (a larger backlog belongs in a disk buffer), found '-1'")]
+    [InlineData("max_restarts: -1", "setting 'max_restarts': expected an integer between 0 and 10,000, found '-1'")]
     [InlineData("when_full: drop_oldest", "setting 'when_full': expected one of block, drop_newest, found 'drop_oldest'")]
     [InlineData("retry_backoff: 50", "setting 'retry_backoff': expected a duration such as 250ms, 5s, 1m or 1h, found '50'")]
     [InlineData("restart_window: 0", "setting 'restart_window': expected a duration longer than 0, found '0'")]

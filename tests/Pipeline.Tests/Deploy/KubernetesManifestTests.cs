@@ -289,7 +289,7 @@ public sealed class KubernetesManifestTests
     {
         using var secrets = new StandInSecrets();
 
-        var config = ConfigLoader.LoadFile(Path.Combine(KubernetesManifests.Directory, "pipeline.yaml"), BuiltInComponents.Create(), EnvironmentWith(secrets));
+        var config = ConfigLoader.LoadFile(Path.Combine(KubernetesManifests.Directory, "pipeline.yaml"), BuiltInComponents.Create(), secrets.KubernetesConfigEnvironment());
 
         Assert.Equal("node-logs", config.Name);
     }
@@ -423,16 +423,8 @@ public sealed class KubernetesManifestTests
     {
         var yaml = manifests.Single<V1ConfigMap>().Data["pipeline.yaml"];
         using var secrets = new StandInSecrets();
-        return ConfigLoader.LoadYaml(yaml, "ConfigMap pipeline-config: pipeline.yaml", BuiltInComponents.Create(), EnvironmentWith(secrets));
+        return ConfigLoader.LoadYaml(yaml, "ConfigMap pipeline-config: pipeline.yaml", BuiltInComponents.Create(), secrets.KubernetesConfigEnvironment());
     }
-
-    /// <summary>The variables pipeline.yaml's secret paths honour, pointed at stand-in files.</summary>
-    private static Dictionary<string, string> EnvironmentWith(StandInSecrets secrets) => new(StringComparer.Ordinal)
-    {
-        ["PIPELINE_INGEST_TLS_DIR"] = secrets.ServerTlsDirectory(),
-        ["PIPELINE_INGEST_TOKENS_FILE"] = secrets.TokensFile("ingest-tokens"),
-        ["PIPELINE_ADMIN_TOKENS_FILE"] = secrets.TokensFile("admin-tokens"),
-    };
 
     /// <summary>
     /// Every <c>*_file</c> of a <c>tls</c> or <c>auth</c> block of the ConfigMap's pipeline.yaml, by option path, as

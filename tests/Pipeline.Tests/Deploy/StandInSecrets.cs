@@ -36,6 +36,14 @@ internal sealed class StandInSecrets : IDisposable
         return path;
     }
 
+    /// <summary>The variables deploy/k8s/pipeline.yaml's secret paths honour, pointed at stand-in files.</summary>
+    public Dictionary<string, string> KubernetesConfigEnvironment() => new(StringComparer.Ordinal)
+    {
+        ["PIPELINE_INGEST_TLS_DIR"] = ServerTlsDirectory(),
+        ["PIPELINE_INGEST_TOKENS_FILE"] = TokensFile("ingest-tokens"),
+        ["PIPELINE_ADMIN_TOKENS_FILE"] = TokensFile("admin-tokens"),
+    };
+
     public void Dispose()
     {
         foreach (var authority in _authorities)

@@ -119,7 +119,7 @@ public sealed class LogsSettingsTests
         Assert.Equal(
             [
                 "logs.yaml:3:5: error: 'telemetry.logs.elasticsearch_urls': expected absolute http:// or https:// URLs, found 'es1:9200'",
-                "logs.yaml:4:5: error: 'telemetry.logs.queue_limit': expected a positive integer, found 0",
+                "logs.yaml:4:5: error: 'telemetry.logs.queue_limit': expected an integer between 1 and 1,000,000, found 0",
             ],
             error.Errors.Select(e => e.ToString()));
     }

@@ -18,7 +18,7 @@ public sealed class KubernetesConfig : IProcessorConfig
         Example = "${K8S_NODE_NAME}")]
     public string? NodeName { get; set; }
 
-    [Option("The most pods kept; when full, the one added longest ago is evicted (and counted).", Example = "1000")]
+    [Option("The most pods kept (1 to 150,000); when full, the one added longest ago is evicted (and counted).", Example = "1000")]
     public int MaxPods { get; set; } = 1000;
 
     [Option("How long a deleted pod's metadata is still added: its last lines are often read after the pod is gone (Vector's delay_deletion_ms).",
@@ -41,9 +41,10 @@ public sealed class KubernetesConfig : IProcessorConfig
         {
             throw new ComponentBuildException("field", "expected the path of a string field such as .file, found the root '.'");
         }
-        if (MaxPods < 1)
+        // Kubernetes supports clusters of at most 150,000 pods, and a node's cache holds only its own (110 by default).
+        if (MaxPods is < 1 or > 150_000)
         {
-            throw new ComponentBuildException("max_pods", $"expected at least 1, found {MaxPods}");
+            throw new ComponentBuildException("max_pods", $"expected between 1 and 150,000 (the most pods a Kubernetes cluster supports), found {MaxPods}");
         }
         if (DelayDeletion < TimeSpan.Zero)
         {

@@ -59,9 +59,15 @@ public sealed class FileSourceConfig : ISourceConfig
         Example = "64KiB")]
     public ByteSize MaxLineBytes { get; set; } = new(256 * 1024);
 
-    [Option("The most files held open at once; beyond it, idle files are closed and reopened when they grow. A file must be open to be followed through a rotation.",
+    [Option("The most files held open at once (1 to 65,536); beyond it, idle files are closed and reopened when they grow. A file must be open to be followed through a rotation.",
         Example = "256")]
     public int MaxOpenFiles { get; set; } = 1024;
+
+    /// <summary>
+    /// Each open file is a descriptor and a read buffer; 65,536 is a common per-process descriptor limit (Docker's and
+    /// systemd's default), and a node has far fewer container logs than that.
+    /// </summary>
+    internal const int MaxOpenFilesLimit = 65_536;
 
     [Option("Multi-line merge: `start_pattern` (a regex; a line matching it starts a new message, others are appended to the current one) and `timeout` (flush an incomplete message after this long without a new line, default 1s).",
         Example = "{start_pattern: '^\\S', timeout: 2s}")]
@@ -103,9 +109,9 @@ public sealed class FileSourceConfig : ISourceConfig
         {
             throw new ComponentBuildException("max_line_bytes", $"expected a size between 16 bytes and 64MiB, found {MaxLineBytes.Bytes} bytes");
         }
-        if (MaxOpenFiles < 1)
+        if (MaxOpenFiles is < 1 or > MaxOpenFilesLimit)
         {
-            throw new ComponentBuildException("max_open_files", $"expected at least 1, found {MaxOpenFiles}");
+            throw new ComponentBuildException("max_open_files", $"expected between 1 and {MaxOpenFilesLimit:N0}, found {MaxOpenFiles}");
         }
         if (GlobMinimumCooldown <= TimeSpan.Zero)
         {

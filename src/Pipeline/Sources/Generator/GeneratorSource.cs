@@ -8,6 +8,7 @@ namespace Pipeline.Sources.Generator;
 public sealed class GeneratorSourceConfig : ISourceConfig
 {
     private const int MaxDistinct = 1 << 20;
+    private const double MaxRate = 10_000_000;
 
     public enum EventShape
     {
@@ -18,7 +19,7 @@ public sealed class GeneratorSourceConfig : ISourceConfig
         DockerJson,
     }
 
-    [Option("Events per second; 0 sends as fast as downstream takes them.", Example = "5000")]
+    [Option("Events per second, up to 10,000,000; 0 sends as fast as downstream takes them.", Example = "5000")]
     public double Rate { get; set; }
 
     [Option("How many events to send before the source finishes; 0 never finishes.", Example = "1000000")]
@@ -37,9 +38,10 @@ public sealed class GeneratorSourceConfig : ISourceConfig
 
     public ISourceFactory Build(ComponentContext context)
     {
-        if (!double.IsFinite(Rate) || Rate < 0)
+        // Ten million a second is far past what one source sends (1-2 million measured); 0 already means "as fast as it goes".
+        if (!double.IsFinite(Rate) || Rate < 0 || Rate > MaxRate)
         {
-            throw new ComponentBuildException("rate", $"expected events per second, 0 or more (0 = as fast as possible), found {Rate}");
+            throw new ComponentBuildException("rate", $"expected events per second between 0 and {MaxRate:N0} (0 = as fast as possible), found {Rate}");
         }
         if (Count < 0)
         {

@@ -37,7 +37,7 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = "64MiB")]
     public ByteSize? MaxInFlightBytes { get; set; }
 
-    [Option("The most requests this source handles at once; more are answered 429 with Retry-After.", Example = "64")]
+    [Option("The most requests this source handles at once (1 to 65,536); more are answered 429 with Retry-After.", Example = "64")]
     public int MaxConcurrentRequests { get; set; } = 128;
 
     [Option("With acknowledgements: true, how long a request waits for all its events to be delivered (or durably buffered, or dead-lettered) before it is answered 503 with Retry-After; the client then resends, so events may arrive twice.",
@@ -81,9 +81,11 @@ public sealed class HttpSourceConfig : ISourceConfig
         {
             throw new ComponentBuildException("max_in_flight_bytes", $"expected at least max_body ({MaxBody.Bytes} bytes), so one request of max_body fits; found {inFlight.Bytes} bytes");
         }
-        if (MaxConcurrentRequests < 1)
+        // Each request in flight holds a connection and its buffers; past 65,536 the limit no longer limits anything a
+        // single process can serve (it is also a common per-process descriptor limit).
+        if (MaxConcurrentRequests is < 1 or > 65_536)
         {
-            throw new ComponentBuildException("max_concurrent_requests", $"expected an integer >= 1, found {MaxConcurrentRequests}");
+            throw new ComponentBuildException("max_concurrent_requests", $"expected an integer between 1 and 65,536, found {MaxConcurrentRequests}");
         }
         if (AcknowledgementsTimeout <= TimeSpan.Zero)
         {

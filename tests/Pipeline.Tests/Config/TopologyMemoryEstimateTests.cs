@@ -1,0 +1,108 @@
+using Pipeline.Config;
+
+namespace Pipeline.Tests.Config;
+
+/// <summary>
+/// Settings each within their bounds can still add up to more memory than the process may use; validation says so,
+/// at the biggest contributor, with the list of what to lower. The memory limiter's limit makes the budget the same
+/// on every machine.
+/// </summary>
+public sealed class TopologyMemoryEstimateTests
+{
+    // Three stages of 29, 20 and 15 MiB (a mailbox of N events is N KiB at the estimate's 1 KiB an event) and a sink of
+    // 1 MiB: each fine alone, 64.9 MiB together.
+    private static string Topology(string limit) => $$"""
+        memory_limiter: { limit: {{limit}} }
+        sources:
+          in: {type: gen}
+        stages:
+          a:
+            type: check
+            condition: 'true'
+            inputs: [in]
+            mailbox: 30000
+          b: {type: check, condition: 'true', inputs: [a], mailbox: 20000}
+          c: {type: check, condition: 'true', inputs: [b], isolates: 3, mailbox: 5000}
+        sinks:
+          o: {type: out, inputs: [c]}
+        """;
+
+    [Fact]
+    public void A_topology_fine_stage_by_stage_but_too_big_in_total_is_an_error_at_its_biggest_contributor_listing_the_biggest()
+    {
+        var errors = ConfigErrors.Of(Topology("64MiB"));
+
+        var error = ConfigErrors.Only(errors, "the topology may hold about 64.9 MiB in memory, more than the memory limiter's limit of 64 MiB (as set)", 9, 5);
+        Assert.Contains("stage 'a' (check): 1 isolate × (30,000 mailbox + 64 batch) events = 29.4 MiB; "
+            + "stage 'b' (check): 1 isolate × (20,000 mailbox + 64 batch) events = 19.6 MiB; "
+            + "stage 'c' (check): 3 isolates × (5,000 mailbox + 64 batch) events = 14.8 MiB; "
+            + "sink 'o' (out): 1 isolate × (1,024 mailbox + 64 batch) events = 1.1 MiB.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("counting 1024 bytes an event", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Lower isolates, mailbox, batch_size or buffer.max_events", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_topology_loads_when_the_budget_holds_it()
+    {
+        var config = ConfigLoader.LoadYaml(Topology("128MiB"), ConfigErrors.File, new TestComponents().Catalog, new Dictionary<string, string>());
+
+        Assert.Equal(3, config.Stages.Count());
+    }
+
+    [Fact]
+    public void A_memory_buffer_counts_its_max_events()
+    {
+        var errors = ConfigErrors.Of("""
+            memory_limiter: { limit: 64MiB }
+            sources:
+              in: {type: gen}
+            sinks:
+              o:
+                type: out
+                inputs: [in]
+                buffer: {type: memory, max_events: 70000}
+            """);
+
+        var error = ConfigErrors.Only(errors, "the topology may hold about 68.4 MiB in memory", 8, 5);
+        Assert.Contains("sink 'o' (out): 1 isolate × (70,000 mailbox + 64 batch) events = 68.4 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_http_sources_in_flight_bytes_count_four_times_at_the_option()
+    {
+        var errors = Assert.Throws<ConfigException>(() => ConfigLoader.LoadYaml("""
+            memory_limiter: { limit: 64MiB }
+            sources:
+              ingest:
+                type: http
+                address: 127.0.0.1:8080
+                max_body: 1MiB
+                max_in_flight_bytes: 16MiB
+            sinks:
+              o: {type: blackhole, inputs: [ingest]}
+            """, ConfigErrors.File, BuiltInComponents.Create(), new Dictionary<string, string>())).Errors;
+
+        var error = ConfigErrors.Only(errors, "the topology may hold about 65.1 MiB in memory", 7, 5);
+        Assert.Contains("source 'ingest' (http): 4 × 16 MiB max_in_flight_bytes = 64 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("src/Pipeline/Config/default.yaml")]
+    [InlineData("examples/quickstart.yaml")]
+    [InlineData("examples/node-logs.yaml")]
+    [InlineData("examples/cpu-fanout.yaml")]
+    [InlineData("deploy/k8s/pipeline.yaml")]
+    public void Shipped_configs_fit_a_512_MiB_container(string file)
+    {
+        // The DaemonSet's memory limit (deploy/k8s/daemonset.yaml): the process sees it as the memory available, the
+        // memory limiter takes 80% of it, and an http source's in-flight bytes default to an eighth of it.
+        const long Container = 512L * 1024 * 1024;
+        var yaml = File.ReadAllText(Support.RepositoryRoot.Combine(file.Split('/')));
+
+        // The k8s config reads its certificate and tokens from Secret files: stand-ins here.
+        using var secrets = new Deploy.StandInSecrets();
+        var config = ConfigDocumentBinder.Load(yaml, file, BuiltInComponents.Create(), secrets.KubernetesConfigEnvironment(), availableMemory: Container);
+
+        Assert.NotEmpty(config.Sinks);
+    }
+}
