@@ -1,0 +1,259 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+using Pipeline.Events;
+using Pipeline.Sources.Http;
+
+namespace Pipeline.Fuzzing;
+
+/// <summary>
+/// The http source's handler on an in-memory TestServer (the real handler and ASP.NET Core pipeline, no sockets), and
+/// the property every request to it must satisfy: a documented status and never a 5xx, an answer within the hang
+/// guard, every line either accepted or listed as an error and dead-lettered, the request's trace context on every
+/// event, and bounded memory (a gzip bomb allocates about max_body, not what it inflates to).
+/// </summary>
+public sealed class HttpIngestProperty : IAsyncDisposable
+{
+    /// <summary>The source's max_body: small, so that bodies and bombs over it are cheap to make.</summary>
+    public const int MaxBody = 256 * 1024;
+
+    /// <summary>Long enough for any honest request on a loaded CI machine; a request still unanswered is hung.</summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+
+    private static readonly int[] DocumentedStatuses = [200, 400, 413, 415];
+
+    // What reading a bomb may allocate: the body buffer growing by doubling to max_body (about 2x), the response, and
+    // the runtime's own slack (thread-local allocation contexts, the TestServer's pipes). Far below what it inflates to.
+    private const long BombAllocationBound = (4 * MaxBody) + (4 * 1024 * 1024);
+
+    private readonly WebApplication _app;
+    private readonly HttpClient _client;
+    private readonly CountingSourceContext _context;
+    private long _heapBaseline = -1;
+    private int _requests;
+
+    private HttpIngestProperty(WebApplication app, HttpClient client, CountingSourceContext context)
+    {
+        _app = app;
+        _client = client;
+        _context = context;
+    }
+
+    /// <summary>The largest managed heap seen after a request, in bytes.</summary>
+    public long PeakHeapBytes { get; private set; }
+
+    public static async Task<HttpIngestProperty> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseTestServer();
+        var app = builder.Build();
+        var context = new CountingSourceContext();
+        var handler = new HttpIngestHandler(context, MaxBody, TimeSpan.FromSeconds(1), FieldPath.Parse(".traceparent"), limiter: new IngestLimiter(4L * MaxBody, 8));
+        handler.MapTo(app, "/v1/events");
+        await app.StartAsync().ConfigureAwait(false);
+        return new HttpIngestProperty(app, app.GetTestClient(), context);
+    }
+
+    public async Task CheckAsync(IngestRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _context.Clear();
+        var isBomb = request.Coding == ContentCoding.Gzip && request.Plain is { Length: > MaxBody } && request.Body.Length <= MaxBody;
+        var allocatedBefore = isBomb ? GC.GetTotalAllocatedBytes(precise: true) : 0;
+        using var message = ToHttpRequest(request);
+        using var hangGuard = new CancellationTokenSource(HangGuard);
+        HttpResponseMessage response;
+        string text;
+        try
+        {
+            response = await _client.SendAsync(message, hangGuard.Token).ConfigureAwait(false);
+            text = await response.Content.ReadAsStringAsync(hangGuard.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (hangGuard.IsCancellationRequested)
+        {
+            throw new PropertyViolationException($"no answer within {HangGuard.TotalSeconds}s: the request hung");
+        }
+        using (response)
+        {
+            var status = (int)response.StatusCode;
+            var failures = _context.Failures;
+            PropertyViolationException.ThrowUnless(failures.Count == 0, $"answered {status} after the handler failed: {(failures.Count > 0 ? failures[0] : null)}");
+            PropertyViolationException.ThrowUnless(DocumentedStatuses.Contains(status), $"answered {status}, which is not a documented answer: {text}");
+            if (isBomb)
+            {
+                var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                PropertyViolationException.ThrowUnless(status == 413, $"a gzip bomb ({request.Body.Length} bytes inflating to {request.Plain!.Length}) was answered {status}");
+                PropertyViolationException.ThrowUnless(allocated < BombAllocationBound, $"a gzip bomb made the process allocate {allocated} bytes (bound {BombAllocationBound})");
+            }
+            CheckStatus(request, status, text);
+            using var json = JsonDocument.Parse(text);
+            if (json.RootElement.TryGetProperty("accepted", out var accepted))
+            {
+                CheckAccounting(request, status, accepted.GetInt32(), json.RootElement.GetProperty("errors"));
+            }
+        }
+        TrackHeap();
+    }
+
+    /// <summary>The managed heap after a full collection has not grown past a few bodies' worth since the first requests.</summary>
+    public void CheckHeapBounded()
+    {
+        if (_heapBaseline < 0)
+        {
+            return;
+        }
+        var growth = GC.GetTotalMemory(forceFullCollection: true) - _heapBaseline;
+        PropertyViolationException.ThrowUnless(growth < 32L * MaxBody, $"the managed heap grew by {growth} bytes over the run (bound {32L * MaxBody})");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static void CheckStatus(IngestRequest request, int status, string text)
+    {
+        if (request.ContentTypeAccepted == false || request.Coding == ContentCoding.Unsupported)
+        {
+            PropertyViolationException.ThrowUnless(status == 415, $"an unsupported Content-Type or Content-Encoding was answered {status}: {text}");
+            return;
+        }
+        if (status == 415)
+        {
+            PropertyViolationException.ThrowUnless(request.ContentTypeAccepted is null, $"a supported Content-Type and Content-Encoding were answered 415: {text}");
+            return;
+        }
+        var tooLarge = request.Body.Length > MaxBody || request.Plain is { Length: > MaxBody };
+        if (tooLarge)
+        {
+            PropertyViolationException.ThrowUnless(status == 413, $"a body over max_body ({request.Body.Length} bytes sent, {request.Plain?.Length} plain) was answered {status}: {text}");
+            return;
+        }
+        if (request.Plain is null)
+        {
+            // A broken gzip stream: refused as a whole, or read for what it yielded (a cut after a whole member).
+            PropertyViolationException.ThrowUnless(status is 200 or 400 or 413, $"a broken gzip body was answered {status}: {text}");
+            return;
+        }
+        PropertyViolationException.ThrowUnless(status is 200 or 400, $"a readable body within max_body was answered {status}: {text}");
+    }
+
+    /// <summary>Every line (NDJSON) or element (JSON) is either accepted or listed as an error and dead-lettered with a reason.</summary>
+    private void CheckAccounting(IngestRequest request, int status, int accepted, JsonElement errors)
+    {
+        var sent = _context.Sent;
+        var invalid = _context.Invalid;
+        PropertyViolationException.ThrowUnless(accepted == sent.Count, $"the answer says {accepted} accepted, the pipeline got {sent.Count}");
+        PropertyViolationException.ThrowUnless((status == 200) == (accepted > 0), $"answered {status} with {accepted} accepted");
+        PropertyViolationException.ThrowUnless(errors.GetArrayLength() == invalid.Count, $"the answer lists {errors.GetArrayLength()} errors, {invalid.Count} were dead-lettered");
+        PropertyViolationException.ThrowUnless(invalid.All(reason => reason.Length > 0), "an input was dead-lettered without a reason");
+        if (request.Plain is not { } plain)
+        {
+            return;
+        }
+        if (request.IsNdjson)
+        {
+            var lines = NonBlankLineNumbers(plain);
+            var listed = errors.EnumerateArray().Select(e => (long)e.GetProperty("line").GetInt32());
+            var accounted = sent.Select(s => s.Position).Concat(listed).Order().ToArray();
+            PropertyViolationException.ThrowUnless(accounted.SequenceEqual(lines),
+                $"lines {string.Join(",", lines)} were answered as accepted or errors on lines {string.Join(",", accounted)}");
+        }
+        else if (ExpectedJsonElements(plain) is { } elements)
+        {
+            PropertyViolationException.ThrowUnless(accepted + errors.GetArrayLength() == elements, $"{elements} JSON elements, {accepted} accepted and {errors.GetArrayLength()} errors");
+        }
+        else
+        {
+            PropertyViolationException.ThrowUnless(errors.GetArrayLength() > 0, "a JSON body that does not parse was answered without an error");
+        }
+        CheckTraceContexts(request, plain, sent);
+    }
+
+    /// <summary>With no traceparent inside the events, each one carries the request's trace context: the header's when valid, else none.</summary>
+    private static void CheckTraceContexts(IngestRequest request, byte[] plain, IReadOnlyList<(long Position, System.Diagnostics.ActivityContext Trace)> sent)
+    {
+        if (plain.AsSpan().IndexOf("traceparent"u8) >= 0)
+        {
+            return;
+        }
+        string expected = "";
+        if (request.Traceparents.Length == 1 && W3CTraceparentReference.TryParse(request.Traceparents[0], out var traceId, out var parentId, out var flags))
+        {
+            expected = $"{traceId}-{parentId}-{flags:x2}";
+        }
+        foreach (var (_, trace) in sent)
+        {
+            var actual = trace == default ? "" : $"{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-{(byte)trace.TraceFlags:x2}";
+            PropertyViolationException.ThrowUnless(actual == expected, $"an event's trace context is '{actual}', the request's traceparent gives '{expected}'");
+        }
+    }
+
+    private static long[] NonBlankLineNumbers(byte[] plain)
+    {
+        ReadOnlySpan<byte> text = plain.AsSpan().StartsWith("\uFEFF"u8) ? plain.AsSpan(3) : plain;
+        var numbers = new List<long>();
+        var number = 0;
+        foreach (var line in text.Split((byte)'\n'))
+        {
+            number++;
+            if (!text[line].Trim(" \t\r"u8).IsEmpty)
+            {
+                numbers.Add(number);
+            }
+        }
+        return [.. numbers];
+    }
+
+    /// <summary>How many events or errors a JSON body must give (System.Text.Json as the oracle); null when it does not parse.</summary>
+    private static int? ExpectedJsonElements(byte[] plain)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(plain, new JsonDocumentOptions { MaxDepth = Event.MaxDepth + 1 });
+            return document.RootElement.ValueKind == JsonValueKind.Array ? document.RootElement.GetArrayLength() : 1;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static HttpRequestMessage ToHttpRequest(IngestRequest request)
+    {
+        var content = new ByteArrayContent(request.Body);
+        if (request.ContentType is { } type)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Type", type);
+        }
+        if (request.ContentEncoding is { } encoding)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Encoding", encoding);
+        }
+        var message = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = content };
+        foreach (var traceparent in request.Traceparents)
+        {
+            message.Headers.TryAddWithoutValidation("traceparent", traceparent);
+        }
+        if (request.Tracestate is { } tracestate)
+        {
+            message.Headers.TryAddWithoutValidation("tracestate", tracestate);
+        }
+        return message;
+    }
+
+    private void TrackHeap()
+    {
+        // The first requests fill the pools (array pools, event memory, the TestServer's); growth is measured from after them.
+        if (++_requests == 20)
+        {
+            _heapBaseline = GC.GetTotalMemory(forceFullCollection: true);
+        }
+        PeakHeapBytes = Math.Max(PeakHeapBytes, GC.GetTotalMemory(forceFullCollection: false));
+    }
+}
