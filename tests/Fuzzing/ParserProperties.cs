@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Pipeline.Decoding;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Fuzzing;
 
@@ -29,7 +29,7 @@ public static class ParserProperties
     /// <summary>The traceparent parser the sources use never throws and accepts exactly what the W3C grammar does, with the same ids and flags.</summary>
     public static void TraceparentMatchesTheW3CGrammar(string value)
     {
-        var accepted = ActivityContext.TryParse(value, traceState: null, isRemote: true, out var context);
+        var accepted = W3CTraceparent.TryParse(value, traceState: null, isRemote: true, out var context);
         var valid = W3CTraceparentReference.TryParse(value, out var traceId, out var parentId, out var flags);
         PropertyViolationException.ThrowUnless(accepted == valid, $"the parser {(accepted ? "accepted" : "rejected")} '{value}', which the W3C grammar {(valid ? "accepts" : "rejects")}");
         if (valid)
