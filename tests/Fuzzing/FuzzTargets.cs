@@ -25,10 +25,16 @@ public static class FuzzTargets
         var property = await HttpIngestProperty.StartAsync().ConfigureAwait(false);
         await using (property.ConfigureAwait(false))
         {
-            var iterations = await FuzzRun.RunAsync(HostileGen.IngestRequest(HttpIngestProperty.MaxBody), property.CheckAsync, budget).ConfigureAwait(false);
-            property.CheckHeapBounded();
-            LastPeakHeapBytes = property.PeakHeapBytes;
-            return iterations;
+            try
+            {
+                var iterations = await FuzzRun.RunAsync(HostileGen.IngestRequest(HttpIngestProperty.MaxBody), property.CheckAsync, budget).ConfigureAwait(false);
+                property.CheckHeapBounded();
+                return iterations;
+            }
+            finally
+            {
+                LastPeakHeapBytes = property.PeakHeapBytes;
+            }
         }
     });
 

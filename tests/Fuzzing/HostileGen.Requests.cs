@@ -101,11 +101,16 @@ public static partial class HostileGen
         return [.. Gzip(plain.AsSpan(0, at)), .. Gzip(plain.AsSpan(at))];
     }
 
-    private static byte[] Truncated(byte[] gzip, int cut) => gzip[..(cut % gzip.Length)];
+    // GZipStream writes nothing at all for an empty input, so there may be nothing to cut or corrupt.
+    private static byte[] Truncated(byte[] gzip, int cut) => gzip.Length == 0 ? gzip : gzip[..(cut % gzip.Length)];
 
     private static byte[] Corrupted(byte[] gzip, int cut)
     {
         var corrupted = (byte[])gzip.Clone();
+        if (corrupted.Length == 0)
+        {
+            return corrupted;
+        }
         corrupted[cut % corrupted.Length] ^= (byte)(1 + (cut % 255));
         return corrupted;
     }

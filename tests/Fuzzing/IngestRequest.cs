@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Pipeline.Fuzzing;
 
 /// <summary>One generated POST to the http source, with what the generator knows about it to judge the answer.</summary>
@@ -18,11 +16,10 @@ public sealed record IngestRequest(
     /// <summary>True when the Content-Type names NDJSON (one event a line) rather than application/json.</summary>
     public bool IsNdjson => ContentType is { } type && !type.Split(';')[0].Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Short and printable, for a failure report: the headers, the sizes, and the start of the body.</summary>
+    /// <summary>Short and printable, for a failure report: the headers, the sizes, and the start of the (plain) body.</summary>
     public override string ToString()
     {
-        var head = Plain ?? Body;
-        var shown = Encoding.UTF8.GetString(head.AsSpan(0, Math.Min(head.Length, 300)));
+        var shown = FuzzTargets.Show(Plain ?? Body);
         return $"Content-Type: {ContentType ?? "(none)"}; Content-Encoding: {ContentEncoding ?? "(none)"}; traceparent: [{string.Join(" | ", Traceparents)}]; "
             + $"tracestate: {Tracestate ?? "(none)"}; {Body.Length} bytes sent, {(Plain is null ? "broken gzip" : $"{Plain.Length} bytes plain")}: {shown}";
     }

@@ -381,6 +381,10 @@ public sealed class HttpIngestHandler
                 index++;
                 elementStart = (int)reader.BytesConsumed;
             }
+            // Only whitespace may follow the array: the reader throws on anything else. Unchecked, a second array's
+            // events were dropped while the client was told all was accepted (found by fuzzing, docs/fuzzing.md).
+            elementStart = (int)reader.BytesConsumed;
+            reader.Read();
         }
         catch (JsonException ex)
         {
