@@ -33,15 +33,15 @@ public static class FuzzTargets
             }
             finally
             {
-                LastPeakHeapBytes = property.PeakHeapBytes;
+                LastHeapGrowthBytes = property.HeapGrowthBytes;
             }
         }
     });
 
     public static IReadOnlyList<FuzzTarget> All { get; } = [EventParsing, Traceparent, ContainerLines, HttpIngest];
 
-    /// <summary>The largest managed heap the last http-ingest run saw after a request, for the long mode's report.</summary>
-    public static long LastPeakHeapBytes { get; private set; }
+    /// <summary>How much the managed heap grew over the last http-ingest run (after full collections), for the long mode's report.</summary>
+    public static long LastHeapGrowthBytes { get; private set; }
 
     /// <summary>Bytes as text for a failure report: printable ASCII as it is, any other byte as \xNN, cut at 400 bytes.</summary>
     public static string Show(byte[] bytes)
