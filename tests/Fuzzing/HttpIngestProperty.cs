@@ -11,8 +11,8 @@ namespace Pipeline.Fuzzing;
 
 /// <summary>
 /// The http source's handler on an in-memory TestServer (the real handler and ASP.NET Core pipeline, no sockets), and
-/// the property every request to it must satisfy: a documented status and never a 5xx, an answer within the hang
-/// guard, every line either accepted or listed as an error and dead-lettered, the request's trace context on every
+/// the property every request to it must satisfy: a documented status and never a 5xx (503 only once shutting down),
+/// an answer within the hang guard, every line either accepted or listed as an error and dead-lettered, the request's trace context on every
 /// event, and bounded memory (a gzip bomb allocates about max_body, not what it inflates to).
 /// </summary>
 public sealed class HttpIngestProperty : IAsyncDisposable
@@ -43,11 +43,14 @@ public sealed class HttpIngestProperty : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpClient _client;
     private readonly CountingSourceContext _context;
+    private readonly HttpIngestHandler _handler;
+    private bool _shuttingDown;
     private long _heapBaseline = -1;
     private int _requests;
 
-    private HttpIngestProperty(WebApplication app, HttpClient client, CountingSourceContext context)
+    private HttpIngestProperty(WebApplication app, HttpClient client, CountingSourceContext context, HttpIngestHandler handler)
     {
+        _handler = handler;
         _app = app;
         _client = client;
         _context = context;
@@ -66,7 +69,14 @@ public sealed class HttpIngestProperty : IAsyncDisposable
         var handler = new HttpIngestHandler(context, MaxBody, TimeSpan.FromSeconds(1), FieldPath.Parse(".traceparent"), limiter: new IngestLimiter(4L * MaxBody, 8));
         handler.MapTo(app, "/v1/events");
         await app.StartAsync().ConfigureAwait(false);
-        return new HttpIngestProperty(app, app.GetTestClient(), context);
+        return new HttpIngestProperty(app, app.GetTestClient(), context, handler);
+    }
+
+    /// <summary>The source starts shutting down: from now on every request must be answered 503, with nothing accepted.</summary>
+    public void BeginShutdown()
+    {
+        _handler.BeginShutdown();
+        _shuttingDown = true;
     }
 
     public async Task CheckAsync(IngestRequest request)
@@ -93,6 +103,11 @@ public sealed class HttpIngestProperty : IAsyncDisposable
             var status = (int)response.StatusCode;
             var failures = _context.Failures;
             PropertyViolationException.ThrowUnless(failures.Count == 0, $"answered {status} after the handler failed: {(failures.Count > 0 ? failures[0] : null)}");
+            if (_shuttingDown)
+            {
+                PropertyViolationException.ThrowUnless(status == 503 && _context.Sent.Count == 0, $"while shutting down, answered {status} with {_context.Sent.Count} events accepted: {text}");
+                return;
+            }
             PropertyViolationException.ThrowUnless(DocumentedStatuses.Contains(status), $"answered {status}, which is not a documented answer: {text}");
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
             if (isBomb)

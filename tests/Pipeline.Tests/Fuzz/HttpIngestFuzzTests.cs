@@ -14,6 +14,17 @@ public sealed class HttpIngestFuzzTests
         => Assert.NotEqual(0, await FuzzTargets.HttpIngest.Run(FuzzBudget.FixedOrReplay(FuzzTargets.CiSeed, 300)));
 
     [Fact]
+    public async Task Once_shutting_down_every_hostile_request_is_answered_503_and_nothing_is_accepted()
+    {
+        var property = await HttpIngestProperty.StartAsync();
+        await using (property)
+        {
+            property.BeginShutdown();
+            Assert.NotEqual(0, await FuzzRun.RunAsync(HostileGen.IngestRequest(HttpIngestProperty.MaxBody), property.CheckAsync, FuzzBudget.FixedOrReplay(FuzzTargets.CiSeed, 100)));
+        }
+    }
+
+    [Fact]
     public async Task Every_corpus_body_gets_a_documented_answer_as_ndjson_and_json_plain_and_gzipped()
     {
         var property = await HttpIngestProperty.StartAsync();
