@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using CsCheck;
 
@@ -28,7 +29,7 @@ public static partial class HostileGen
 
     private static Gen<string> Scalar => Gen.Frequency(
         (3, Gen.OneOf(Numbers)),
-        (2, Gen.Long.Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        (2, Gen.Long.Select(n => n.ToString(CultureInfo.InvariantCulture))),
         (4, Gen.OneOf(Strings).Select(s => "\"" + s + "\"")),
         (2, Gen.String[Gen.Char['a', 'z'], 0, 40].Select(s => "\"" + s + "\"")),
         (1, Gen.Int[0, 70_000].Select(n => "\"" + new string('x', n) + "\"")),
@@ -45,6 +46,23 @@ public static partial class HostileGen
 
     /// <summary>A valid event: a JSON object a well-behaved client would send.</summary>
     public static Gen<string> ValidEvent => ObjectText(3);
+
+    /// <summary>
+    /// Objects of up to hundreds of members with few distinct keys, some spelled with escapes ("a" and "\u0061" are
+    /// one key): past 32 members Event.Parse resolves duplicates with a hash table instead of comparing siblings.
+    /// </summary>
+    public static Gen<string> WideObject => Gen.Select(
+        Gen.OneOf("a", "\\u0061", "b", "\\u0062", "ab", "a\\u0062", "k", "\\u006b", "é", "\\u00e9").Array[1, 6], Gen.Int[1, 400], Gen.Int[0, 1000],
+        (keys, count, salt) =>
+        {
+            var members = Enumerable.Range(0, count).Select(i =>
+            {
+                var key = keys[(i * 7 + salt) % keys.Length] + (i % 3 == 0 ? "" : (i % 11).ToString(CultureInfo.InvariantCulture));
+                var value = i % 5 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{{\"n\":{i},\"n\":{i + 1}}}") : i.ToString(CultureInfo.InvariantCulture);
+                return $"\"{key}\":{value}";
+            });
+            return "{" + string.Join(",", members) + "}";
+        });
 
     /// <summary>Thousands of open brackets or objects, closed or not: what a depth limit is for.</summary>
     public static Gen<string> DeepNesting => Gen.Select(Gen.Int[60, 6000], Gen.Int[0, 3], Gen.Bool, (depth, shape, closed) => shape switch
@@ -63,6 +81,8 @@ public static partial class HostileGen
         (4, ValidEvent.Select(Encoding.UTF8.GetBytes)),
         (6, Mutated(ValidEvent.Select(Encoding.UTF8.GetBytes))),
         (1, DeepNesting.Select(Encoding.UTF8.GetBytes)),
+        (2, WideObject.Select(Encoding.UTF8.GetBytes)),
+        (1, Mutated(WideObject.Select(Encoding.UTF8.GetBytes))),
         (2, Gen.OneOf([.. HostileInputs.EventTexts]).Select(i => i.Bytes)),
         (2, Mutated(Gen.OneOf([.. HostileInputs.EventTexts]).Select(i => i.Bytes))),
         (1, Gen.Byte.Array[0, 300]));

@@ -12,7 +12,9 @@ public static class ParserProperties
     /// <summary>
     /// Event.Parse and Unparsed + EnsureParsed agree on any bytes: both make the same event, or both throw
     /// EventFormatException with the same message (anything else escapes and fails the run). A rejected unparsed event
-    /// keeps its text for the dead-letter record; an accepted one writes JSON that parses back to itself.
+    /// keeps its text for the dead-letter record; an accepted one writes JSON that parses back to itself and means
+    /// what System.Text.Json reads in the text; an object System.Text.Json reads is rejected only for what events
+    /// refuse on purpose (a lone surrogate escape).
     /// </summary>
     public static void EventParseAndDeferredParseAgree(byte[] text)
     {
@@ -21,8 +23,18 @@ public static class ParserProperties
         PropertyViolationException.ThrowUnless(direct == deferred, $"Event.Parse gave {direct}, Unparsed + EnsureParsed gave {deferred}");
         if (direct.Json is { } json)
         {
-            var again = ParseNow(System.Text.Encoding.UTF8.GetBytes(json));
+            var written = System.Text.Encoding.UTF8.GetBytes(json);
+            var again = ParseNow(written);
             PropertyViolationException.ThrowUnless(again.Json == json, $"the written event {json} parsed back to {again}");
+            // What the event holds is what System.Text.Json reads in the text, duplicate keys resolved as documented.
+            var meant = JsonMeaning.Of(text, Event.MaxDepth);
+            PropertyViolationException.ThrowUnless(meant is not null && meant == JsonMeaning.Of(written, Event.MaxDepth),
+                $"the event {json} does not mean what System.Text.Json reads: {meant ?? "(not JSON to it)"}");
+        }
+        else if (JsonMeaning.Of(text, Event.MaxDepth) is ['{', ..] meant)
+        {
+            PropertyViolationException.ThrowUnless(direct.Error!.Contains("surrogate", StringComparison.OrdinalIgnoreCase),
+                $"an object System.Text.Json reads as {meant} was rejected: {direct.Error}");
         }
     }
 
