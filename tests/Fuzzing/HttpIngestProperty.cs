@@ -205,39 +205,63 @@ public sealed class HttpIngestProperty : IAsyncDisposable
         CheckTraceContexts(request, plain, sent);
     }
 
-    /// <summary>With no traceparent inside the events, each one carries the request's trace context: the header's when valid, else none.</summary>
+    /// <summary>
+    /// Each event carries its own traceparent field's context when that is valid (NDJSON, where each line is known),
+    /// else the request's: the header's when there is exactly one valid header, else none.
+    /// </summary>
     private static void CheckTraceContexts(IngestRequest request, byte[] plain, IReadOnlyList<(long Position, System.Diagnostics.ActivityContext Trace)> sent)
     {
-        if (plain.AsSpan().IndexOf("traceparent"u8) >= 0)
+        var lines = request.IsNdjson ? NonBlankLines(plain).ToDictionary(l => l.Number, l => l.Line) : null;
+        if (lines is null && plain.AsSpan().IndexOf("traceparent"u8) >= 0)
         {
             return;
         }
-        string expected = "";
-        if (request.Traceparents.Length == 1 && W3CTraceparentReference.TryParse(request.Traceparents[0], out var traceId, out var parentId, out var flags))
+        var fromHeader = request.Traceparents.Length == 1 ? Expected(request.Traceparents[0]) : null;
+        foreach (var (position, trace) in sent)
         {
-            expected = $"{traceId}-{parentId}-{flags:x2}";
-        }
-        foreach (var (_, trace) in sent)
-        {
+            var expected = (lines is null ? null : Expected(TraceparentFieldOf(lines[position]))) ?? fromHeader ?? "";
             var actual = trace == default ? "" : $"{trace.TraceId.ToHexString()}-{trace.SpanId.ToHexString()}-{(byte)trace.TraceFlags:x2}";
-            PropertyViolationException.ThrowUnless(actual == expected, $"an event's trace context is '{actual}', the request's traceparent gives '{expected}'");
+            PropertyViolationException.ThrowUnless(actual == expected, $"the event of line {position} has the trace context '{actual}', expected '{expected}'");
+        }
+
+        static string? Expected(string? traceparent)
+            => traceparent is not null && W3CTraceparentReference.TryParse(traceparent, out var traceId, out var parentId, out var flags)
+                ? $"{traceId}-{parentId}-{flags:x2}"
+                : null;
+    }
+
+    /// <summary>The string an event's top-level traceparent field holds (the last one, as events resolve duplicates); null for none.</summary>
+    private static string? TraceparentFieldOf(byte[] line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line, new JsonDocumentOptions { MaxDepth = Event.MaxDepth });
+            var field = document.RootElement.EnumerateObject().LastOrDefault(p => p.Name == "traceparent");
+            return field.Value.ValueKind == JsonValueKind.String ? field.Value.GetString() : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
         }
     }
 
-    private static long[] NonBlankLineNumbers(byte[] plain)
+    private static long[] NonBlankLineNumbers(byte[] plain) => [.. NonBlankLines(plain).Select(l => l.Number)];
+
+    /// <summary>The lines that are not blank, numbered from 1 as the handler numbers them (after a BOM).</summary>
+    private static List<(long Number, byte[] Line)> NonBlankLines(byte[] plain)
     {
         ReadOnlySpan<byte> text = plain.AsSpan().StartsWith("\uFEFF"u8) ? plain.AsSpan(3) : plain;
-        var numbers = new List<long>();
+        var lines = new List<(long, byte[])>();
         var number = 0;
         foreach (var line in text.Split((byte)'\n'))
         {
             number++;
             if (!text[line].Trim(" \t\r"u8).IsEmpty)
             {
-                numbers.Add(number);
+                lines.Add((number, text[line].ToArray()));
             }
         }
-        return [.. numbers];
+        return lines;
     }
 
     /// <summary>How many events or errors a JSON body must give (System.Text.Json as the oracle); null when it does not parse.</summary>
