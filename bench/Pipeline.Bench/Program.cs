@@ -22,12 +22,16 @@ public static class Program
         {
             return Throughput.HashCeiling.RunLoop(args[1..]);
         }
+        if (args.Length > 0 && args[0] == "fuzz")
+        {
+            return await Fuzz.FuzzCommand.RunAsync(args[1..]).ConfigureAwait(false);
+        }
         if (args.Length > 0 && args[0] == "micro")
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
             return 0;
         }
-        Console.Error.WriteLine("usage: Pipeline.Bench throughput [--events N] [--hash-events N] [--only e2e|hash|logs|delivery|buffer-log|file-tail] [--replay-events N] [--clients N] [--records N] [--sampling off|0.01|1] [--log-lines N] [--files N] [--rate N] [--seconds N] | compare [--events N] [--runs R] [--isolates 1,2] [--http-seconds S] [--pipeline PATH] [--skip-http] [--skip-syslog-ng] | loop <output-file> (NDJSON on standard input) | hash-loop N (the hash ceiling's child) | micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short]");
+        Console.Error.WriteLine("usage: Pipeline.Bench throughput [--events N] [--hash-events N] [--only e2e|hash|logs|delivery|buffer-log|file-tail] [--replay-events N] [--clients N] [--records N] [--sampling off|0.01|1] [--log-lines N] [--files N] [--rate N] [--seconds N] | compare [--events N] [--runs R] [--isolates 1,2] [--http-seconds S] [--pipeline PATH] [--skip-http] [--skip-syslog-ng] | loop <output-file> (NDJSON on standard input) | hash-loop N (the hash ceiling's child) | micro [BenchmarkDotNet arguments, e.g. --filter '*Event*' --job short] | " + Fuzz.FuzzCommand.Usage);
         return 2;
     }
 }

@@ -80,6 +80,12 @@ public sealed partial class ContainerLogDecoder
         {
             return Invalid($"{DockerShape}, found invalid JSON: {ex.Message}", out line, out error);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The reader checks a string's UTF-8 (and its \u surrogate pairs) only when unescaping it, and throws this
+            // instead of a JsonException; found by fuzzing (docs/fuzzing.md). Untrusted node input: an invalid line.
+            return Invalid($"{DockerShape}, found a string that is not valid UTF-8: {ex.Message}", out line, out error);
+        }
 
         if (!hasLog || pending is null || !hasTime)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using Pipeline.Decoding;
+using Pipeline.Fuzzing;
 using static Pipeline.Tests.Decoding.DecodedLine;
 
 namespace Pipeline.Tests.Decoding;
@@ -83,16 +84,16 @@ public sealed class ContainerLogDecoderCriTests
     }
 
     [Theory]
-    [InlineData("hello", "found no space in 'hello'")]
-    [InlineData("yesterday stdout F x", "found the time 'yesterday'")]
-    [InlineData("2024-05-01T10:00:00.123456789Z stdin F x", "found the stream 'stdin' (expected stdout or stderr)")]
-    [InlineData("2024-05-01T10:00:00.123456789Z stdout X x", "found the tag 'X' (expected P for a partial line or F for a full one)")]
-    [InlineData("2024-05-01T10:00:00.123456789Z stdout", "found nothing after the stream 'stdout'")]
-    [InlineData("2024-05-01T10:00:00.Z stdout F x", "found the time '2024-05-01T10:00:00.Z'")]
-    [InlineData("", "found no space in ''")]
-    public void An_invalid_cri_line_is_reported_in_plain_words(string physicalLine, string expected)
+    [InlineData("cri no space", "found no space in 'hello'")]
+    [InlineData("cri bad time", "found the time 'yesterday'")]
+    [InlineData("cri bad stream", "found the stream 'stdin' (expected stdout or stderr)")]
+    [InlineData("cri bad tag", "found the tag 'X' (expected P for a partial line or F for a full one)")]
+    [InlineData("cri nothing after the stream", "found nothing after the stream 'stdout'")]
+    [InlineData("cri empty fraction", "found the time '2024-05-01T10:00:00.Z'")]
+    [InlineData("empty line", "found no space in ''")]
+    public void An_invalid_cri_line_is_reported_in_plain_words(string corpusEntry, string expected)
     {
-        var decoded = Decode(Cri(), physicalLine);
+        var decoded = Decode(Cri(), HostileInputs.Named(corpusEntry).Bytes);
         Assert.Equal(ContainerLineStatus.Invalid, decoded.Status);
         Assert.StartsWith("not a CRI line: expected '<time> <stream> <P|F> <log>', ", decoded.Error, StringComparison.Ordinal);
         Assert.Contains(expected, decoded.Error, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Text;
 using Pipeline.Decoding;
+using Pipeline.Fuzzing;
 using static Pipeline.Tests.Decoding.DecodedLine;
 
 namespace Pipeline.Tests.Decoding;
@@ -78,22 +79,38 @@ public sealed class ContainerLogDecoderDockerJsonTests
     }
 
     [Theory]
-    [InlineData("{\"log\":\"x\\n\",\"stream\":\"stdout\"", "found invalid JSON")]
+    [InlineData("docker unterminated", "found invalid JSON")]
     [InlineData("not json", "found invalid JSON")]
-    [InlineData("[1]", "found an array")]
-    [InlineData("", "found an empty line")]
-    [InlineData("{\"log\":\"x\\n\",\"stream\":\"stdout\",\"time\":\"t\"} trailing", "found invalid JSON")]
-    [InlineData("{\"log\":42,\"stream\":\"stdout\",\"time\":\"t\"}", "found \"log\" holding a number")]
-    [InlineData("{\"log\":\"x\\n\",\"stream\":\"stdin\",\"time\":\"t\"}", "found the stream 'stdin' (expected stdout or stderr)")]
-    [InlineData("{\"stream\":\"stdout\",\"time\":\"t\"}", "found no \"log\" member")]
-    [InlineData("{\"log\":\"x\\n\",\"time\":\"t\"}", "found no \"stream\" member")]
-    [InlineData("{\"log\":\"x\\n\",\"stream\":\"stdout\"}", "found no \"time\" member")]
-    public void An_invalid_docker_line_is_reported_in_plain_words(string physicalLine, string expected)
+    [InlineData("docker array", "found an array")]
+    [InlineData("empty line", "found an empty line")]
+    [InlineData("docker trailing garbage", "found invalid JSON")]
+    [InlineData("docker log is a number", "found \"log\" holding a number")]
+    [InlineData("docker stdin stream", "found the stream 'stdin' (expected stdout or stderr)")]
+    [InlineData("docker no log member", "found no \"log\" member")]
+    [InlineData("docker no stream member", "found no \"stream\" member")]
+    [InlineData("docker no time member", "found no \"time\" member")]
+    public void An_invalid_docker_line_is_reported_in_plain_words(string corpusEntry, string expected)
     {
-        var decoded = Decode(Docker(), physicalLine);
+        var decoded = Decode(Docker(), HostileInputs.Named(corpusEntry).Bytes);
         Assert.Equal(ContainerLineStatus.Invalid, decoded.Status);
         Assert.StartsWith("not a Docker json-file line: expected {\"log\":\"…\",\"stream\":\"stdout|stderr\",\"time\":\"…\"}, ", decoded.Error, StringComparison.Ordinal);
         Assert.Contains(expected, decoded.Error, StringComparison.Ordinal);
+    }
+
+    // Found by fuzzing: the reader checks UTF-8 only when it unescapes, and then threw InvalidOperationException out of
+    // Decode, which stopped the file source's reader on a line a node had written.
+    [Theory]
+    [InlineData("docker invalid UTF-8 in log")]
+    [InlineData("docker lone surrogate in log")]
+    public void A_log_that_does_not_unescape_to_valid_utf8_is_an_invalid_line_not_an_exception(string corpusEntry)
+    {
+        var decoder = Docker();
+
+        var decoded = Decode(decoder, HostileInputs.Named(corpusEntry).Bytes);
+
+        Assert.Equal(ContainerLineStatus.Invalid, decoded.Status);
+        Assert.Contains("found a string that is not valid UTF-8", decoded.Error, StringComparison.Ordinal);
+        Assert.Equal("next", Decode(decoder, Line("\"next\\n\"")).Message);
     }
 
     [Fact]

@@ -6,9 +6,11 @@ namespace Pipeline.Tests.Decoding;
 /// <summary>What one Decode or TryFlush call returned, copied out of the decoder's spans as text.</summary>
 internal sealed record DecodedLine(ContainerLineStatus Status, string Timestamp, string Stream, string Message, bool Truncated, string? Error)
 {
-    public static DecodedLine Decode(ContainerLogDecoder decoder, string physicalLine)
+    public static DecodedLine Decode(ContainerLogDecoder decoder, string physicalLine) => Decode(decoder, Encoding.UTF8.GetBytes(physicalLine));
+
+    public static DecodedLine Decode(ContainerLogDecoder decoder, byte[] physicalLine)
     {
-        var status = decoder.Decode(Encoding.UTF8.GetBytes(physicalLine), out var line, out var error);
+        var status = decoder.Decode(physicalLine, out var line, out var error);
         return From(status, line, error);
     }
 

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Fuzzing;
 using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
@@ -70,6 +71,28 @@ public sealed class HttpSourceTests
         Assert.Equal(2, body.GetProperty("accepted").GetInt32());
         Assert.Equal(1, body.GetProperty("errors")[0].GetProperty("index").GetInt32());
         Assert.Equal("42", Encoding.UTF8.GetString(Assert.Single(context.Invalid).Raw));
+    }
+
+    // Found by fuzzing: the parser stopped at the array's ']' and never looked further, so a second array's events (or
+    // any trailing text) were dropped without an error, and the client was told everything it sent was accepted.
+    [Theory]
+    [InlineData("two arrays", "[{\"a\":2}]")]
+    [InlineData("trailing garbage after the array", " x")]
+    public async Task Anything_after_the_json_array_is_an_error_not_silently_dropped(string corpusEntry, string trailing)
+    {
+        var context = new FakeSourceContext();
+        await using var host = await IngestTestHost.StartAsync(context);
+        var content = new ByteArrayContent(HostileInputs.Named(corpusEntry).Bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        var response = await host.Client.PostAsync("/v1/events", content, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await ReadJsonAsync(response);
+        Assert.Equal(1, body.GetProperty("accepted").GetInt32());
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("index").GetInt32());
+        Assert.Equal(trailing, Encoding.UTF8.GetString(Assert.Single(context.Invalid).Raw));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 using Pipeline.Events;
+using Pipeline.Fuzzing;
 using Pipeline.Sources.Http;
 using Pipeline.Tests.Io;
 
@@ -48,5 +49,24 @@ public sealed class HttpTraceContextTests
         // An invalid value is ignored as W3C asks, and left in the event as the data it is.
         Assert.Equal(RequestTrace, context.Sent[2].TraceContext.TraceId.ToHexString());
         Assert.Contains("not a traceparent", context.Sent[2].Event.ToString(), StringComparison.Ordinal);
+    }
+
+    // Found by fuzzing: the BCL's ActivityContext.TryParse, which the handler used, took any character for the dashes.
+    [Fact]
+    public async Task A_traceparent_whose_separators_are_not_dashes_is_ignored_in_the_header_and_in_the_field()
+    {
+        var context = new FakeSourceContext();
+        await using var host = await IngestTestHost.StartAsync(context);
+        var wrongSeparators = HostileInputs.Named("traceparent field with bad separators");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events")
+        {
+            Content = new StringContent(Encoding.UTF8.GetString(wrongSeparators.Bytes), Encoding.UTF8, "application/x-ndjson"),
+        };
+        request.Headers.Add("traceparent", $"00x{RequestTrace}x00f067aa0ba902b7x01");
+
+        var response = await host.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(default, Assert.Single(context.Sent).TraceContext);
     }
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Unicode;
 using Pipeline.Components;
 using Pipeline.Events;
+using Pipeline.Telemetry;
 
 namespace Pipeline.Sources.File;
 
@@ -453,7 +454,7 @@ internal sealed partial class FileSource
         {
             return default;
         }
-        return ActivityContext.TryParse(Encoding.UTF8.GetString(rest[..end]), null, out var context) ? context : default;
+        return W3CTraceparent.TryParse(Encoding.UTF8.GetString(rest[..end]), traceState: null, isRemote: false, out var context) ? context : default;
     }
 
     private void StampIngestTime() => DateTime.UtcNow.TryFormat(_ingestTime, out _ingestTimeLength, "O", null);

@@ -381,6 +381,10 @@ public sealed class HttpIngestHandler
                 index++;
                 elementStart = (int)reader.BytesConsumed;
             }
+            // Only whitespace may follow the array: the reader throws on anything else. Unchecked, a second array's
+            // events were dropped while the client was told all was accepted (found by fuzzing, docs/fuzzing.md).
+            elementStart = (int)reader.BytesConsumed;
+            reader.Read();
         }
         catch (JsonException ex)
         {
@@ -500,7 +504,7 @@ public sealed class HttpIngestHandler
         }
         var tracestate = headers["tracestate"];
         // An invalid traceparent is ignored, as the W3C Trace Context spec asks, rather than failing the request.
-        return ActivityContext.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), isRemote: true, out var context)
+        return W3CTraceparent.TryParse(traceparent[0], tracestate.Count == 0 ? null : tracestate.ToString(), isRemote: true, out var context)
             ? context
             : default;
     }
@@ -512,7 +516,7 @@ public sealed class HttpIngestHandler
     private ActivityContext TraceContextOf(Event evt, in ActivityContext requestContext)
     {
         if (_traceparentField is null || !evt.Get(_traceparentField).TryGetString(out var traceparent)
-            || !ActivityContext.TryParse(traceparent, traceState: null, isRemote: true, out var own))
+            || !W3CTraceparent.TryParse(traceparent, traceState: null, isRemote: true, out var own))
         {
             return requestContext;
         }
