@@ -169,7 +169,7 @@ internal static class DeadLetterReplay
     {
         newTraceId = default;
         if (StringOf(record, "traceparent") is { } traceparent
-            && ActivityContext.TryParse(traceparent, StringOf(record, "tracestate"), isRemote: true, out var context))
+            && W3CTraceparent.TryParse(traceparent, StringOf(record, "tracestate"), isRemote: true, out var context))
         {
             return context;
         }
