@@ -75,19 +75,6 @@ public sealed class ClientTls : IDisposable
         {
             return false;
         }
-        using var server = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
-        // As on the server side: no egress for CRL or OCSP fetches (docs/security.md).
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (presentedChain is not null)
-        {
-            foreach (var element in presentedChain.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-        return chain.Build(server);
+        return PrivateTrust.Chains(presented, presentedChain, _authorities, usage: null);
     }
 }

@@ -87,21 +87,7 @@ public sealed class ServerCertificate : IDisposable
         {
             return false;
         }
-        using var client = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(ClientAuthentication);
-        if (presentedChain is not null)
-        {
-            // Intermediates the client sent after its own certificate.
-            foreach (var element in presentedChain.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-        return chain.Build(client);
+        return PrivateTrust.Chains(presented, presentedChain, _authorities, ClientAuthentication);
     }
 
     public void Dispose()
