@@ -14,8 +14,8 @@ namespace Pipeline.IntegrationTests;
 /// stage, a batching http sink), spans over OTLP/gRPC and logs over OTLP/HTTP-protobuf;</item>
 /// <item><see cref="Sick"/>: a pipeline built to trip every alert (a parse stage that dead-letters bad JSON, a 6 s stage
 /// behind a full mailbox, a sink whose backend is down, an isolate that keeps crashing, a span queue too small for
-/// its sampled traffic), spans
-/// over OTLP/HTTP-protobuf and logs over OTLP/gRPC;</item>
+/// its sampled traffic, a guarded TLS source whose certificate expires in 2 days and whose clients send a wrong
+/// token), spans over OTLP/HTTP-protobuf and logs over OTLP/gRPC;</item>
 /// <item>one Prometheus scraping both (and a target nobody listens on) every second, evaluating a copy of
 /// deploy/prometheus/rules whose alert <c>for:</c> durations are shortened to <see cref="ShortFor"/> so alerts fire
 /// within the test; everything else in the rules is as shipped.</item>
@@ -30,6 +30,14 @@ public sealed class ObservedStack : IAsyncLifetime
 
     private readonly CancellationTokenSource _stopLoad = new();
     private readonly HttpClient _client = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    // The guarded source's clients: its certificate is self-signed and short-lived on purpose, so only the test trusts it.
+    private readonly HttpClient _guardedClient = new(new SocketsHttpHandler
+    {
+        SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
+    }) { Timeout = TimeSpan.FromSeconds(30) };
+
+    private readonly string _guardedSecrets = Path.Combine(Path.GetTempPath(), "pipeline-it-guarded-" + Guid.NewGuid().ToString("N"));
     private Task? _load;
 
     internal OtlpReceiver Receiver { get; private set; } = null!;
@@ -45,6 +53,9 @@ public sealed class ObservedStack : IAsyncLifetime
     internal Uri NormalIngest { get; private set; } = null!;
 
     internal Uri SickIngest { get; private set; } = null!;
+
+    /// <summary>The sick pipeline's https source with a bearer token nobody here sends right.</summary>
+    internal Uri GuardedIngest { get; private set; } = null!;
 
     /// <summary>host:port of a scrape target nothing listens on (PipelineTargetDown).</summary>
     internal string DownTarget { get; private set; } = "";
@@ -71,9 +82,12 @@ public sealed class ObservedStack : IAsyncLifetime
         var sickIngestPort = FreePort.Next();
         NormalIngest = new Uri($"http://127.0.0.1:{normalIngestPort}/v1/events");
         SickIngest = new Uri($"http://127.0.0.1:{sickIngestPort}/v1/events");
+        var guardedPort = FreePort.Next();
+        GuardedIngest = new Uri($"https://127.0.0.1:{guardedPort}/v1/events");
         var normalStarting = PipelineProcess.StartAsync("normal", NormalTopology(normalIngestPort));
         WriteBacklog();
-        var sickStarting = PipelineProcess.StartAsync("sick", SickTopology(sickIngestPort));
+        WriteGuardedSecrets();
+        var sickStarting = PipelineProcess.StartAsync("sick", SickTopology(sickIngestPort, guardedPort));
         var prometheusStarting = PrometheusServer.StartAsync("rules", PrometheusServer.RepositoryRulesWithShortFor(ShortFor));
         Normal = await normalStarting;
         Sick = await sickStarting;
@@ -100,7 +114,12 @@ public sealed class ObservedStack : IAsyncLifetime
             }
         }
         _client.Dispose();
+        _guardedClient.Dispose();
         _stopLoad.Dispose();
+        if (Directory.Exists(_guardedSecrets))
+        {
+            Directory.Delete(_guardedSecrets, recursive: true);
+        }
         if (Directory.Exists(_sickLogs))
         {
             Directory.Delete(_sickLogs, recursive: true);
@@ -171,7 +190,7 @@ public sealed class ObservedStack : IAsyncLifetime
                         : JsonSerializer.Serialize(new { raw }));
                 }
                 // Answers other than 200 are expected from Sick (429 while its slow branch pushes back); the load just goes on.
-                await Task.WhenAll(PostQuietlyAsync(NormalIngest, normal, stop), PostQuietlyAsync(SickIngest, sick, stop));
+                await Task.WhenAll(PostQuietlyAsync(NormalIngest, normal, stop), PostQuietlyAsync(SickIngest, sick, stop), PostWithWrongTokenAsync(stop));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -190,6 +209,36 @@ public sealed class ObservedStack : IAsyncLifetime
         {
             // A pipeline being stopped at the end of the collection.
         }
+    }
+
+    /// <summary>A client left behind by a token rotation: every request is refused 401 (PipelineAuthFailures).</summary>
+    private async Task PostWithWrongTokenAsync(CancellationToken stop)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, GuardedIngest) { Content = new StringContent("{\"n\":1}\n", Encoding.UTF8, "application/x-ndjson") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        try
+        {
+            using var response = await _guardedClient.SendAsync(request, stop);
+        }
+        catch (HttpRequestException)
+        {
+            // A pipeline being stopped at the end of the collection.
+        }
+    }
+
+    /// <summary>
+    /// The guarded source's certificate, valid for 2 more days (PipelineTlsCertificateExpiringSoon), and its tokens
+    /// file with one token the load never sends.
+    /// </summary>
+    private void WriteGuardedSecrets()
+    {
+        Directory.CreateDirectory(_guardedSecrets);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(2));
+        File.WriteAllText(Path.Combine(_guardedSecrets, "tls.crt"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(_guardedSecrets, "tls.key"), key.ExportPkcs8PrivateKeyPem());
+        File.WriteAllText(Path.Combine(_guardedSecrets, "tokens"), Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)) + "\n");
     }
 
     private string NormalTopology(int ingestPort) => $$"""
@@ -246,7 +295,7 @@ public sealed class ObservedStack : IAsyncLifetime
         }
     }
 
-    private string SickTopology(int ingestPort) => $$"""
+    private string SickTopology(int ingestPort, int guardedPort) => $$"""
         name: it-sick
         data_dir: {data_dir}
         shutdown_timeout: 5s
@@ -271,6 +320,11 @@ public sealed class ObservedStack : IAsyncLifetime
           sparks: { type: generator, rate: 20 }
           flood: { type: generator, rate: 2000 }
           tail: { type: file, include: ["{{_sickLogs}}/*.log"] }   # into the hoarding sink: it stalls with its files' lag
+          guarded:                   # its certificate expires in 2 days, and its clients send a wrong token
+            type: http
+            address: "https://127.0.0.1:{{guardedPort}}"
+            tls: { cert_file: "{{_guardedSecrets}}/tls.crt", key_file: "{{_guardedSecrets}}/tls.key" }
+            auth: { strategy: bearer, tokens_file: "{{_guardedSecrets}}/tokens" }
         stages:
           parse:
             type: parse_json
@@ -289,9 +343,9 @@ public sealed class ObservedStack : IAsyncLifetime
             type: fault
             inputs: [sparks]
             crash_every: 40
-            max_restarts: 100000
+            max_restarts: 10000         # the most a config may ask: far above the 30 a minute it makes
         sinks:
-          fine: { type: blackhole, inputs: [parse, crashy] }
+          fine: { type: blackhole, inputs: [parse, crashy, guarded] }
           late: { type: blackhole, inputs: [slow] }   # every event it gets is 6 s old: end-to-end latency over its SLO
           down:                      # its backend is not there: every delivery fails, is retried, then dead-lettered
             type: http

@@ -42,7 +42,17 @@ internal static class TopologyMemoryEstimate
     {
         var available = availableMemory ?? MemoryLimiter.AvailableMemory;
         var (budget, budgetText) = Budget(limiter, available);
-        var contributors = components.Select(c => Contribution(c, available)).Where(c => c.Bytes > 0).OrderByDescending(c => c.Bytes).ToList();
+        var all = components.Select(c => Contribution(c, available)).Where(c => c.Bytes > 0).ToList();
+        // The http sources that leave max_in_flight_bytes unset share one default budget (InFlightBytes.SharedDefault):
+        // counted once, whatever their number.
+        var sharing = all.Where(c => c.SharesDefault).ToList();
+        var contributors = all.Where(c => !c.SharesDefault).ToList();
+        if (sharing.Count > 0)
+        {
+            var subject = sharing.Count == 1 ? sharing[0].Subject : $"{sharing.Count} sources ({string.Join(", ", sharing.Select(c => c.Subject))})";
+            contributors.Add(sharing[0] with { Subject = subject, Reason = sharing[0].Reason + ", the default they share" });
+        }
+        contributors = [.. contributors.OrderByDescending(c => c.Bytes)];
         var total = contributors.Sum(c => c.Bytes);
         if (total <= budget)
         {
@@ -74,21 +84,23 @@ internal static class TopologyMemoryEstimate
         return (hard, $"the memory limiter's limit of {Size(hard)} ({setting})");
     }
 
-    private static (string Subject, string Reason, long Bytes, SourceMark Mark) Contribution(ComponentDraft component, long available)
+    private readonly record struct Contributor(string Subject, string Reason, long Bytes, SourceMark Mark, bool SharesDefault = false);
+
+    private static Contributor Contribution(ComponentDraft component, long available)
     {
         if (component.Kind == ComponentKind.Source)
         {
             var inFlight = InFlightBytes(component, available);
-            return inFlight is { } bytes
-                ? (component.Subject, $"{InFlightBytesHeld} × {Size(bytes)} {InFlightOption}", InFlightBytesHeld * bytes,
-                    component.OptionMarks.GetValueOrDefault(InFlightOption, component.Mark))
-                : (component.Subject, "", 0, component.Mark);
+            return inFlight is var (bytes, shared)
+                ? new(component.Subject, $"{InFlightBytesHeld} × {Size(bytes)} {InFlightOption}", InFlightBytesHeld * bytes,
+                    component.OptionMarks.GetValueOrDefault(InFlightOption, component.Mark), shared)
+                : new(component.Subject, "", 0, component.Mark);
         }
         var stage = component.Stage;
         var isolates = Math.Max(1, stage.Isolates);
         var events = (long)isolates * ((long)stage.Mailbox + stage.BatchSize);
         var reason = $"{isolates.ToString("N0", CultureInfo.InvariantCulture)} isolate{(isolates == 1 ? "" : "s")} × ({stage.Mailbox.ToString("N0", CultureInfo.InvariantCulture)} mailbox + {stage.BatchSize.ToString("N0", CultureInfo.InvariantCulture)} batch) events";
-        return (component.Subject, reason, events * BytesPerEvent, MarkOfLargestSetting(component));
+        return new(component.Subject, reason, events * BytesPerEvent, MarkOfLargestSetting(component));
     }
 
     /// <summary>Where the setting most worth lowering was written: the buffer or mailbox, else isolates, else the id.</summary>
@@ -105,10 +117,11 @@ internal static class TopologyMemoryEstimate
     }
 
     /// <summary>
-    /// A source's <c>max_in_flight_bytes</c> (the http source's), unset taking its default as the source does: an
-    /// eighth of the memory available, at least max_body. Null for a source without the option.
+    /// A source's <c>max_in_flight_bytes</c> (the http source's), unset taking its default as the source does: the
+    /// budget shared by every source that leaves it unset (an eighth of the memory available), or max_body of its own
+    /// when that is larger. Null for a source without the option.
     /// </summary>
-    private static long? InFlightBytes(ComponentDraft component, long available)
+    private static (long Bytes, bool SharesDefault)? InFlightBytes(ComponentDraft component, long available)
     {
         if (component.Descriptor is not { } descriptor || component.Options is not { } options)
         {
@@ -121,10 +134,11 @@ internal static class TopologyMemoryEstimate
         }
         if (inFlight.Property.GetValue(options) is ByteSize set)
         {
-            return set.Bytes;
+            return (set.Bytes, false);
         }
         var maxBody = descriptor.Options.FirstOrDefault(o => o.Name == "max_body")?.Property.GetValue(options) is ByteSize body ? body.Bytes : 0;
-        return Math.Max(maxBody, available / 8);
+        var sharedDefault = available / 8;
+        return maxBody > sharedDefault ? (maxBody, false) : (sharedDefault, true);
     }
 
     private static string Size(long bytes)

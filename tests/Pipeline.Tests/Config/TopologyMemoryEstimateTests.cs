@@ -86,6 +86,25 @@ public sealed class TopologyMemoryEstimateTests
         Assert.Contains("source 'ingest' (http): 4 × 16 MiB max_in_flight_bytes = 64 MiB", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Http_sources_without_max_in_flight_bytes_share_one_default_and_count_it_once()
+    {
+        // 16 MiB of a 128 MiB container each, 64 MiB while parsing: four such sources would be 256 MiB if each had its
+        // own default. They share one, so they fit the memory limiter's 102 MiB with room to spare.
+        var sources = string.Concat(Enumerable.Range(0, 4).Select(i => $"\n  in{i}: {{type: http, address: \"127.0.0.1:0\", max_body: 1MiB}}"));
+        var yaml = $"sources:{sources}\nsinks:\n  o: {{type: blackhole, inputs: [in0, in1, in2, in3]}}\n";
+
+        var config = ConfigDocumentBinder.Load(yaml, "shared.yaml", BuiltInComponents.Create(), new Dictionary<string, string>(), availableMemory: 128L * 1024 * 1024);
+
+        Assert.Equal(4, config.Sources.Count());
+        // Counted once, not left out: with a stage of 39 MiB beside them they pass the limit, and the error says 64 MiB.
+        var crowded = yaml.Replace("sinks:", "stages:\n  keep: {type: filter, inputs: [in0], condition: 'true', mailbox: 40000}\nsinks:", StringComparison.Ordinal);
+        var error = Assert.Throws<ConfigException>(() => ConfigDocumentBinder.Load(
+            crowded, "shared.yaml", BuiltInComponents.Create(), new Dictionary<string, string>(), availableMemory: 128L * 1024 * 1024)).Errors.Single();
+        Assert.Contains("4 sources (source 'in0' (http), source 'in1' (http), source 'in2' (http), source 'in3' (http)): 4 × 16 MiB max_in_flight_bytes, the default they share = 64 MiB",
+            error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("src/Pipeline/Config/default.yaml")]
     [InlineData("examples/quickstart.yaml")]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Events;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
 
@@ -9,6 +10,20 @@ namespace Pipeline.Tests.Io;
 public sealed class IngestLimitTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public void Sources_sharing_the_default_budget_refuse_what_would_pass_it_together()
+    {
+        var shared = new InFlightBytes(100);
+        var first = new IngestLimiter(shared, maxRequests: 10);
+        var second = new IngestLimiter(shared, maxRequests: 10);
+
+        Assert.True(first.TryReserve(60));
+        Assert.False(second.TryReserve(60));
+        Assert.True(second.TryReserve(40));
+        first.Release(60);
+        Assert.True(second.TryReserve(60));
+    }
 
     [Fact]
     public async Task A_request_over_the_bytes_in_flight_gets_429_with_retry_after_before_its_body_is_read()

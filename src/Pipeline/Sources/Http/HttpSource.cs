@@ -33,7 +33,7 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = ".trace.parent")]
     public FieldPath TraceparentField { get; set; } = FieldPath.Parse(".traceparent");
 
-    [Option("The most bytes of request bodies this source holds at once (by Content-Length; max_body for a gzip or chunked body); a request over it is answered 429 with Retry-After before its body is read. The process holds about four times this while parsing. Default: an eighth of the memory available to the process (its container limit), at least max_body.",
+    [Option("The most bytes of request bodies this source holds at once (by Content-Length; max_body for a gzip or chunked body); a request over it is answered 429 with Retry-After before its body is read. The process holds about four times this while parsing. Default: an eighth of the memory available to the process (its container limit), shared by every http source that leaves this unset (a source whose max_body is larger gets max_body of its own).",
         Example = "64MiB")]
     public ByteSize? MaxInFlightBytes { get; set; }
 
@@ -119,10 +119,12 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
-        var maxInFlight = config.MaxInFlightBytes?.Bytes ?? Math.Max(config.MaxBody.Bytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8);
+        var inFlight = config.MaxInFlightBytes is { } set ? new InFlightBytes(set.Bytes)
+            : config.MaxBody.Bytes > InFlightBytes.SharedDefault.Max ? new InFlightBytes(config.MaxBody.Bytes)
+            : InFlightBytes.SharedDefault;
         var handler = new HttpIngestHandler(
             context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
-            new IngestLimiter(maxInFlight, config.MaxConcurrentRequests));
+            new IngestLimiter(inFlight, config.MaxConcurrentRequests));
         WebApplication app;
         ReloadingServerCertificate? certificate = null;
         RequestAuthenticator? authenticator = null;

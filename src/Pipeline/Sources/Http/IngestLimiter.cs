@@ -2,37 +2,42 @@ namespace Pipeline.Sources.Http;
 
 /// <summary>
 /// Bounds what one http source holds at once: request bodies in bytes (by Content-Length, or max_body when it is not
-/// known or the body is gzip) and requests. A request over either limit is refused before its body is read.
+/// known or the body is gzip; its own budget or the shared default) and requests. A request over either limit is
+/// refused before its body is read.
 /// </summary>
-internal sealed class IngestLimiter(long maxBytes, int maxRequests)
+internal sealed class IngestLimiter(InFlightBytes bytes, int maxRequests)
 {
-    private long _bytes;
     private int _requests;
 
-    public long MaxBytes => maxBytes;
+    /// <summary>A limiter with a byte budget of its own.</summary>
+    public IngestLimiter(long maxBytes, int maxRequests)
+        : this(new InFlightBytes(maxBytes), maxRequests)
+    {
+    }
+
+    public long MaxBytes => bytes.Max;
 
     public int MaxRequests => maxRequests;
 
-    /// <summary>Takes room for a request of <paramref name="bytes"/>; false, taking nothing, when there is none.</summary>
-    public bool TryReserve(long bytes)
+    /// <summary>Takes room for a request of <paramref name="requestBytes"/>; false, taking nothing, when there is none.</summary>
+    public bool TryReserve(long requestBytes)
     {
         if (Interlocked.Increment(ref _requests) > maxRequests)
         {
             Interlocked.Decrement(ref _requests);
             return false;
         }
-        if (Interlocked.Add(ref _bytes, bytes) > maxBytes)
+        if (!bytes.TryTake(requestBytes))
         {
-            Interlocked.Add(ref _bytes, -bytes);
             Interlocked.Decrement(ref _requests);
             return false;
         }
         return true;
     }
 
-    public void Release(long bytes)
+    public void Release(long requestBytes)
     {
-        Interlocked.Add(ref _bytes, -bytes);
+        bytes.Give(requestBytes);
         Interlocked.Decrement(ref _requests);
     }
 }
