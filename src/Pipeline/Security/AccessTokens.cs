@@ -28,13 +28,13 @@ public sealed class AccessTokens
     /// <summary>The tokens of the file and of the environment variables an <c>auth</c> block names, checked.</summary>
     /// <exception cref="AccessTokenException">A file that cannot be read, an unset variable, no token at all, or a token that is too short.</exception>
     public static AccessTokens Read(AuthSettings settings, Func<string, string?> environment)
+        => Of([.. settings.TokensFile is { } file ? ReadFile(file) : [], .. ReadEnvironment(settings.TokensEnv, environment)]);
+
+    /// <summary>The tokens held by environment variables, each checked; an unset or empty one is an error.</summary>
+    public static IReadOnlyList<string> ReadEnvironment(IEnumerable<string> names, Func<string, string?> environment)
     {
         var tokens = new List<string>();
-        if (settings.TokensFile is { } file)
-        {
-            tokens.AddRange(ReadFile(file));
-        }
-        foreach (var name in settings.TokensEnv)
+        foreach (var name in names)
         {
             var value = environment(name)?.Trim();
             if (string.IsNullOrEmpty(value))
@@ -44,7 +44,7 @@ public sealed class AccessTokens
             Check(value, "tokens_env", $"the token in {name}");
             tokens.Add(value);
         }
-        return Of(tokens);
+        return tokens;
     }
 
     /// <summary>The tokens of one file: one a line, blank lines and # comments skipped. At least one.</summary>

@@ -31,7 +31,7 @@ public sealed class RequestAuthenticator : IDisposable
         _logger = logger;
         _missing = instruments.AuthFailures(SecurityInstruments.MissingCredential);
         _invalid = instruments.AuthFailures(SecurityInstruments.InvalidCredential);
-        _environmentTokens = AccessTokens.Read(new AuthSettings { TokensEnv = settings.TokensEnv }, environment);
+        _environmentTokens = AccessTokens.Of(AccessTokens.ReadEnvironment(settings.TokensEnv, environment));
         _fileTokens = settings.TokensFile is { } file ? AccessTokens.Of(AccessTokens.ReadFile(file)) : AccessTokens.Of([]);
         _file = settings.TokensFile is { } watched ? new PolledFiles([watched], ReloadFile, time) : null;
     }
