@@ -147,6 +147,25 @@ public sealed class IngestSecurityTests : IDisposable
     }
 
     [Fact]
+    public async Task Min_version_1_3_refuses_a_client_that_speaks_only_tls_1_2()
+    {
+        var (certFile, keyFile, _) = _ca.IssueServer();
+        var address = await StartAsync(new HttpSourceConfig
+        {
+            Address = "127.0.0.1:0",
+            Tls = new ServerTlsSettings { CertFile = certFile, KeyFile = keyFile, MinVersion = "1.3" },
+        });
+        using var modern = new SecureClient(address, _ca.Authority);
+        using var dated = new SecureClient(address, _ca.Authority, protocols: System.Security.Authentication.SslProtocols.Tls12);
+
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => dated.Http.PostAsync("/v1/events", Ndjson("{\"n\":1}"), Ct));
+        using var response = await modern.Http.PostAsync("/v1/events", Ndjson("{\"n\":2}"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Single(_context.Sent);
+    }
+
+    [Fact]
     public async Task Mutual_tls_admits_only_clients_with_a_certificate_from_its_ca()
     {
         var (certFile, keyFile, _) = _ca.IssueServer();

@@ -9,13 +9,15 @@ namespace Pipeline.Tests.Security;
 /// </summary>
 internal sealed class SecureClient : IDisposable
 {
-    public SecureClient(Uri baseAddress, X509Certificate2 authority, X509Certificate2? clientCertificate = null)
+    /// <param name="protocols">The TLS versions the client offers; the system's choice by default.</param>
+    public SecureClient(Uri baseAddress, X509Certificate2 authority, X509Certificate2? clientCertificate = null, System.Security.Authentication.SslProtocols protocols = default)
     {
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
                 ClientCertificates = clientCertificate is null ? null : [clientCertificate],
+                EnabledSslProtocols = protocols,
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
                 {
                     if (certificate is null)
