@@ -11,7 +11,7 @@ namespace Pipeline.Config;
 /// </summary>
 internal sealed class ConfigDocumentBinder
 {
-    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "memory_limiter", "sources", "stages", "sinks"];
+    private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "memory_limiter", "sources", "stages", "sinks", UnitTests.UnitTestsBinder.Key];
 
     private static readonly (string Key, ComponentKind Kind)[] Sections =
     [
@@ -27,6 +27,9 @@ internal sealed class ConfigDocumentBinder
 
     // The top-level settings as bound so far: PipelineConfig's defaults until the file says otherwise.
     private PipelineConfig _pipeline;
+
+    // `tests:`, bound once the stages are built: a test names stages and their outputs.
+    private ConfigNode? _tests;
 
     private ConfigDocumentBinder(string file, ComponentCatalog catalog, Func<string, string?> environment, List<ConfigError> errors, long? availableMemory)
     {
@@ -108,12 +111,14 @@ internal sealed class ConfigDocumentBinder
         }
 
         TopologyValidator.Validate(components, _errors);
+        var tests = _tests is null ? [] : UnitTests.UnitTestsBinder.Bind(_tests, components.ToDictionary(c => c.Id, c => (c.Kind, c.Factory as IProcessorFactory)), _errors);
         if (_errors.Count > 0 || !TopologyMemoryEstimate.Fits(components, _pipeline.MemoryLimiter, _errors, _availableMemory))
         {
             return null;
         }
         return _pipeline with
         {
+            Tests = tests,
             Components = components.Select(c => new ComponentConfig
             {
                 Id = c.Id,
@@ -177,6 +182,9 @@ internal sealed class ConfigDocumentBinder
                     });
                     break;
                 case "sources" or "stages" or "sinks":
+                    break;
+                case UnitTests.UnitTestsBinder.Key:
+                    _tests = value;
                     break;
                 default:
                     _errors.Add(new ConfigError(

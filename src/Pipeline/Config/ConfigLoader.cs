@@ -32,6 +32,18 @@ public static class ConfigLoader
     public static PipelineConfig LoadYaml(string yaml, string fileName, ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
         => ConfigDocumentBinder.Load(yaml, fileName, catalog, environment);
 
+    /// <summary>A side file of <c>tests:</c> for <paramref name="topology"/> (<c>pipeline test --tests</c>).</summary>
+    /// <exception cref="ConfigException">Every error in the file, each with file:line:col.</exception>
+    public static IReadOnlyList<UnitTests.ConfigUnitTest> LoadTestsFile(string path, PipelineConfig topology, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        if (new FileInfo(path).Length is var length and > MaxFileBytes)
+        {
+            throw new ConfigException([new ConfigError(new SourceMark(path, 1, 1),
+                $"the file is too large for a tests file (expected at most {MaxFileBytes / (1024 * 1024)} MiB, found {length:N0} bytes)")]);
+        }
+        return UnitTests.UnitTestsFile.Load(File.ReadAllText(path), path, topology, environment);
+    }
+
     public static PipelineConfig LoadEmbeddedDefault(ComponentCatalog catalog, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var stream = typeof(ConfigLoader).Assembly.GetManifestResourceStream("Pipeline.default.yaml")

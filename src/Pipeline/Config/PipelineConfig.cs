@@ -38,6 +38,9 @@ public sealed record PipelineConfig
 
     public required IReadOnlyList<ComponentConfig> Components { get; init; }
 
+    /// <summary><c>tests:</c>, run by <c>pipeline test</c> (docs/config-tests.md); ignored by <c>run</c>.</summary>
+    public IReadOnlyList<UnitTests.ConfigUnitTest> Tests { get; init; } = [];
+
     public IEnumerable<ComponentConfig> Sources => Components.Where(c => c.Kind == Components_.Source);
 
     public IEnumerable<ComponentConfig> Stages => Components.Where(c => c.Kind == Components_.Processor);

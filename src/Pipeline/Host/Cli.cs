@@ -6,12 +6,15 @@ using Pipeline.Topology;
 namespace Pipeline.Host;
 
 /// <summary>
-/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>buffer check</c>, <c>dead-letter replay</c>,
+/// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>test</c>, <c>buffer check</c>, <c>dead-letter replay</c>,
 /// <c>components</c>, <c>--version</c> and <c>--help</c>. Takes its writers and catalog as arguments so tests run it
 /// in-process.
 /// </summary>
 public static class Cli
 {
+    /// <summary>EX_CONFIG from sysexits.h, as Vector exits on a configuration error.</summary>
+    internal const int ConfigurationError = 78;
+
     /// <returns>The process exit code: 0 on success, 1 for a config or usage error, else the service's own code.</returns>
     /// <param name="cancellationToken">
     /// Handed to the running service. The CLI does not trap SIGTERM or Ctrl-C itself: <see cref="ServiceHost"/> owns
@@ -100,6 +103,7 @@ public static class Cli
             ? DeadLetterReplay.RunAsync(config, parse.GetValue(replaySink), parse.GetValue(replaySince), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)
             : Task.FromResult(1));
         root.Subcommands.Add(new Command("dead-letter", "Work with the dead-letter file.") { replay });
+        root.Subcommands.Add(ConfigTests.TestCommand.Create(catalog));
 
         return root;
     }
@@ -146,7 +150,7 @@ public static class Cli
     }
 
     /// <summary>Loads a config, writing every error to stderr, one per line; null when it failed.</summary>
-    private static PipelineConfig? TryLoad(ParseResult parse, Func<PipelineConfig> load)
+    internal static PipelineConfig? TryLoad(ParseResult parse, Func<PipelineConfig> load)
     {
         var stderr = parse.InvocationConfiguration.Error;
         try

@@ -30,6 +30,30 @@ public sealed class ExampleConfigTests
         Assert.NotEmpty(config.Sinks);
     }
 
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task Every_example_passes_its_own_tests(string example)
+    {
+        using var secrets = new StandInSecrets();
+        var config = Load(example, secrets);
+
+        foreach (var test in config.Tests)
+        {
+            var failures = await Pipeline.Host.ConfigTests.ConfigTestRunner.RunAsync(config, test, TestContext.Current.CancellationToken);
+
+            Assert.True(failures.Count == 0, $"{example}: test '{test.Name}' failed: {string.Join("; ", failures)}");
+        }
+    }
+
+    [Fact]
+    public void The_quickstart_example_shows_config_tests()
+    {
+        // A guard for the theory above, which passes for an example without tests.
+        using var secrets = new StandInSecrets();
+
+        Assert.NotEmpty(Load("quickstart.yaml", secrets).Tests);
+    }
+
     [Fact]
     public void The_examples_include_the_secure_one()
     {
