@@ -78,7 +78,7 @@ public sealed partial class ContainerLogDecoder
         }
         catch (JsonException ex)
         {
-            return Invalid($"{DockerShape}, found invalid JSON: {ex.Message}", out line, out error);
+            return Invalid($"{DockerShape}, found invalid JSON: {Events.JsonErrorText.Describe(ex)}", out line, out error);
         }
         catch (InvalidOperationException ex)
         {

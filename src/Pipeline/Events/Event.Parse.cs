@@ -142,7 +142,7 @@ public sealed partial class Event
         }
         catch (JsonException ex)
         {
-            throw new EventFormatException($"invalid JSON: {ex.Message}", ex);
+            throw new EventFormatException($"invalid JSON: {JsonErrorText.Describe(ex)}", ex);
         }
         catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {
@@ -192,7 +192,7 @@ public sealed partial class Event
         }
         catch (JsonException ex)
         {
-            throw new EventFormatException($"invalid JSON: {ex.Message}", ex);
+            throw new EventFormatException($"invalid JSON: {JsonErrorText.Describe(ex)}", ex);
         }
         catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
         {

@@ -389,7 +389,7 @@ public sealed class HttpIngestHandler
         catch (JsonException ex)
         {
             // A syntax error ends the array: nothing after it can be told apart. The elements before it stand.
-            errors.Add(new IngestLineError(index, $"invalid JSON: {ex.Message}", elementStart, body.Length - elementStart));
+            errors.Add(new IngestLineError(index, $"invalid JSON: {JsonErrorText.Describe(ex)}", elementStart, body.Length - elementStart));
         }
     }
 
