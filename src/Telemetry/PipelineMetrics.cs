@@ -110,13 +110,18 @@ public sealed class PipelineMetrics
 
         string[] serverLabels = [TelemetryNames.PipelineLabel, TelemetryNames.ServerLabel];
         AuthFailures = factory.CreateCounter(TelemetryNames.AuthFailuresMetric,
-            "Requests and TLS handshakes refused for want of a valid credential, by server (an http source's id, or admin) and reason: missing_credential, invalid_credential, not_configured (a mutating admin endpoint with no admin.auth), client_certificate.",
+            "Requests and TLS handshakes refused for want of a valid credential, by server (an http source's id, or admin) and reason: missing_credential, invalid_credential, not_configured (a mutating admin endpoint with no admin.auth), not_loopback (/tap from another host with no admin.auth), client_certificate.",
             [.. serverLabels, TelemetryNames.ReasonLabel]);
         CredentialReloads = factory.CreateCounter(TelemetryNames.CredentialReloadsMetric,
             "Times a server or client re-read a credential file after it changed (credential: certificate or tokens), by result: loaded, or failed (the previous one stays in use).",
             [.. serverLabels, TelemetryNames.CredentialLabel, TelemetryNames.ResultLabel]);
         TlsCertificateExpiry = factory.CreateGauge(TelemetryNames.TlsCertificateExpiryMetric,
             "When the certificate a server or client presents expires, in Unix seconds.", serverLabels);
+
+        string[] tapLabels = [TelemetryNames.PipelineLabel, TelemetryNames.TapPointLabel];
+        TapDroppedEvents = factory.CreateCounter(TelemetryNames.TapDroppedEventsMetric,
+            "Copies of events a tap (pipeline tap) dropped because its client read slower than the component sent; the pipeline never waits for a tap.", tapLabels);
+        Taps = factory.CreateGauge(TelemetryNames.TapsMetric, "Taps attached to a component's output now.", tapLabels);
 
         // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
         // an instance's metrics to its spans and logs by the same service.instance.id.
@@ -201,6 +206,13 @@ public sealed class PipelineMetrics
     internal Counter CredentialReloads { get; }
 
     internal Gauge TlsCertificateExpiry { get; }
+
+    internal Counter TapDroppedEvents { get; }
+
+    internal Gauge Taps { get; }
+
+    /// <summary>The instruments of the taps on one output: <paramref name="tapPoint"/> is <c>id</c> or <c>id.output</c>.</summary>
+    public TapInstruments ForTap(string pipeline, string tapPoint) => new(this, pipeline, tapPoint);
 
     /// <summary>The authentication and TLS instruments of one server or client, by its name: a component id, or <c>admin</c>.</summary>
     public SecurityInstruments ForSecurity(string pipeline, string server) => new(this, pipeline, server);

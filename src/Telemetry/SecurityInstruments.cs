@@ -17,6 +17,9 @@ public sealed class SecurityInstruments
     /// <summary>A mutating admin endpoint called while admin.auth is not configured: refused whatever was sent.</summary>
     public const string NotConfigured = "not_configured";
 
+    /// <summary>An endpoint that shows event contents (/tap) called from a non-loopback client while admin.auth is not configured.</summary>
+    public const string NotLoopback = "not_loopback";
+
     /// <summary>A TLS client certificate missing, or not issued by the server's ca_file (mutual TLS).</summary>
     public const string ClientCertificate = "client_certificate";
 

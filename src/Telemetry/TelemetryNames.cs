@@ -122,6 +122,13 @@ public static class TelemetryNames
     public const string ResultLabel = "result";
     public const string CredentialLabel = "credential";
 
+    /// <summary>pipeline tap (docs/inspect.md): copies dropped because a tap's queue was full, and taps attached now.</summary>
+    public const string TapDroppedEventsMetric = "pipeline_tap_dropped_events_total";
+    public const string TapsMetric = "pipeline_taps";
+
+    /// <summary>What a tap watches: a component id, or <c>id.output</c> for a named output.</summary>
+    public const string TapPointLabel = "tap_point";
+
     public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
     public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
     public const string IsolatesMetric = "pipeline_isolates";

@@ -69,7 +69,8 @@ public sealed class AdminServer : IAsyncDisposable
         });
         var app = builder.Build();
         var notConfigured = security.AuthFailures(SecurityInstruments.NotConfigured);
-        app.Use(next => http => Admit(http, settings, authenticator, notConfigured, next));
+        var notLoopback = security.AuthFailures(SecurityInstruments.NotLoopback);
+        app.Use(next => http => Admit(http, settings, authenticator, notConfigured, notLoopback, next));
 
         // Plain request delegates, not minimal-API handlers: those are compiled at start-up by RequestDelegateFactory
         // into expression trees and dynamic methods (JIT work and code memory, Microsoft.Extensions.Validation and
@@ -93,6 +94,7 @@ public sealed class AdminServer : IAsyncDisposable
             await http.Response.WriteAsJsonAsync(snapshot, AdminJson.Default.TopologySnapshot, cancellationToken: http.RequestAborted).ConfigureAwait(false);
         });
         LogLevelEndpoint.Map(app, logger);
+        TapEndpoint.Map(app, topology);
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new AdminServer(app, certificate, authenticator);
@@ -108,15 +110,29 @@ public sealed class AdminServer : IAsyncDisposable
 
     /// <summary>
     /// Read-only requests pass (unless protect_read_only); anything that changes the service needs a token, and is
-    /// refused 403 when admin.auth is not configured at all: no token can be right then.
+    /// refused 403 when admin.auth is not configured at all: no token can be right then. /tap reads, but what it reads
+    /// is the events themselves: it needs the token when admin.auth is configured, and else a loopback client (kubectl
+    /// port-forward and kubectl exec arrive on loopback), since a Pod's admin port is open to the whole cluster.
     /// </summary>
-    private static Task Admit(HttpContext http, AdminSettings settings, RequestAuthenticator? authenticator, MetricCounter notConfigured, RequestDelegate next)
+    private static Task Admit(
+        HttpContext http, AdminSettings settings, RequestAuthenticator? authenticator, MetricCounter notConfigured, MetricCounter notLoopback, RequestDelegate next)
     {
         var method = http.Request.Method;
         var readOnly = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
-        if (readOnly && !settings.ProtectReadOnly)
+        var showsEvents = http.Request.Path.StartsWithSegments(TapEndpoint.Path, StringComparison.Ordinal);
+        if (readOnly && !settings.ProtectReadOnly && !showsEvents)
         {
             return next(http);
+        }
+        if (authenticator is null && showsEvents)
+        {
+            if (http.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote))
+            {
+                return next(http);
+            }
+            notLoopback.Inc();
+            return WriteTextAsync(http, StatusCodes.Status403Forbidden,
+                $"{http.Request.Path} shows event contents, so without admin.auth it answers loopback clients only (kubectl port-forward, kubectl exec), not {http.Connection.RemoteIpAddress}: configure admin.auth (docs/security.md)\n");
         }
         if (authenticator is null)
         {

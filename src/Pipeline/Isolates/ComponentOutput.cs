@@ -15,7 +15,7 @@ namespace Pipeline.Isolates;
 /// limits, so an accepted event is never half-delivered, at the price of occasionally returning somewhat after a
 /// deadline. The producer counts what it handed on (<see cref="CountHandedOn"/>), per batch where it can.
 /// </remarks>
-public sealed class ComponentOutput
+public sealed partial class ComponentOutput
 {
     private IsolatePool[] _consumers = [];
 
@@ -64,6 +64,10 @@ public sealed class ComponentOutput
     /// and dead-lettered by the consumer's pool.</param>
     internal ValueTask<HandOffResult> SendAsync(in Envelope envelope, OfferLimits limits, CancellationToken hardStop)
     {
+        if (_taps is { } taps)
+        {
+            OfferToTaps(taps, envelope);
+        }
         var consumers = _consumers;
         switch (consumers.Length)
         {

@@ -145,6 +145,9 @@ public sealed class IsolatePool
 
     public string? FailureReason => _failureReason;
 
+    /// <summary>Envelopes every isolate's mailbox holds at most, together.</summary>
+    public long MailboxCapacity => (long)_isolates.Length * _isolates[0].Mailbox.Capacity;
+
     /// <summary>Envelopes waiting in every isolate's mailbox.</summary>
     public int MailboxDepth
     {

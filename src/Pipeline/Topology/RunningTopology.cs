@@ -15,7 +15,7 @@ namespace Pipeline.Topology;
 /// has finished (a source returned, an upstream pool drained), so each isolate drains what it was given and then
 /// ends, and the sinks flush last. Nothing accepted is dropped on a graceful stop.
 /// </remarks>
-public sealed class RunningTopology : IAsyncDisposable
+public sealed partial class RunningTopology : IAsyncDisposable
 {
     /// <summary>After the shutdown timeout, how long stopped isolates get to notice the cancellation.</summary>
     private static readonly TimeSpan HardStopGrace = TimeSpan.FromSeconds(5);
@@ -341,7 +341,7 @@ public sealed class RunningTopology : IAsyncDisposable
             nodes.Add(new TopologyNode(
                 pool.Id, KindLabel(pool.Kind), pool.Type, state, pool.IsolateCount,
                 (long)m.Received.Value, (long)m.Sent.Value, pool.Counters.ErrorsTotal, pool.Counters.DiscardedTotal, (long)m.DeadLettered.Value,
-                pool.MailboxDepth));
+                pool.MailboxDepth, MailboxCapacity: pool.MailboxCapacity));
         }
         return new TopologySnapshot(_config.Name, IsReady, FailureReason, nodes, _edges);
     }

@@ -7,6 +7,7 @@ namespace Pipeline.Topology;
 /// <param name="State"><c>running</c>, <c>failed</c> or <c>finished</c>.</param>
 /// <param name="Isolates">Isolates in the pool; 1 for sources.</param>
 /// <param name="MailboxDepth">Envelopes waiting in the pool's mailboxes; 0 for sources.</param>
+/// <param name="MailboxCapacity">Envelopes the pool's mailboxes hold at most, all isolates together; 0 for sources.</param>
 /// <param name="ReceivedPerSecond">Live rate over the last few seconds (only in <see cref="RunningTopology.SnapshotWithRatesAsync"/>).</param>
 /// <param name="SentPerSecond">Live rate of events sent on (sinks: delivered).</param>
 /// <param name="ErrorsPerSecond">Live rate of errors of every type.</param>
@@ -29,7 +30,8 @@ public sealed record TopologyNode(
     double ReceivedPerSecond = 0,
     double SentPerSecond = 0,
     double ErrorsPerSecond = 0,
-    double? P95Seconds = null)
+    double? P95Seconds = null,
+    long MailboxCapacity = 0)
 {
     /// <summary>Grafana node graph: the node's title.</summary>
     public string Title => Id;
