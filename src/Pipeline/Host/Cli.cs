@@ -7,7 +7,7 @@ namespace Pipeline.Host;
 
 /// <summary>
 /// The <c>pipeline</c> command line: <c>run</c> (also what no command does), <c>validate</c>, <c>graph</c>, <c>test</c>, <c>buffer check</c>, <c>dead-letter replay</c>,
-/// <c>components</c>, <c>--version</c> and <c>--help</c>. Takes its writers and catalog as arguments so tests run it
+/// <c>components</c>, <c>tap</c>, <c>top</c>, <c>--version</c> and <c>--help</c>. Takes its writers and catalog as arguments so tests run it
 /// in-process.
 /// </summary>
 public static class Cli
@@ -104,6 +104,8 @@ public static class Cli
             : Task.FromResult(1));
         root.Subcommands.Add(new Command("dead-letter", "Work with the dead-letter file.") { replay });
         root.Subcommands.Add(ConfigTests.TestCommand.Create(catalog));
+        root.Subcommands.Add(TapCommand.Create());
+        root.Subcommands.Add(TopCommand.Create());
 
         return root;
     }

@@ -4,7 +4,6 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Pipeline.Config;
 using Pipeline.Host;
 using Pipeline.Security;
 using Pipeline.Tests.EndToEnd;
