@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -16,6 +17,9 @@ namespace Pipeline.Host;
 internal static class TapEndpoint
 {
     public const string Path = "/tap";
+
+    /// <summary>Bytes copied into the response before it is flushed.</summary>
+    private const int FlushEvery = 64 * 1024;
 
     public static void Map(WebApplication app, RunningTopology topology)
     {
@@ -68,43 +72,50 @@ internal static class TapEndpoint
         }
         var end = string.Create(CultureInfo.InvariantCulture,
             $"{{\"tap_end\":{{\"reason\":\"{reason}\",\"events\":{written},\"dropped\":{tap.Dropped}}}}}\n");
-        await http.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(end), http.RequestAborted).ConfigureAwait(false);
+        await http.Response.BodyWriter.WriteAsync(Encoding.UTF8.GetBytes(end), http.RequestAborted).ConfigureAwait(false);
     }
 
     /// <returns>Why the stream ended: <c>limit</c>, or <c>finished</c> (the pipeline completed).</returns>
+    /// <remarks>
+    /// Lines are copied into the response's pipe and flushed once per drained batch: a write and flush per line kept
+    /// a tap at sample 1.0 on a busy stage to under half of its events (the rest dropped, counted).
+    /// </remarks>
     private static async Task<string> CopyAsync(
         TapSession tap, Task pipelineFinished, long limit, HttpResponse response, Action<long> progress, CancellationToken cancellationToken)
     {
         var written = 0L;
         var lines = tap.Lines;
+        var body = response.BodyWriter;
         while (true)
         {
-            while (written < limit && lines.TryRead(out var line))
+            var batch = 0;
+            while (written < limit && batch < FlushEvery && lines.TryRead(out var line))
             {
-                await response.Body.WriteAsync(line, cancellationToken).ConfigureAwait(false);
-                progress(++written);
+                body.Write(line);
+                batch += line.Length;
+                written++;
             }
+            progress(written);
+            await body.FlushAsync(cancellationToken).ConfigureAwait(false);
             if (written >= limit)
             {
                 return "limit";
             }
-            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (batch > 0)
+            {
+                continue;
+            }
             if (pipelineFinished.IsCompleted)
             {
+                // Whatever was queued before the end has been sent by the pass above.
                 return "finished";
             }
             var more = lines.WaitToReadAsync(cancellationToken).AsTask();
-            if (await Task.WhenAny(more, pipelineFinished).ConfigureAwait(false) == pipelineFinished && !more.IsCompleted)
+            await Task.WhenAny(more, pipelineFinished).ConfigureAwait(false);
+            if (more.IsCompleted && !await more.ConfigureAwait(false))
             {
-                // What came in before the end is still sent: one more pass drains the queue.
-                while (written < limit && lines.TryRead(out var last))
-                {
-                    await response.Body.WriteAsync(last, cancellationToken).ConfigureAwait(false);
-                    progress(++written);
-                }
-                return written >= limit ? "limit" : "finished";
+                return "finished";
             }
-            await more.ConfigureAwait(false);
         }
     }
 
