@@ -19,8 +19,11 @@ namespace Pipeline.Isolates;
 /// </remarks>
 public sealed class EventTap
 {
-    /// <summary>Lines queued for the client at most: a few batches, so a stalled client holds well under a megabyte.</summary>
-    public const int Capacity = 256;
+    /// <summary>
+    /// Lines queued for the client at most: what a busy stage sends between two polls of the reader (50 ms at 20,000
+    /// events/s), and for a stalled client a quarter of a megabyte of typical 250-byte events.
+    /// </summary>
+    public const int Capacity = 1024;
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_line;
