@@ -4,6 +4,7 @@
 # during the load (utime + stime at exit, minus what it had used when the input started: start-up left out); the
 # tap's client (curl, writing to /dev/null) is another process and not counted.
 #   bench/tap-cost.sh INPUT.ndjson [RUNS (3)]      PIPELINE=path/to/pipeline.dll overrides the build
+#   BASELINE=path/to/other/pipeline.dll adds an untapped run of that build to each round (before/after a change)
 set -euo pipefail
 input=${1:?usage: bench/tap-cost.sh INPUT.ndjson [RUNS]}
 runs=${2:-3}
@@ -27,9 +28,9 @@ ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 wait_for() { for _ in $(seq 1 600); do if eval "$1"; then return 0; fi; sleep 0.05; done; echo "timed out: $1" >&2; exit 1; }
 
-run() { # $1: none, or the tap's sample rate
+run() { # $1: none, or the tap's sample rate; $2: the build (default $pipeline)
   rm -f "$work/fifo" && mkfifo "$work/fifo"
-  DOTNET_GCgen0size=0x400000 /usr/bin/time -f "%U %S" -o "$work/time" dotnet "$pipeline" run --config "$work/tap-cost.yaml" \
+  DOTNET_GCgen0size=0x400000 /usr/bin/time -f "%U %S" -o "$work/time" dotnet "${2:-$pipeline}" run --config "$work/tap-cost.yaml" \
     < "$work/fifo" > "$work/log" 2>&1 &
   local timer=$!
   exec 3> "$work/fifo"
@@ -50,10 +51,15 @@ run() { # $1: none, or the tap's sample rate
     wait
     tapped=$(tail -1 "$work/tap.out")
   fi
-  awk -v n="$lines" -v s="$seconds" -v v="$1" -v t="$tapped" 'BEGIN { printf "%-10s %6.2f CPU-s %10.0f ev/cpu-s  %s\n", "tap=" v, s, n / s, t }'
+  local label="tap=$1"
+  if [ -n "${2:-}" ]; then label=baseline; fi
+  awk -v n="$lines" -v s="$seconds" -v l="$label" -v t="$tapped" 'BEGIN { printf "%-10s %6.2f CPU-s %10.0f ev/cpu-s  %s\n", l, s, n / s, t }'
 }
 
 for round in $(seq 1 "$runs"); do
+  if [ -n "${BASELINE:-}" ]; then
+    run none "$BASELINE"
+  fi
   for variant in none 1.0 0.01; do
     run "$variant"
   done
