@@ -1,13 +1,21 @@
 using Pipeline.Components;
+using Pipeline.Decoding;
 using Pipeline.Events;
 
 namespace Pipeline.Sources;
 
-[Component("stdin", "Reads NDJSON from standard input and finishes at end of input.")]
+[Component("stdin", "Reads standard input (NDJSON by default; decoding and framing as in Vector) and finishes at end of input.")]
 public sealed class StdinSourceConfig : ISourceConfig
 {
     [Option("Longest line accepted; a longer one is reported as invalid input (dead-lettered, cut to this size) and skipped.", Example = "256KiB")]
     public ByteSize MaxLine { get; set; } = new(1024 * 1024);
+
+    [Option("How each frame becomes an event: codec json (the default), text, logfmt or syslog.", Example = "{ codec: text }")]
+    public DecodingSettings Decoding { get; set; } = new();
+
+    [Option("Where each frame ends: method newline_delimited (the default), character_delimited (with character_delimited.delimiter) or bytes (all of the input is one frame, up to max_line).",
+        Example = "{ method: character_delimited, character_delimited: { delimiter: \",\" } }")]
+    public FramingSettings Framing { get; set; } = new();
 
     public ISourceFactory Build(ComponentContext context)
     {
@@ -16,14 +24,17 @@ public sealed class StdinSourceConfig : ISourceConfig
             throw new ComponentBuildException("max_line", $"expected a size between 1 byte and 2GiB, found {MaxLine.Bytes} bytes");
         }
         var maxLine = (int)MaxLine.Bytes;
-        return new SourceFactory(() => new StdinSource(Console.OpenStandardInput(), maxLine));
+        var delimiter = Framing.Delimiter("framing");
+        var codec = Decoding.Codec;
+        return new SourceFactory(() => new StdinSource(Console.OpenStandardInput(), maxLine, new FrameDecoder(codec), delimiter));
     }
 }
 
 /// <summary>
-/// Reads NDJSON from a stream (standard input in production) until end of stream, then returns, so
-/// <c>cat events.ndjson | pipeline run</c> drains and exits. A malformed line is reported as invalid input with
-/// its line number and skipped; blank lines are ignored. When every consumer is a stage that parses its input
+/// Reads frames (lines by default) from a stream (standard input in production) until end of stream, then returns,
+/// so <c>cat events.ndjson | pipeline run</c> drains and exits. Each frame becomes an event through the source's
+/// <see cref="FrameDecoder"/>; one it cannot decode is reported as invalid input with its number and skipped; blank
+/// frames are ignored. With the json codec, when every consumer is a stage that parses its input
 /// (<see cref="ISourceContext.ConsumersParse"/>), lines go on unparsed and the stage's isolates parse them, in
 /// parallel: a malformed line is then reported by that stage, with the same line number.
 /// </summary>
@@ -34,8 +45,23 @@ public sealed class StdinSourceConfig : ISourceConfig
 /// of the pipeline's CPU before).
 /// </remarks>
 /// <param name="maxLine">max_line in bytes.</param>
-public sealed class StdinSource(Stream input, int maxLine) : ISource
+/// <param name="delimiter">The byte that ends a frame; null when the whole input is one frame (framing bytes).</param>
+public sealed class StdinSource(Stream input, int maxLine, FrameDecoder decoder, byte? delimiter) : ISource
 {
+    /// <summary>NDJSON, as before decoding and framing existed.</summary>
+    public StdinSource(Stream input, int maxLine)
+        : this(input, maxLine, new FrameDecoder(DecodingCodec.Json), (byte)'\n')
+    {
+    }
+
+    /// <summary>How a frame is named in a reason: "line 3", "record 3", "input".</summary>
+    private string FrameNoun => delimiter switch
+    {
+        (byte)'\n' => "line",
+        null => "input",
+        _ => "record",
+    };
+
     private const int ReadBufferSize = 256 * 1024;
     private const int MaxReportedRawBytes = 64 * 1024;
     private const int BatchSize = 512;
@@ -48,7 +74,9 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
         var filled = 0;
         long lineNumber = 0;
         var skippingLongLine = false;
-        var parseLater = context.ConsumersParse;
+        var parseLater = context.ConsumersParse && decoder.Codec == DecodingCodec.Json;
+        var frameEnd = delimiter ?? 0;
+        var framed = delimiter is not null;
         while (true)
         {
             int read;
@@ -69,7 +97,7 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
             var start = 0;
             while (start < filled)
             {
-                var newline = buffer.AsSpan(start, filled - start).IndexOf((byte)'\n');
+                var newline = framed ? buffer.AsSpan(start, filled - start).IndexOf(frameEnd) : -1;
                 if (newline < 0 && !atEnd)
                 {
                     break;
@@ -165,21 +193,20 @@ public sealed class StdinSource(Stream input, int maxLine) : ISource
         {
             return Event.Unparsed(line, lineNumber);
         }
-        try
+        if (decoder.Decode(line, out var error) is { } evt)
         {
-            return Event.Parse(line);
+            return evt;
         }
-        catch (EventFormatException ex)
-        {
-            context.ReportInvalidInput($"line {lineNumber}: {ex.Message}", line);
-            return null;
-        }
+        context.ReportInvalidInput($"{FrameName(lineNumber)}: {error} (decoding.codec: {decoder.CodecName})", line);
+        return null;
     }
+
+    private string FrameName(long number) => delimiter is null ? FrameNoun : $"{FrameNoun} {number}";
 
     private void ReportTooLong(ISourceContext context, ReadOnlySpan<byte> start, long lineNumber)
     {
         context.ReportInvalidInput(
-            $"line {lineNumber}: longer than max_line ({maxLine} bytes); skipped (the raw bytes here are its start)",
+            $"{FrameName(lineNumber)}: longer than max_line ({maxLine} bytes); skipped (the raw bytes here are its start)",
             start[..Math.Min(start.Length, Math.Min(maxLine, MaxReportedRawBytes))]);
     }
 }
