@@ -119,6 +119,7 @@ internal sealed class ConfigDocumentBinder
         return _pipeline with
         {
             Tests = tests,
+            Warnings = ConfigWarningRules.Collect(components),
             Components = components.Select(c => new ComponentConfig
             {
                 Id = c.Id,

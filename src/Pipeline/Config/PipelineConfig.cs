@@ -41,6 +41,9 @@ public sealed record PipelineConfig
     /// <summary><c>tests:</c>, run by <c>pipeline test</c> (docs/config-tests.md); ignored by <c>run</c>.</summary>
     public IReadOnlyList<UnitTests.ConfigUnitTest> Tests { get; init; } = [];
 
+    /// <summary>What is valid but likely not meant, each where it was written: <c>validate</c> prints them, <c>run</c> logs them.</summary>
+    public IReadOnlyList<ConfigWarning> Warnings { get; init; } = [];
+
     public IEnumerable<ComponentConfig> Sources => Components.Where(c => c.Kind == Components_.Source);
 
     public IEnumerable<ComponentConfig> Stages => Components.Where(c => c.Kind == Components_.Processor);

@@ -135,8 +135,13 @@ public static class Cli
         {
             return 1;
         }
+        foreach (var warning in config.Warnings)
+        {
+            parse.InvocationConfiguration.Error.WriteLine(warning.ToString());
+        }
+        var warnings = config.Warnings.Count == 0 ? "" : ", " + Count(config.Warnings, "warning");
         parse.InvocationConfiguration.Output.WriteLine(
-            $"{path}: valid: {Count(config.Sources, "source")}, {Count(config.Stages, "stage")}, {Count(config.Sinks, "sink")}");
+            $"{path}: valid: {Count(config.Sources, "source")}, {Count(config.Stages, "stage")}, {Count(config.Sinks, "sink")}{warnings}");
         return 0;
     }
 

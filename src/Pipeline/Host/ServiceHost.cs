@@ -98,6 +98,10 @@ public static class ServiceHost
             return await DrainAsync(topology, config, logger).ConfigureAwait(false);
         }
 
+        foreach (var warning in config.Warnings)
+        {
+            logger.Warning("Config warning: {Warning:l}", warning.ToString());
+        }
         logger.Information(
             "Pipeline {PipelineName} running from {ConfigFile}: {Sources} sources, {Stages} stages, {Sinks} sinks. Admin: {AdminUrls} (/healthz /readyz /metrics /topology)",
             config.Name, config.File, config.Sources.Count(), config.Stages.Count(), config.Sinks.Count(), string.Join(", ", admin.Addresses));

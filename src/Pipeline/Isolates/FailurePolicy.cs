@@ -101,9 +101,19 @@ internal sealed class FailurePolicy(string componentId, int? maxAttempts, RetryB
                 {
                     if (ShouldLog())
                     {
-                        logger.Error(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Why:l}",
-                            componentId, work.Description, attempt, Describe(limit),
-                            permanent ? " (permanent failure)" : outOfTime ? $" (retry_max_elapsed {MaxElapsed} reached)" : "");
+                        if (permanent)
+                        {
+                            // The component said what was wrong with the event: a stack trace would only point at the
+                            // throw, and per event it buries everything else in the log.
+                            logger.Error("{ComponentId} failed on {Work:l}; dead-lettering it (permanent failure): {Reason:l}",
+                                componentId, work.Description, ex.Message);
+                        }
+                        else
+                        {
+                            logger.Error(ex, "{ComponentId} failed on {Work:l} at attempt {Attempt} of {MaxAttempts}; dead-lettering it{Why:l}",
+                                componentId, work.Description, attempt, Describe(limit),
+                                outOfTime ? $" (retry_max_elapsed {MaxElapsed} reached)" : "");
+                        }
                     }
                     PipelineTracing.RecordException(work.Span, ex);
                     work.DeadLetter(outOfTime ? $"{Describe(ex)} (still failing when retry_max_elapsed {MaxElapsed} ran out)" : Describe(ex));

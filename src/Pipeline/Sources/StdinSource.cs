@@ -5,7 +5,7 @@ using Pipeline.Events;
 namespace Pipeline.Sources;
 
 [Component("stdin", "Reads standard input (NDJSON by default; decoding and framing as in Vector) and finishes at end of input.")]
-public sealed class StdinSourceConfig : ISourceConfig
+public sealed class StdinSourceConfig : ISourceConfig, IDecodingSourceConfig
 {
     [Option("Longest line accepted; a longer one is reported as invalid input (dead-lettered, cut to this size) and skipped.", Example = "256KiB")]
     public ByteSize MaxLine { get; set; } = new(1024 * 1024);

@@ -1,0 +1,45 @@
+using Pipeline.Components;
+using Pipeline.Decoding;
+using Pipeline.Processors;
+
+namespace Pipeline.Config;
+
+/// <summary>The checks behind <see cref="PipelineConfig.Warnings"/>, run once the topology is valid.</summary>
+internal static class ConfigWarningRules
+{
+    public static List<ConfigWarning> Collect(IReadOnlyList<ComponentDraft> components)
+    {
+        var warnings = new List<ConfigWarning>();
+        var byId = components.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        foreach (var stage in components)
+        {
+            ParseJsonOnDecodedJson(stage, byId, warnings);
+        }
+        return warnings;
+    }
+
+    /// <summary>
+    /// A Vector config ports as stdin → parse_json, but here stdin already decodes JSON, so parse_json (on .message
+    /// unless field says otherwise) fails every event: each is dead-lettered and the output is empty.
+    /// </summary>
+    private static void ParseJsonOnDecodedJson(ComponentDraft stage, Dictionary<string, ComponentDraft> byId, List<ConfigWarning> warnings)
+    {
+        if (stage.Options is not ParseJsonConfig || stage.OptionMarks.ContainsKey("field") || stage.Inputs.Count == 0)
+        {
+            return;
+        }
+        string? first = null;
+        foreach (var input in stage.Inputs)
+        {
+            if (!byId.TryGetValue(input.ComponentId, out var producer)
+                || producer.Options is not IDecodingSourceConfig { Decoding.Codec: DecodingCodec.Json })
+            {
+                return;
+            }
+            first ??= producer.Id;
+        }
+        warnings.Add(new ConfigWarning(
+            stage.OptionMarks.GetValueOrDefault("type", stage.Mark),
+            $"stage '{stage.Id}' (parse_json): the source '{first}' already decodes JSON (decoding.codec: json), so parse_json on the whole event re-parses a parsed event; set decoding: {{ codec: text }} on the source, or parse a field with `field:`"));
+    }
+}
