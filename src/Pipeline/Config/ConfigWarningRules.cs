@@ -32,7 +32,7 @@ internal static class ConfigWarningRules
         foreach (var input in stage.Inputs)
         {
             if (!byId.TryGetValue(input.ComponentId, out var producer)
-                || producer.Options is not IDecodingSourceConfig { Decoding.Codec: DecodingCodec.Json })
+                || producer.Options is not IDecodingSourceConfig { Codec: DecodingCodec.Json })
             {
                 return;
             }

@@ -11,11 +11,13 @@ public sealed class StdinSourceConfig : ISourceConfig, IDecodingSourceConfig
     public ByteSize MaxLine { get; set; } = new(1024 * 1024);
 
     [Option("How each frame becomes an event: codec json (the default), text, logfmt or syslog.", Example = "{ codec: text }")]
-    public DecodingSettings Decoding { get; set; } = new();
+    public DecodingSettings? Decoding { get; set; }
 
     [Option("Where each frame ends: method newline_delimited (the default), character_delimited (with character_delimited.delimiter) or bytes (all of the input is one frame, up to max_line).",
         Example = "{ method: character_delimited, character_delimited: { delimiter: \",\" } }")]
-    public FramingSettings Framing { get; set; } = new();
+    public FramingSettings? Framing { get; set; }
+
+    public DecodingCodec Codec => Decoding?.Codec ?? DecodingCodec.Json;
 
     public ISourceFactory Build(ComponentContext context)
     {
@@ -24,8 +26,8 @@ public sealed class StdinSourceConfig : ISourceConfig, IDecodingSourceConfig
             throw new ComponentBuildException("max_line", $"expected a size between 1 byte and 2GiB, found {MaxLine.Bytes} bytes");
         }
         var maxLine = (int)MaxLine.Bytes;
-        var delimiter = Framing.Delimiter("framing");
-        var codec = Decoding.Codec;
+        var delimiter = Framing is null ? (byte)'\n' : Framing.Delimiter("framing");
+        var codec = Codec;
         return new SourceFactory(() => new StdinSource(Console.OpenStandardInput(), maxLine, new FrameDecoder(codec), delimiter));
     }
 }
