@@ -64,6 +64,21 @@ public sealed class FailurePolicyTests
     }
 
     [Fact]
+    public async Task A_permanent_failure_is_logged_with_its_reason_and_without_a_stack_trace()
+    {
+        var (policy, _, log) = Policy(maxAttempts: 5);
+        var work = new ScriptedWork(_ => throw new PermanentFailureException("parse_json: field .message is missing"));
+
+        Assert.False(await policy.RunAsync(work, Ct));
+
+        var line = Assert.Single(log.Events);
+        Assert.Null(line.Exception);
+        Assert.Equal(
+            "stage failed on work under test; dead-lettering it (permanent failure): parse_json: field .message is missing",
+            line.RenderMessage().Replace("\"", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_corrupted_instance_and_the_hard_stop_are_not_the_policys_to_handle()
     {
         var (policy, _, _) = Policy(maxAttempts: 5);
