@@ -145,6 +145,21 @@ public sealed class HttpSourceTests
     }
 
     [Fact]
+    public async Task Error_bodies_keep_apostrophes_and_non_ascii_text_as_written_and_stay_valid_json()
+    {
+        var context = new FakeSourceContext();
+        await using var host = await IngestTestHost.StartAsync(context);
+
+        var response = await host.Client.PostAsync("/v1/events", Ndjson("é\n"), Ct);
+
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.DoesNotContain("\\u00", text, StringComparison.Ordinal);
+        Assert.Contains("'", text, StringComparison.Ordinal);
+        var reason = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0].GetProperty("error").GetString()!;
+        Assert.Contains(reason, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Body_without_any_valid_line_is_answered_400_and_still_reported()
     {
         var context = new FakeSourceContext();

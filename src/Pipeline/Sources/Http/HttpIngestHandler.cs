@@ -532,7 +532,7 @@ public sealed class HttpIngestHandler
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(http.Response.BodyWriter);
+        var writer = new Utf8JsonWriter(http.Response.BodyWriter, IngestResponseJson.WriterOptions);
         await using (writer.ConfigureAwait(false))
         {
             writer.WriteStartObject();
@@ -547,7 +547,7 @@ public sealed class HttpIngestHandler
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(http.Response.BodyWriter);
+        var writer = new Utf8JsonWriter(http.Response.BodyWriter, IngestResponseJson.WriterOptions);
         await using (writer.ConfigureAwait(false))
         {
             writer.WriteStartObject();

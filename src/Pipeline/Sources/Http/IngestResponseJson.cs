@@ -1,0 +1,16 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Pipeline.Sources.Http;
+
+/// <summary>How the http source writes its JSON answers.</summary>
+internal static class IngestResponseJson
+{
+    /// <summary>
+    /// The default encoder escapes ' &lt; &gt; &amp; + and every non-ASCII character (so "isn't" reads "isn\u0027t")
+    /// in case the JSON ends up inside an HTML page. These answers are application/json read by clients and people
+    /// at a terminal, never markup, so the relaxed encoder keeps the text as written; it still escapes quotes,
+    /// backslashes and control characters, so the body stays valid JSON.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+}
