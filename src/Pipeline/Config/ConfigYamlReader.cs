@@ -59,7 +59,7 @@ internal sealed class ConfigYamlReader
         }
         catch (YamlException e)
         {
-            errors.Add(new ConfigError(reader.ToMark(e.Start), "invalid YAML: " + OneLine(e.Message)));
+            errors.Add(YamlSyntaxError.Explain(yaml, reader.ToMark(e.Start), e.Message));
             return null;
         }
         catch (YamlLimitException e)
@@ -71,7 +71,7 @@ internal sealed class ConfigYamlReader
         {
             // YamlDotNet's scanner throws this (not a YamlException) on some malformed input, such as an unclosed
             // flow mapping; where it stopped is the best mark there is.
-            errors.Add(new ConfigError(reader.ToMark(reader._scanner.CurrentPosition), "invalid YAML: the parser could not read past this point (is a bracket or quote left open?)"));
+            errors.Add(YamlSyntaxError.Explain(yaml, reader.ToMark(reader._scanner.CurrentPosition), parserMessage: null));
             return null;
         }
     }
@@ -189,6 +189,4 @@ internal sealed class ConfigYamlReader
     }
 
     private SourceMark ToMark(Mark mark) => new(_file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
-
-    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
 }
