@@ -10,6 +10,12 @@ public sealed class ComponentBuildException(string option, string message, Excep
     public string Option { get; } = option;
 
     /// <summary>
+    /// Where in the option's text the error is (0-based), when the option is text with a syntax (a condition); the
+    /// config binder adds it to the value's column.
+    /// </summary>
+    public int? Offset { get; init; }
+
+    /// <summary>
     /// Every error of the build when it found several (a tls block and an auth block both wrong): this one first.
     /// <c>validate</c> reports them all, so one run shows everything to fix.
     /// </summary>
@@ -33,7 +39,7 @@ public sealed class ComponentBuildException(string option, string message, Excep
         if (failures is not null)
         {
             var first = failures[0];
-            throw new ComponentBuildException(first.Option, first.Message, first.InnerException) { All = failures };
+            throw new ComponentBuildException(first.Option, first.Message, first.InnerException) { All = failures, Offset = first.Offset };
         }
     }
 }

@@ -362,6 +362,10 @@ internal sealed class ConfigDocumentBinder
         foreach (var (key, value) in mapping.Entries)
         {
             draft.OptionMarks[key.Value] = key.Mark;
+            if (value is ConfigScalar text)
+            {
+                draft.OptionValues[key.Value] = text;
+            }
             // A block's options too (tls.cert_file), so that a build error about one points at its value, as
             // admin's do (AdminSettingsBinder).
             if (value is ConfigMapping block)
@@ -369,6 +373,10 @@ internal sealed class ConfigDocumentBinder
                 foreach (var (innerKey, innerValue) in block.Entries)
                 {
                     draft.OptionMarks[key.Value + "." + innerKey.Value] = innerValue is ConfigScalar ? innerValue.Mark : innerKey.Mark;
+                    if (innerValue is ConfigScalar innerText)
+                    {
+                        draft.OptionValues[key.Value + "." + innerKey.Value] = innerText;
+                    }
                 }
             }
         }
@@ -563,8 +571,7 @@ internal sealed class ConfigDocumentBinder
         {
             foreach (var error in e.All.Count > 0 ? e.All : [e])
             {
-                var mark = draft.OptionMarks.GetValueOrDefault(error.Option, draft.Mark);
-                _errors.Add(new ConfigError(mark, $"{draft.Subject}: option '{error.Option}': {error.Message.ReplaceLineEndings(" ")}"));
+                _errors.Add(draft.ErrorOf(error));
             }
         }
 #pragma warning disable CA1031 // A failing build step is a config error to report with the others, whatever it threw.

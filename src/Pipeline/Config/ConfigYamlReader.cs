@@ -114,7 +114,7 @@ internal sealed class ConfigYamlReader
         }
         if (_parser.TryConsume<Scalar>(out var scalar))
         {
-            var node = new ConfigScalar(ToMark(scalar.Start), scalar.Value, scalar.Style == ScalarStyle.Plain);
+            var node = new ConfigScalar(ToMark(scalar.Start), scalar.Value, scalar.Style == ScalarStyle.Plain, ContentColumn(scalar));
             expandedSize = 1;
             Count(expandedSize, scalar.Start);
             Remember(scalar.Anchor, node, expandedSize);
@@ -178,6 +178,19 @@ internal sealed class ConfigYamlReader
             throw new YamlLimitException(new ConfigError(ToMark(at),
                 $"the document is too large with its aliases expanded (expected at most {MaxExpandedNodes:N0} YAML nodes, each alias counted as a copy of its anchor; found {_expandedNodes:N0} {(alias is null ? "at this node" : $"with this alias *{alias}, a copy of {nodes:N0} nodes")})"));
         }
+    }
+
+    /// <summary>
+    /// The column of the scalar's first character when the text spans exactly its value on one line (escapes and
+    /// folded line breaks make the source longer than the value, so equal lengths mean one to one).
+    /// </summary>
+    private static int? ContentColumn(Scalar scalar)
+    {
+        var quotes = scalar.Style is ScalarStyle.SingleQuoted or ScalarStyle.DoubleQuoted ? 1 : 0;
+        var plainOrQuoted = quotes == 1 || scalar.Style == ScalarStyle.Plain;
+        return plainOrQuoted && scalar.Start.Line == scalar.End.Line && scalar.End.Column - scalar.Start.Column == scalar.Value.Length + 2 * quotes
+            ? (int)scalar.Start.Column + quotes
+            : null;
     }
 
     private void Remember(AnchorName anchor, ConfigNode node, long expandedSize)

@@ -32,7 +32,7 @@ public sealed partial class RouteConfig : IProcessorConfig
                 throw new ComponentBuildException("routes", $"route names are letters, digits, '_' and '-' (and not {UnmatchedOutput}), found '{name}'");
             }
             names.Add(name);
-            conditions.Add(ConditionExpression.Parse(condition, "routes"));
+            conditions.Add(ConditionExpression.Parse(condition, "routes." + name));
         }
         names.Add(UnmatchedOutput);
         // Parsed and checked once; each isolate compiles its own delegates, so no isolate shares state with another.

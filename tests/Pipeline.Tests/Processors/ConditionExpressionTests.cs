@@ -155,14 +155,14 @@ public sealed class ConditionExpressionTests
     }
 
     [Theory]
-    [InlineData(".level ==", "position 10: invalid operation")]
+    [InlineData(".level ==", "expected a value after the operator, found the end of the condition")]
     [InlineData(".level == \"error", "unterminated string literal")]
-    [InlineData("level == \"error\"", "Unknown identifier 'level'")]
-    [InlineData(".status + ", "position")]
-    [InlineData(".level", "cannot be converted to type 'bool'")]
-    [InlineData(".level = \"x\"", "'=' not allowed")]
-    [InlineData("nope(.level)", "Unknown identifier 'nope'")]
-    [InlineData("contains(.a, 1)", "do not fit the function")]
+    [InlineData("level == \"error\"", "unknown name 'level': a field path starts with '.' (did you mean '.level'?)")]
+    [InlineData(".status + ", "found the end of the condition")]
+    [InlineData(".level", "expected a condition that is true or false, found a value alone")]
+    [InlineData(".level = \"x\"", "'=' would assign, and a condition only compares (did you mean '=='?)")]
+    [InlineData("nope(.level)", "unknown function 'nope' (expected one of exists, contains, starts_with")]
+    [InlineData("contains(.a, 1)", "contains() does not take these arguments (expected contains(.path, \"text\") or contains(.path, .other))")]
     [InlineData(".a..b == 1", "empty segment")]
     [InlineData("__f0 == 1", "reserved")]
     [InlineData("matches(.message, \"(unclosed\")", "not a valid regular expression")]
@@ -174,11 +174,42 @@ public sealed class ConditionExpressionTests
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("contians(.message, \"x\")", 0, "unknown function 'contians' (did you mean 'contains'?)")]
+    [InlineData(".level == \"x\" and .status > 1", 14, "'and' is not an operator in a condition (did you mean '&&'?)")]
+    [InlineData(".a === 1", 3, "'===' is not an operator in a condition (did you mean '=='?)")]
+    [InlineData("(.a == 1 || .b == 2", 19, "expected ')' to close the '(' at position 1, found the end of the condition")]
+    [InlineData(".a == 1)", 7, "found ')' with no '(' open before it")]
+    [InlineData("length(.a, .b) > 1", 0, "length() does not take these arguments (expected length(.path))")]
+    public void Errors_name_the_mistake_with_the_condition_and_a_caret_under_it(string condition, int offset, string reason)
+    {
+        var ex = Assert.Throws<ComponentBuildException>(() => ConditionExpression.Parse(condition, "condition"));
+
+        Assert.Equal(offset, ex.Offset);
+        Assert.Equal($"invalid condition: {reason}\n  {condition}\n  {new string(' ', offset)}^", ex.Message);
+    }
+
+    [Fact]
+    public void No_error_carries_dynamic_expressos_own_words()
+    {
+        string[] conditions = ["level == 1", "nope(.a)", ".a == 1 )", ".a ==", "(.a == 1", ".a = 1", ".a === 1"];
+        foreach (var condition in conditions)
+        {
+            var ex = Assert.Throws<ComponentBuildException>(() => ConditionExpression.Parse(condition, "condition"));
+            Assert.DoesNotContain("Unknown identifier", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Syntax error", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Expression expected", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("or operator expected", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Invalid Operation", ex.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Error_messages_speak_in_paths_not_generated_names()
     {
         var ex = Assert.Throws<ComponentBuildException>(() => ConditionExpression.Parse(".user.id", "condition"));
-        Assert.Contains("field", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(".user.id", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Boolean", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("__f", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("FieldValue", ex.Message, StringComparison.Ordinal);
     }

@@ -87,13 +87,10 @@ public sealed partial class ConditionExpression
         {
             lambda = interpreter.Parse(_rewritten, typeof(bool), parameters);
         }
-        catch (ParseException ex)
-        {
-            throw Error(Text, MapPosition(ex.Position), Explain(ex));
-        }
         catch (DynamicExpressoException ex)
         {
-            throw new ComponentBuildException(_option, $"invalid condition `{Text}`: {Readable(ex.Message)}", ex);
+            var (position, reason) = Explain(ex);
+            throw Error(_option, Text, position, reason, ex);
         }
 
         var evt = Expression.Parameter(typeof(Event), "evt");
@@ -276,60 +273,6 @@ public sealed partial class ConditionExpression
         }
     }
 
-    private int MapPosition(int rewrittenPosition)
-    {
-        if (rewrittenPosition < 0)
-        {
-            return 0;
-        }
-        return rewrittenPosition < _originalPositions.Length ? _originalPositions[rewrittenPosition] : Text.Length;
-    }
-
-    private string Explain(ParseException ex)
-    {
-        var reason = Readable(ex.Message);
-        if (ex is UnknownIdentifierException unknown)
-        {
-            reason += $" (field paths start with a dot, e.g. .{unknown.Identifier}; functions are exists, contains, starts_with, ends_with, matches, lower, upper, length)";
-        }
-        return reason;
-    }
-
-    /// <summary>Speaks the user's language: generated names back to paths and literals, CLR types to condition types.</summary>
-    private string Readable(string message)
-    {
-        message = AtIndexSuffix().Replace(message, "");
-        message = GeneratedName().Replace(message, m =>
-        {
-            var index = int.Parse(m.Groups[2].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
-            return m.Groups[1].Value == PathPrefix
-                ? (index < _pathTexts.Length ? _pathTexts[index] : m.Value)
-                : (index < _literals.Length ? $"\"{_literals[index]}\"" : m.Value);
-        });
-        return message
-            .Replace(NullName, "null", StringComparison.Ordinal)
-            .Replace(nameof(FieldValue), "field", StringComparison.Ordinal)
-            .Replace(nameof(StringLiteral), "string", StringComparison.Ordinal)
-            .Replace(nameof(NullLiteral), "null", StringComparison.Ordinal)
-            .Replace("Int32", "integer", StringComparison.Ordinal)
-            .Replace("Int64", "integer", StringComparison.Ordinal)
-            .Replace("Double", "number", StringComparison.Ordinal)
-            .Replace("Boolean", "bool", StringComparison.Ordinal)
-            .Replace("Invalid Operation", "invalid operation (an operand is missing, or the operator does not apply to these types)", StringComparison.Ordinal)
-            .Replace("Argument list incompatible with delegate expression", "the arguments do not fit the function (see docs/expressions.md)", StringComparison.Ordinal);
-    }
-
-    private ComponentBuildException Error(string text, int position, string reason) => Error(_option, text, position, reason);
-
-    private static ComponentBuildException Error(string option, string text, int position, string reason)
-        => new(option, $"invalid condition at position {position + 1}: {reason}\n  {text}\n  {new string(' ', position)}^");
-
-    [GeneratedRegex(@" \(at index \d+\)\.?$")]
-    private static partial Regex AtIndexSuffix();
-
-    [GeneratedRegex(@"(__f|__s)(\d+)")]
-    private static partial Regex GeneratedName();
-
     /// <summary>
     /// Binds each generated parameter to a read of its path from the event, and compiles the patterns of
     /// <c>matches()</c> (reporting a bad regex at build time).
@@ -359,7 +302,8 @@ public sealed partial class ConditionExpression
                 }
                 catch (ArgumentException ex)
                 {
-                    throw new ComponentBuildException(condition._option, $"invalid condition `{condition.Text}`: matches() pattern \"{pattern.Text}\" is not a valid regular expression: {ex.Message}", ex);
+                    var position = Math.Max(0, condition.Text.IndexOf(pattern.Text, StringComparison.Ordinal) - 1);
+                    throw Error(condition._option, condition.Text, position, $"the pattern of matches() is not a valid regular expression: {ex.Message}", ex);
                 }
             }
             return base.VisitInvocation(node);

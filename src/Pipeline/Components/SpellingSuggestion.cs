@@ -1,4 +1,4 @@
-namespace Pipeline.Config;
+namespace Pipeline.Components;
 
 /// <summary>
 /// Picks the "did you mean" candidate for a misspelt name by optimal-string-alignment (Damerau-Levenshtein) distance,
