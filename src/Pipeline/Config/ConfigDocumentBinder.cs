@@ -9,7 +9,7 @@ namespace Pipeline.Config;
 /// stage settings and options, then the build steps and the graph checks. It keeps going after an error so that
 /// one run reports every problem in the file.
 /// </summary>
-internal sealed class ConfigDocumentBinder
+internal sealed partial class ConfigDocumentBinder
 {
     private static readonly string[] TopLevelKeys = ["name", "data_dir", "shutdown_timeout", "admin", "dead_letter", "telemetry", "memory_limiter", "sources", "stages", "sinks", UnitTests.UnitTestsBinder.Key];
 
@@ -188,10 +188,11 @@ internal sealed class ConfigDocumentBinder
                     _tests = value;
                     break;
                 default:
+                    var vector = VectorNames.TopLevelKey(key.Value);
                     _errors.Add(new ConfigError(
                         key.Mark,
-                        $"unknown top-level key '{key.Value}' (expected one of {string.Join(", ", TopLevelKeys)})",
-                        SpellingSuggestion.Closest(key.Value, TopLevelKeys)));
+                        $"unknown top-level key '{key.Value}' ({(vector is { } v ? v.Note + "; " : "")}expected one of {string.Join(", ", TopLevelKeys)})",
+                        vector?.Ours ?? SpellingSuggestion.Closest(key.Value, TopLevelKeys)));
                     break;
             }
         }
@@ -386,6 +387,9 @@ internal sealed class ConfigDocumentBinder
         draft.Options = draft.Descriptor?.CreateDefaultOptions();
 
         var failedSettings = new HashSet<string>(StringComparer.Ordinal);
+        // Options that an unknown key is a typo of ("pth" for "path"): "missing required option 'path'" would only
+        // repeat that error in worse words, so it is left out.
+        var misspelt = new HashSet<string>(StringComparer.Ordinal);
         var failedOptions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, value) in mapping.Entries)
         {
@@ -419,7 +423,10 @@ internal sealed class ConfigDocumentBinder
             var option = draft.Descriptor.Options.FirstOrDefault(o => o.Name == key.Value);
             if (option is null)
             {
-                ReportUnknownOption(draft, key);
+                if (ReportUnknownOption(draft, key) is { } meant)
+                {
+                    misspelt.Add(meant);
+                }
                 continue;
             }
             if (OptionValueConverter.TryConvert(value, option.Property.PropertyType, $"{draft.Subject}: option '{option.Name}'", _errors, out var converted))
@@ -436,9 +443,9 @@ internal sealed class ConfigDocumentBinder
         {
             foreach (var option in draft.Descriptor.Options)
             {
-                if (option.Required && !draft.OptionMarks.ContainsKey(option.Name))
+                if (option.Required && !draft.OptionMarks.ContainsKey(option.Name) && !misspelt.Contains(option.Name))
                 {
-                    _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: missing required option '{option.Name}' (expected {option.TypeName})"));
+                    _errors.Add(new ConfigError(draft.Mark, $"{draft.Subject}: missing required option '{option.Name}' (expected {OptionValueConverter.ExpectedText(option.Property.PropertyType)})"));
                 }
             }
         }
@@ -474,10 +481,11 @@ internal sealed class ConfigDocumentBinder
         }
         if (!_catalog.TryGet(draft.Kind, type.Value, out var descriptor))
         {
+            var vector = VectorNames.Type(draft.Kind, type.Value);
             _errors.Add(new ConfigError(
                 type.Mark,
-                $"{draft.Subject}: unknown {draft.Noun} type '{type.Value}' ({expected})",
-                SpellingSuggestion.Closest(type.Value, known)));
+                $"{draft.Subject}: unknown {draft.Noun} type '{type.Value}' ({(vector is { } v ? v.Note + "; " : "")}{expected})",
+                vector?.Ours ?? SpellingSuggestion.Closest(type.Value, known)));
             return;
         }
         draft.Descriptor = descriptor;
@@ -528,24 +536,6 @@ internal sealed class ConfigDocumentBinder
                 ? new InputReference(scalar.Value, null, scalar.Mark)
                 : new InputReference(scalar.Value[..dot], scalar.Value[(dot + 1)..], scalar.Mark));
         }
-    }
-
-    private void ReportUnknownOption(ComponentDraft draft, ConfigScalar key)
-    {
-        var descriptor = draft.Descriptor!;
-        var names = descriptor.Options.Select(o => o.Name).ToList();
-        var candidates = draft.Kind == ComponentKind.Source
-            ? names
-            : names.Concat(StageSettingsBinder.Names).Append("inputs").ToList();
-        var expected = names.Count == 0 ? $"{descriptor.Type} has no options" : $"expected one of {string.Join(", ", names)}";
-        if (draft.Kind != ComponentKind.Source)
-        {
-            expected += ", or a stage setting";
-        }
-        var message = draft.Kind == ComponentKind.Source && StageSettingsBinder.IsSetting(key.Value)
-            ? $"{draft.Subject}: '{key.Value}' is a stage setting, and sources have no isolate pool ({expected})"
-            : $"{draft.Subject}: unknown option '{key.Value}' ({expected})";
-        _errors.Add(new ConfigError(key.Mark, message, SpellingSuggestion.Closest(key.Value, candidates)));
     }
 
     /// <summary>Runs the component's build step once; its result is the factory the runtime uses.</summary>

@@ -116,13 +116,15 @@ internal static class OptionValueConverter
         {
             "String" => "a string",
             "Int32" or "Int64" => "an integer",
-            "Double" => "a number",
+            "Int16" or "UInt16" or "UInt32" or "UInt64" or "Byte" => "a whole number",
+            "Double" or "Single" or "Decimal" => "a number",
             "Boolean" => "true or false",
             "TimeSpan" => DurationText.Expected,
             "ByteSize" => "a byte size such as 512, 64KiB or 10MiB",
             "FieldPath" => "a field path such as .message",
             _ when ComponentDescriptor.IsSettingsBlock(target) => "a mapping of " + string.Join(", ", ComponentDescriptor.OptionsOf(target).Select(o => o.Name)),
-            _ => target.Name,
+            // Never a .NET type name: an option type added without its own words still reads as a noun.
+            _ => "a " + ComponentDescriptor.ToSnakeCase(target.Name).Replace('_', ' '),
         };
     }
 
@@ -218,16 +220,22 @@ internal static class OptionValueConverter
         var block = Activator.CreateInstance(blockType)!;
         var options = ComponentDescriptor.OptionsOf(blockType);
         var ok = true;
+        var misspelt = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, itemNode) in mapping.Entries)
         {
             var option = options.FirstOrDefault(o => o.Name == key.Value);
             if (option is null)
             {
                 var names = options.Select(o => o.Name).ToList();
+                var suggestion = SpellingSuggestion.Closest(key.Value, names);
                 errors.Add(new ConfigError(
                     key.Mark,
                     $"{Nested(subject, key.Value)}: unknown option (expected one of {string.Join(", ", names)})",
-                    SpellingSuggestion.Closest(key.Value, names)));
+                    suggestion));
+                if (suggestion is not null)
+                {
+                    misspelt.Add(suggestion);
+                }
                 ok = false;
                 continue;
             }
@@ -240,9 +248,10 @@ internal static class OptionValueConverter
                 ok = false;
             }
         }
-        foreach (var option in options.Where(o => o.Required && !mapping.TryGet(o.Name, out _, out _)))
+        // As for a component: a typo's error already explains the missing option it was meant to be.
+        foreach (var option in options.Where(o => o.Required && !mapping.TryGet(o.Name, out _, out _) && !misspelt.Contains(o.Name)))
         {
-            errors.Add(new ConfigError(mapping.Mark, $"{Nested(subject, option.Name)}: missing required option (expected {option.TypeName})"));
+            errors.Add(new ConfigError(mapping.Mark, $"{Nested(subject, option.Name)}: missing required option (expected {ExpectedText(option.Property.PropertyType)})"));
             ok = false;
         }
         value = ok ? block : null;

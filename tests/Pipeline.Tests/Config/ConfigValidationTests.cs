@@ -87,7 +87,45 @@ public sealed class ConfigValidationTests
               o: {type: out, inputs: [c]}
             """);
 
-        ConfigErrors.Only(errors, "stage 'c' (check): missing required option 'condition' (expected string)", 4, 3);
+        ConfigErrors.Only(errors, "stage 'c' (check): missing required option 'condition' (expected a string)", 4, 3);
+    }
+
+    [Fact]
+    public void A_typo_of_a_required_option_is_reported_as_the_typo_alone_not_as_the_option_missing()
+    {
+        var errors = ConfigErrors.Of("""
+            sources:
+              in: {type: gen}
+            stages:
+              c:
+                type: check
+                inputs: [in]
+                conditon: ok
+            sinks:
+              o: {type: out, inputs: [c]}
+            """);
+
+        var error = ConfigErrors.Only(errors, "stage 'c' (check): unknown option 'conditon'", 7, 5);
+        Assert.Equal("condition", error.Suggestion);
+    }
+
+    [Fact]
+    public void A_required_option_that_no_key_resembles_is_still_reported_missing()
+    {
+        var errors = ConfigErrors.Of("""
+            sources:
+              in: {type: gen}
+            stages:
+              c:
+                type: check
+                inputs: [in]
+                zzz: ok
+            sinks:
+              o: {type: out, inputs: [c]}
+            """);
+
+        ConfigErrors.Single(errors, "unknown option 'zzz'", 7, 5);
+        ConfigErrors.Single(errors, "missing required option 'condition' (expected a string)", 4, 3);
     }
 
     [Fact]

@@ -39,7 +39,8 @@ public sealed class FilterProcessorTests
     {
         var ex = Assert.Throws<ComponentBuildException>(() => Filter(".level === \"x\""));
         Assert.Equal("condition", ex.Option);
-        Assert.Contains("position", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(7, ex.Offset);
+        Assert.StartsWith("invalid condition: '===' is not an operator", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

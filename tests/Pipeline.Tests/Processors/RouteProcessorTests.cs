@@ -62,10 +62,10 @@ public sealed class RouteProcessorTests
     }
 
     [Fact]
-    public void An_invalid_route_condition_fails_the_build()
+    public void An_invalid_route_condition_fails_the_build_naming_the_route_so_the_error_points_at_its_line()
     {
         var ex = Assert.Throws<ComponentBuildException>(() => Build(new RouteConfig { Routes = new() { ["bad"] = ".x ==" } }));
-        Assert.Equal("routes", ex.Option);
+        Assert.Equal("routes.bad", ex.Option);
     }
 
     [Theory]
