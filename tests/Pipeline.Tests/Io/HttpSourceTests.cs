@@ -157,6 +157,22 @@ public sealed class HttpSourceTests
         Assert.Contains("'", text, StringComparison.Ordinal);
         var reason = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0].GetProperty("error").GetString()!;
         Assert.Contains(reason, text, StringComparison.Ordinal);
+        Assert.EndsWith("is an invalid start of a value (at byte 1)", reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("LineNumber", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_json_element_that_is_not_an_object_is_named_in_words()
+    {
+        var context = new FakeSourceContext();
+        await using var host = await IngestTestHost.StartAsync(context);
+
+        using var content = new StringContent("[{\"n\":1}, [2], 3]", Encoding.UTF8, "application/json");
+        var response = await host.Client.PostAsync("/v1/events", content, Ct);
+
+        var errors = (await ReadJsonAsync(response)).GetProperty("errors");
+        Assert.Equal("expected a JSON object, found an array", errors[0].GetProperty("error").GetString());
+        Assert.Equal("expected a JSON object, found a number", errors[1].GetProperty("error").GetString());
     }
 
     [Fact]

@@ -369,7 +369,7 @@ public sealed class HttpIngestHandler
             }
             if (reader.TokenType != JsonTokenType.StartArray)
             {
-                errors.Add(new IngestLineError(0, $"expected a JSON object or an array of objects, found {reader.TokenType}", 0, body.Length));
+                errors.Add(new IngestLineError(0, $"expected a JSON object or an array of objects, found {IngestResponseJson.Describe(reader.TokenType)}", 0, body.Length));
                 return;
             }
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -398,7 +398,7 @@ public sealed class HttpIngestHandler
     {
         if (kind != JsonTokenType.StartObject)
         {
-            errors.Add(new IngestLineError(index, $"expected a JSON object, found {kind}", offset, length));
+            errors.Add(new IngestLineError(index, $"expected a JSON object, found {IngestResponseJson.Describe(kind)}", offset, length));
             return;
         }
         try
@@ -575,7 +575,7 @@ public sealed class HttpIngestHandler
             {
                 writer.WriteStartObject();
                 writer.WriteNumber(positionName, e.Position);
-                writer.WriteString("error", e.Reason);
+                writer.WriteString("error", IngestResponseJson.Readable(e.Reason));
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();
