@@ -81,7 +81,11 @@ internal sealed partial class ConfigDocumentBinder
         foreach (var (key, kind) in Sections)
         {
             var noun = ComponentDraft.NounOf(kind);
-            if (!root.TryGet(key, out var sectionKey, out var section) || section is ConfigScalar { IsNull: true } || section is ConfigMapping { Entries.Count: 0 })
+            var present = root.TryGet(key, out var sectionKey, out var section)
+                // Vector's name for the section is reported as an unknown key, yet its stages are checked as stages,
+                // so that one run shows every other error and the inputs naming them are not reported unknown.
+                || (kind == ComponentKind.Processor && root.TryGet("transforms", out sectionKey, out section));
+            if (!present || section is ConfigScalar { IsNull: true } || section is ConfigMapping { Entries.Count: 0 })
             {
                 if (kind != ComponentKind.Processor)
                 {

@@ -24,6 +24,23 @@ public sealed class VectorNameTests
         Assert.EndsWith("(did you mean 'stages'?)", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Stages_under_transforms_are_still_checked_so_one_run_shows_every_other_error()
+    {
+        var errors = ErrorsOf("""
+            sources:
+              in: {type: generator}
+            transforms:
+              keep: {type: filter, inputs: [in], condition: level == 1}
+            sinks:
+              out: {type: stdout, inputs: [keep]}
+            """);
+
+        ConfigErrors.Single(errors, "unknown top-level key 'transforms'", 3, 1);
+        ConfigErrors.Single(errors, "unknown name 'level'", 4, 49);
+        Assert.Equal(2, errors.Count);
+    }
+
     [Theory]
     [InlineData("sources", "demo_logs", "generator", "Vector's demo_logs source is Pipeline's generator")]
     [InlineData("sources", "http_server", "http", "Vector's http_server source is Pipeline's http")]
