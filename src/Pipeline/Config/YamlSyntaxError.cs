@@ -22,6 +22,7 @@ internal static class YamlSyntaxError
         return TabIndentation(lines, at, anywhere: Mentions(message, "tab"))
             ?? (Mentions(message, "quoted scalar", "flow sequence", "flow mapping", "end of stream") || parserMessage is null
                 ? UnclosedOpener(lines, at) : null)
+            ?? (Mentions(message, "did not find expected") ? PartlyQuoted(lines, at) : null)
             ?? (Mentions(message, "invalid mapping", "expected key", "expected ':'", "wrong indentation", "block mapping", "block sequence")
                 ? MissingColon(lines, at) ?? Indentation(lines, at) : null)
             ?? new ConfigError(at, parserMessage is null
@@ -122,6 +123,47 @@ internal static class YamlSyntaxError
             column = 0;
         }
         return false;
+    }
+
+    /// <summary>
+    /// A value that starts with a quoted string and goes on after it (<c>condition: "error" == .level</c>): YAML
+    /// reads the string as the whole value and stumbles on what follows.
+    /// </summary>
+    private static ConfigError? PartlyQuoted(string[] lines, SourceMark at)
+    {
+        var index = at.Line - 1;
+        if (index < 0 || index >= lines.Length)
+        {
+            return null;
+        }
+        var line = lines[index];
+        var rest = Math.Min(at.Column - 1, line.Length);
+        var close = rest - 1;
+        while (close >= 0 && line[close] == ' ')
+        {
+            close--;
+        }
+        if (close < 0 || line[close] is not ('"' or '\'') || rest >= line.Length || line[rest] is ',' or '}' or ']' or '#')
+        {
+            return null;
+        }
+        var quote = line[close];
+        for (var open = line.IndexOf(quote, StringComparison.Ordinal); open >= 0 && open < close; open = line.IndexOf(quote, open + 1))
+        {
+            var (i, j) = (index, open);
+            if (!SkipQuoted(lines, ref i, ref j, quote) || i != index || j != close)
+            {
+                continue;
+            }
+            var other = quote == '"' ? '\'' : '"';
+            var value = line[open..].TrimEnd();
+            var stop = value.IndexOfAny([',', '}', ']', '#'], close - open + 1);
+            value = stop < 0 ? value : value[..stop].TrimEnd();
+            var example = value.Contains(other, StringComparison.Ordinal) ? "" : $", as in {other}{value}{other}";
+            return new ConfigError(at with { Column = rest + 1 },
+                $"invalid YAML: only the start of this value is quoted: the string {line[open..(close + 1)]} ends before '{Shorten(value[(rest - open)..])}' (expected the whole value in quotes{example})");
+        }
+        return null;
     }
 
     /// <summary>A <c>key value</c> line (at the parser's mark or the content line before it) that lacks its colon.</summary>

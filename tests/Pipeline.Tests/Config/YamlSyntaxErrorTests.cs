@@ -129,6 +129,33 @@ public sealed class YamlSyntaxErrorTests
     }
 
     [Fact]
+    public void A_value_that_only_starts_with_a_quoted_string_is_reported_after_the_string_with_the_whole_value_quoted()
+    {
+        var errors = ConfigErrors.Of("""
+            sources:
+              in: {type: gen}
+            stages:
+              c:
+                type: check
+                inputs: [in]
+                condition: "error" == .level
+            """);
+
+        ConfigErrors.Only(errors, "only the start of this value is quoted: the string \"error\" ends before '== .level' (expected the whole value in quotes, as in '\"error\" == .level')", 7, 24);
+    }
+
+    [Fact]
+    public void A_partly_quoted_value_in_a_flow_mapping_is_reported_the_same_way()
+    {
+        var errors = ConfigErrors.Of("""
+            stages:
+              c: {type: check, inputs: [in], condition: "error" == .level}
+            """);
+
+        ConfigErrors.Only(errors, "only the start of this value is quoted: the string \"error\" ends before '== .level'", 2, 53);
+    }
+
+    [Fact]
     public void A_duplicate_key_is_reported_at_the_second_with_the_place_of_the_first()
     {
         var errors = ConfigErrors.Of("""
