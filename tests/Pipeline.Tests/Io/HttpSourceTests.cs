@@ -157,7 +157,7 @@ public sealed class HttpSourceTests
         Assert.Contains("'", text, StringComparison.Ordinal);
         var reason = JsonDocument.Parse(text).RootElement.GetProperty("errors")[0].GetProperty("error").GetString()!;
         Assert.Contains(reason, text, StringComparison.Ordinal);
-        Assert.EndsWith("is an invalid start of a value (at byte 1)", reason, StringComparison.Ordinal);
+        Assert.EndsWith("is an invalid start of a value (at column 1)", reason, StringComparison.Ordinal);
         Assert.DoesNotContain("LineNumber", reason, StringComparison.Ordinal);
     }
 

@@ -575,7 +575,7 @@ public sealed class HttpIngestHandler
             {
                 writer.WriteStartObject();
                 writer.WriteNumber(positionName, e.Position);
-                writer.WriteString("error", IngestResponseJson.Readable(e.Reason));
+                writer.WriteString("error", e.Reason);
                 writer.WriteEndObject();
             }
             writer.WriteEndArray();

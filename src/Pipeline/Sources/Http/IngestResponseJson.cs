@@ -1,12 +1,10 @@
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Pipeline.Sources.Http;
 
 /// <summary>How the http source writes its JSON answers, and in what words.</summary>
-internal static partial class IngestResponseJson
+internal static class IngestResponseJson
 {
     /// <summary>
     /// The default encoder escapes ' &lt; &gt; &amp; + and every non-ASCII character (so "isn't" reads "isn\u0027t")
@@ -15,20 +13,6 @@ internal static partial class IngestResponseJson
     /// backslashes and control characters, so the body stays valid JSON.
     /// </summary>
     public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    /// <summary>
-    /// A reason as the client should read it: System.Text.Json ends its messages with 0-based
-    /// "LineNumber: 0 | BytePositionInLine: 5.", which reads like line 0 of a body whose line the answer already
-    /// names; this says "at byte 6" (and the line within a JSON body when it is not the first).
-    /// </summary>
-    public static string Readable(string reason) => JsonPosition().Replace(reason, m =>
-    {
-        var line = long.Parse(m.Groups["line"].ValueSpan, CultureInfo.InvariantCulture);
-        var bytePosition = long.Parse(m.Groups["byte"].ValueSpan, CultureInfo.InvariantCulture) + 1;
-        return line == 0
-            ? string.Create(CultureInfo.InvariantCulture, $" (at byte {bytePosition})")
-            : string.Create(CultureInfo.InvariantCulture, $" (at line {line + 1}, byte {bytePosition})");
-    });
 
     /// <summary>A JSON token as a person names it: "an array", not StartArray.</summary>
     public static string Describe(JsonTokenType token) => token switch
@@ -42,7 +26,4 @@ internal static partial class IngestResponseJson
         JsonTokenType.Null => "null",
         _ => "nothing",
     };
-
-    [GeneratedRegex(@"\.? (?:Path: \S+ \| )?LineNumber: (?<line>\d+) \| BytePositionInLine: (?<byte>\d+)\.?")]
-    private static partial Regex JsonPosition();
 }
