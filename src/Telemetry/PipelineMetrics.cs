@@ -123,6 +123,12 @@ public sealed class PipelineMetrics
             "Copies of events a tap (pipeline tap) dropped because its client read slower than the component sent; the pipeline never waits for a tap.", tapLabels);
         Taps = factory.CreateGauge(TelemetryNames.TapsMetric, "Taps attached to a component's output now.", tapLabels);
 
+        ConfigReloads = factory.CreateCounter(TelemetryNames.ConfigReloadsMetric,
+            "Topology reloads (SIGHUP, --watch-config, POST /reload) by result: applied, rejected (the config has errors or needs a restart; the old topology keeps running), unchanged.",
+            [TelemetryNames.PipelineLabel, TelemetryNames.ResultLabel]);
+        ConfigLastReloadSuccess = factory.CreateGauge(TelemetryNames.ConfigLastReloadSuccessMetric,
+            "When the config was last loaded successfully (start-up, or a reload applied or unchanged), in Unix seconds.", [TelemetryNames.PipelineLabel]);
+
         // The OpenTelemetry convention for a Prometheus target's resource: one series, value 1, so a query can join
         // an instance's metrics to its spans and logs by the same service.instance.id.
         factory.CreateGauge("target_info", "The service identity this process's spans and logs carry as their resource.",
@@ -213,6 +219,13 @@ public sealed class PipelineMetrics
 
     /// <summary>The instruments of the taps on one output: <paramref name="tapPoint"/> is <c>id</c> or <c>id.output</c>.</summary>
     public TapInstruments ForTap(string pipeline, string tapPoint) => new(this, pipeline, tapPoint);
+
+    internal Counter ConfigReloads { get; }
+
+    internal Gauge ConfigLastReloadSuccess { get; }
+
+    /// <summary>The topology reload counters of one pipeline.</summary>
+    public ReloadInstruments ForReloads(string pipeline) => new(this, pipeline);
 
     /// <summary>The authentication and TLS instruments of one server or client, by its name: a component id, or <c>admin</c>.</summary>
     public SecurityInstruments ForSecurity(string pipeline, string server) => new(this, pipeline, server);

@@ -129,6 +129,10 @@ public static class TelemetryNames
     /// <summary>What a tap watches: a component id, or <c>id.output</c> for a named output.</summary>
     public const string TapPointLabel = "tap_point";
 
+    /// <summary>Topology reloads (docs/reload.md), by result: applied, rejected, unchanged.</summary>
+    public const string ConfigReloadsMetric = "pipeline_config_reloads_total";
+    public const string ConfigLastReloadSuccessMetric = "pipeline_config_last_reload_success_timestamp_seconds";
+
     public const string MailboxCapacityMetric = "pipeline_mailbox_capacity";
     public const string IsolateUtilizationMetric = "pipeline_isolate_utilization";
     public const string IsolatesMetric = "pipeline_isolates";

@@ -38,5 +38,11 @@ public sealed class ComponentConfig
     /// <summary>Where each option was written, by YAML option name, so build errors can point at it.</summary>
     public IReadOnlyDictionary<string, SourceMark> OptionMarks { get; init; } = new Dictionary<string, SourceMark>();
 
+    /// <summary>
+    /// Its YAML body (type, options, inputs, stage settings) after <c>${VAR}</c> interpolation, as canonical text: a
+    /// reload keeps a running component whose fingerprint did not change. Empty for configs not read from YAML.
+    /// </summary>
+    public string Fingerprint { get; init; } = "";
+
     public string Type => Descriptor.Type;
 }

@@ -27,6 +27,9 @@ internal sealed class ComponentDraft(string id, ComponentKind kind, SourceMark m
     /// <summary>Sources only: <c>acknowledgements: true</c>.</summary>
     public bool? Acknowledgements { get; set; }
 
+    /// <summary>Its YAML body after interpolation (<see cref="ConfigFingerprint"/>).</summary>
+    public string Fingerprint { get; init; } = "";
+
     public Dictionary<string, SourceMark> OptionMarks { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The text values of options and of a block's options (tls.cert_file), so an error can point inside one.</summary>

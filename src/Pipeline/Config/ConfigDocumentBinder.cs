@@ -124,6 +124,8 @@ internal sealed partial class ConfigDocumentBinder
         {
             Tests = tests,
             Warnings = ConfigWarningRules.Collect(components),
+            // tests: is read only by `pipeline test`, so editing it changes nothing a reload must refuse.
+            SettingFingerprints = ConfigFingerprint.OfSettings(root, Sections.Select(s => s.Key).Append(UnitTests.UnitTestsBinder.Key).ToHashSet(StringComparer.Ordinal)),
             Components = components.Select(c => new ComponentConfig
             {
                 Id = c.Id,
@@ -136,6 +138,7 @@ internal sealed partial class ConfigDocumentBinder
                 Acknowledgements = c.Acknowledgements,
                 Mark = c.Mark,
                 OptionMarks = c.OptionMarks,
+                Fingerprint = c.Fingerprint,
             }).ToList(),
         };
     }
@@ -348,7 +351,7 @@ internal sealed partial class ConfigDocumentBinder
 
     private ComponentDraft BindComponent(ConfigScalar idKey, ConfigNode body, ComponentKind kind)
     {
-        var draft = new ComponentDraft(idKey.Value, kind, idKey.Mark);
+        var draft = new ComponentDraft(idKey.Value, kind, idKey.Mark) { Fingerprint = ConfigFingerprint.Of(body) };
         var errorsBefore = _errors.Count;
         if (draft.Id.Length == 0 || draft.Id.Contains('.', StringComparison.Ordinal))
         {

@@ -44,6 +44,12 @@ public sealed record PipelineConfig
     /// <summary>What is valid but likely not meant, each where it was written: <c>validate</c> prints them, <c>run</c> logs them.</summary>
     public IReadOnlyList<ConfigWarning> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// Every top-level setting outside sources, stages and sinks (and each key of <c>telemetry</c> and
+    /// <c>telemetry.logs</c> on its own) as canonical text by dotted path: how a reload tells which settings changed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SettingFingerprints { get; init; } = new Dictionary<string, string>();
+
     public IEnumerable<ComponentConfig> Sources => Components.Where(c => c.Kind == Components_.Source);
 
     public IEnumerable<ComponentConfig> Stages => Components.Where(c => c.Kind == Components_.Processor);

@@ -12,4 +12,5 @@ namespace Pipeline.Host;
 [JsonSerializable(typeof(TopologySnapshot))]
 [JsonSerializable(typeof(LogLevelAnswer))]
 [JsonSerializable(typeof(LogLevelRefusal))]
+[JsonSerializable(typeof(ReloadAnswer))]
 internal sealed partial class AdminJson : JsonSerializerContext;

@@ -18,7 +18,8 @@ namespace Pipeline.Host;
 
 /// <summary>
 /// The admin port: <c>/healthz</c> (the process answers), <c>/readyz</c> (every stage running and not shutting
-/// down), <c>/metrics</c> (Prometheus text, or OpenMetrics when asked) and <c>/topology</c> (the DAG as JSON).
+/// down), <c>/metrics</c> (Prometheus text, or OpenMetrics when asked), <c>/topology</c> (the DAG as JSON) and
+/// <c>POST /reload</c> (re-read the config file and apply it; a mutating endpoint, so it needs admin.auth's token).
 /// Kept apart from ingest so that a flood of events never starves the probes.
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
@@ -43,8 +44,10 @@ public sealed class AdminServer : IAsyncDisposable
         => StartAsync(new AdminSettings { Address = address }, topology, metrics, logger, cancellationToken);
 
     /// <param name="environment">Where admin.auth's tokens_env are read; the process's by default.</param>
+    /// <param name="reloader">Answers <c>POST /reload</c>; null answers it 404, as for a topology that cannot reload.</param>
     public static async Task<AdminServer> StartAsync(
-        AdminSettings settings, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken, Func<string, string?>? environment = null)
+        AdminSettings settings, RunningTopology topology, PipelineMetrics metrics, Serilog.ILogger logger, CancellationToken cancellationToken,
+        Func<string, string?>? environment = null, TopologyReloader? reloader = null)
     {
         if (!ListenAddress.TryParse(settings.Address, out var address))
         {
@@ -95,6 +98,20 @@ public sealed class AdminServer : IAsyncDisposable
         });
         LogLevelEndpoint.Map(app, logger);
         TapEndpoint.Map(app, topology);
+        if (reloader is not null)
+        {
+            app.MapPost("/reload", async http =>
+            {
+                var answer = await reloader.ReloadAsync("POST /reload").ConfigureAwait(false);
+                http.Response.StatusCode = answer.Result switch
+                {
+                    ReloadAnswer.AppliedResult or ReloadAnswer.UnchangedResult => StatusCodes.Status200OK,
+                    ReloadAnswer.RejectedResult => StatusCodes.Status422UnprocessableEntity,
+                    _ => StatusCodes.Status409Conflict,
+                };
+                await http.Response.WriteAsJsonAsync(answer, AdminJson.Default.ReloadAnswer, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+            });
+        }
 
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         return new AdminServer(app, certificate, authenticator);

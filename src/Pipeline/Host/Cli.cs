@@ -48,8 +48,12 @@ public static class Cli
         root.SetAction((parse, ct) => RunServiceAsync(parse, parse.GetValue(rootConfig), catalog, ct));
 
         var runConfig = ConfigOption(required: false, "The topology YAML file; without it the embedded default runs.");
-        var run = new Command("run", "Run the topology as a service until SIGTERM or Ctrl-C, then drain and exit.") { runConfig };
-        run.SetAction((parse, ct) => RunServiceAsync(parse, parse.GetValue(runConfig), catalog, ct));
+        var watchConfig = new Option<bool>("--watch-config")
+        {
+            Description = "Reload the topology when the config file changes (read every second), as SIGHUP and POST /reload do.",
+        };
+        var run = new Command("run", "Run the topology as a service until SIGTERM or Ctrl-C, then drain and exit.") { runConfig, watchConfig };
+        run.SetAction((parse, ct) => RunServiceAsync(parse, parse.GetValue(runConfig), catalog, ct, parse.GetValue(watchConfig)));
         root.Subcommands.Add(run);
 
         var validateConfig = ConfigOption(required: true, "The topology YAML file to check.");
@@ -116,7 +120,7 @@ public static class Cli
         Required = required,
     };
 
-    private static async Task<int> RunServiceAsync(ParseResult parse, string? path, ComponentCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<int> RunServiceAsync(ParseResult parse, string? path, ComponentCatalog catalog, CancellationToken cancellationToken, bool watchConfig = false)
     {
         var config = path is null
             ? TryLoad(parse, () => ConfigLoader.LoadEmbeddedDefault(catalog))
@@ -125,7 +129,7 @@ public static class Cli
         {
             return 1;
         }
-        return await ServiceHost.RunAsync(config, cancellationToken).ConfigureAwait(false);
+        return await ServiceHost.RunAsync(config, cancellationToken, watchConfig).ConfigureAwait(false);
     }
 
     private static int Validate(ParseResult parse, string path, ComponentCatalog catalog)

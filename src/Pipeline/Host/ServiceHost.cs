@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Pipeline.Config;
 using Pipeline.Isolates;
+using Pipeline.Security;
 using Pipeline.Telemetry;
 using Pipeline.Telemetry.Logging;
 using Pipeline.Topology;
@@ -16,7 +17,10 @@ namespace Pipeline.Host;
 /// </summary>
 public static class ServiceHost
 {
-    public static async Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken)
+    /// <param name="watchConfig">
+    /// <c>run --watch-config</c>: the config file is read every second and a change is reloaded as SIGHUP reloads it.
+    /// </param>
+    public static async Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken, bool watchConfig = false)
     {
         // Before anything touches the default metrics registry: which of prometheus-net's default collectors it gets.
         RuntimeMetrics.ConfigureDefaultRegistry();
@@ -60,11 +64,20 @@ public static class ServiceHost
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => RequestStop(ctx, stopping, logger, "SIGTERM"));
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => RequestStop(ctx, stopping, logger, "SIGINT"));
+        // Until the topology runs, SIGHUP re-reads only the log level, as it always did; then it reloads the topology too.
+        TopologyReloader? reloader = null;
         using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
         {
             // Cancel the default action, which for SIGHUP is to terminate.
             ctx.Cancel = true;
-            ReloadLogLevel(config.File, logger);
+            if (Volatile.Read(ref reloader) is { } ready)
+            {
+                _ = ready.ReloadAsync("SIGHUP");
+            }
+            else
+            {
+                ReloadLogLevel(config.File, logger);
+            }
         });
 
         using var memoryLimiter = MemoryLimiter.Start(config.MemoryLimiter, logger, metrics.MemoryLimiter);
@@ -81,10 +94,11 @@ public static class ServiceHost
             return StartUpInterrupted(logger, "while the topology was built");
         }
         await using var topology = built;
+        using var topologyReloader = new TopologyReloader(topology, BuiltInComponents.Create(), metrics.ForReloads(config.Name), logger);
         AdminServer startedAdmin;
         try
         {
-            startedAdmin = await AdminServer.StartAsync(config.Admin, topology, metrics, logger, stopping.Token).ConfigureAwait(false);
+            startedAdmin = await AdminServer.StartAsync(config.Admin, topology, metrics, logger, stopping.Token, reloader: topologyReloader).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -96,6 +110,14 @@ public static class ServiceHost
         {
             logger.Information("Stop requested during start-up (while the isolates and sources started): draining what was started, then exiting");
             return await DrainAsync(topology, config, logger).ConfigureAwait(false);
+        }
+        Volatile.Write(ref reloader, topologyReloader);
+        using var watcher = watchConfig && config.File != ConfigLoader.EmbeddedDefaultName
+            ? new PolledFiles([config.File], () => _ = topologyReloader.ReloadAsync("--watch-config"))
+            : null;
+        if (watchConfig && watcher is null)
+        {
+            logger.Warning("--watch-config: the embedded default config has no file to watch; nothing is reloaded");
         }
 
         foreach (var warning in config.Warnings)
@@ -113,6 +135,7 @@ public static class ServiceHost
             logger.Information("Every source finished; the pipeline drained and stops");
         }
 
+        Volatile.Write(ref reloader, null);
         return await DrainAsync(topology, config, logger).ConfigureAwait(false);
     }
 

@@ -17,11 +17,14 @@ namespace Pipeline.Isolates;
 /// </remarks>
 public sealed partial class ComponentOutput
 {
-    private IsolatePool[] _consumers = [];
+    // Copy-on-write: a reload swaps in a new array while events flow, so SendAsync reads this one field once, with no
+    // lock, and every send goes to one whole consumer list, the old or the new.
+    private volatile IsolatePool[] _consumers = [];
 
     // pipeline_edge_events_total of the edge to each consumer, bound once at wiring. Every consumer gets every event
     // this output hands on (fan-out copies), so one count serves all edges; it is published at metrics collection.
-    private MetricCounter?[] _edges = [];
+    private volatile MetricCounter?[] _edges = [];
+    private readonly Lock _rewiring = new();
     private long _handedOn;
 
     internal ComponentOutput(string? name) => Name = name;
@@ -31,12 +34,37 @@ public sealed partial class ComponentOutput
 
     public IReadOnlyList<IsolatePool> Consumers => _consumers;
 
-    /// <summary>Wiring only, before the topology starts.</summary>
     /// <param name="edge">Counts the events handed along this edge; null when nothing counts them.</param>
     internal void AddConsumer(IsolatePool pool, MetricCounter? edge = null)
     {
-        _consumers = [.. _consumers, pool];
-        _edges = [.. _edges, edge];
+        lock (_rewiring)
+        {
+            _edges = [.. _edges, edge];
+            _consumers = [.. _consumers, pool];
+        }
+    }
+
+    /// <summary>
+    /// A reload's rewiring: from the next send on, events go to <paramref name="consumers"/> only. A send that read the
+    /// old list finishes with it; a pool taken out forwards or dead-letters what arrives after it closed.
+    /// </summary>
+    internal void ReplaceConsumers(IReadOnlyList<IsolatePool> consumers, IReadOnlyList<MetricCounter?> edges)
+    {
+        lock (_rewiring)
+        {
+            _edges = [.. edges];
+            _consumers = [.. consumers];
+        }
+    }
+
+    /// <summary>The edge counter bound to <paramref name="pool"/>, if it consumes this output.</summary>
+    internal MetricCounter? EdgeTo(IsolatePool pool)
+    {
+        lock (_rewiring)
+        {
+            var index = Array.IndexOf(_consumers, pool);
+            return index < 0 ? null : _edges[index];
+        }
     }
 
     /// <summary>

@@ -43,6 +43,12 @@ public sealed class IsolatePool
     private readonly DiskBuffer? _buffer;
     private readonly MetricCounter _bufferFullDrops;
     private int _upstreamsOpen;
+
+    // A reload took this pool out (replaced or removed): what a sender that still read the old consumer list offers
+    // after the mailboxes closed goes to the successor, or is dead-lettered when there is none. Set once.
+    private volatile bool _retired;
+    private IsolatePool? _successor;
+    private CancellationToken _hardStop;
     private volatile bool _failed;
     private string? _failureReason;
     private long _undrained;
@@ -254,8 +260,24 @@ public sealed class IsolatePool
         }
     }
 
+    /// <summary>Dead-letter reason for an event a sender offered to a stage or sink a reload had just removed.</summary>
+    public const string RemovedByReloadReason = "removed_by_reload";
+
     /// <summary>Wiring: one more producer feeds this pool; its mailboxes complete when all producers finished.</summary>
-    internal void AddUpstream() => _upstreamsOpen++;
+    internal void AddUpstream() => Interlocked.Increment(ref _upstreamsOpen);
+
+    /// <summary>True once a reload took this pool out; it drains what it holds and ends.</summary>
+    internal bool IsRetired => _retired;
+
+    /// <summary>
+    /// A reload took this pool out: <paramref name="successor"/> (its replacement, null when removed) gets what arrives
+    /// after the mailboxes closed. The pool still drains its mailboxes once its remaining producers finished.
+    /// </summary>
+    internal void Retire(IsolatePool? successor)
+    {
+        _successor = successor;
+        _retired = true;
+    }
 
     /// <summary>A producer finished for good (a source returned, an upstream pool drained).</summary>
     internal void UpstreamFinished()
@@ -292,6 +314,7 @@ public sealed class IsolatePool
 
     internal void Start(CancellationToken stop)
     {
+        _hardStop = stop;
         _sharedState?.Start(new StageRuntime(Logger, Counters.Metrics));
         var loops = new Task[_isolates.Length];
         for (var i = 0; i < loops.Length; i++)
@@ -326,9 +349,31 @@ public sealed class IsolatePool
             DeadLetter(StageFailedReason, envelope);
             return Admission.DeadLettered;
         }
-        return _buffer is null
+        var admission = _buffer is null
             ? target.Mailbox.TryWrite(envelope) ? Admission.Admitted : Admission.Full
             : AppendToBuffer(_buffer, envelope);
+        // Only after a refusal: the hot path reads no extra field.
+        return admission == Admission.Full && _retired && target.Mailbox.IsClosedForWriting ? HandOnFromRetired(envelope) : admission;
+    }
+
+    /// <summary>
+    /// A sender that read the consumer list before a reload swapped it offers to this retired pool after its mailboxes
+    /// closed: the successor takes the envelope (waiting for room on its own, as a fan-out copy does), or, for a removed
+    /// stage, it is dead-lettered with a reason rather than dropped.
+    /// </summary>
+    private Admission HandOnFromRetired(in Envelope envelope)
+    {
+        if (_successor is { } successor)
+        {
+            var pending = successor.AdmitAsync(successor.Route(envelope.Event), envelope, _hardStop);
+            if (!pending.IsCompleted)
+            {
+                _ = pending.AsTask();
+            }
+            return Admission.Admitted;
+        }
+        DeadLetter(RemovedByReloadReason, envelope);
+        return Admission.DeadLettered;
     }
 
     /// <summary>True when <see cref="TryAdmit"/> to <paramref name="target"/> would not have to wait now.</summary>
@@ -371,6 +416,12 @@ public sealed class IsolatePool
     /// <summary>Counts an envelope that could not be processed before the hard stop, and dead-letters it.</summary>
     internal void AbandonUndrained(in Envelope envelope)
     {
+        if (_retired && !_hardStop.IsCancellationRequested)
+        {
+            // A wait for room ended because a reload closed the mailboxes, not because of the hard stop.
+            HandOnFromRetired(envelope);
+            return;
+        }
         if (envelope.Ack is { RetainsUndrained: true } keeper)
         {
             // Read from a disk buffer that still holds the record: it is delivered after the restart, not dead-lettered.

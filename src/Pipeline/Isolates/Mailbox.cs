@@ -15,6 +15,7 @@ namespace Pipeline.Isolates;
 public sealed class Mailbox
 {
     private readonly Channel<Envelope> _channel;
+    private bool _closed;
 
     public Mailbox(int capacity, WhenFull whenFull = WhenFull.Block, Action<Envelope>? dropped = null)
     {
@@ -42,6 +43,9 @@ public sealed class Mailbox
     /// <summary>Envelopes waiting; read by least_loaded routing and the mailbox depth gauge.</summary>
     public int Count => _channel.Reader.Count;
 
+    /// <summary>True once <see cref="Complete"/> was called: nothing more can be written.</summary>
+    public bool IsClosedForWriting => Volatile.Read(ref _closed);
+
     /// <summary>True once <see cref="Complete"/> was called and every envelope was read.</summary>
     public bool IsDrained => _channel.Reader.Completion.IsCompleted;
 
@@ -60,5 +64,9 @@ public sealed class Mailbox
     public ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => _channel.Reader.WaitToReadAsync(cancellationToken);
 
     /// <summary>No more writes: the reader drains what is left and then sees the end.</summary>
-    public void Complete() => _channel.Writer.TryComplete();
+    public void Complete()
+    {
+        Volatile.Write(ref _closed, true);
+        _channel.Writer.TryComplete();
+    }
 }

@@ -33,7 +33,7 @@ public sealed partial class RunningTopology
         var sink = _pools.FirstOrDefault(p => p.Kind == ComponentKind.Sink && p.Id == tapPoint);
         if (sink is not null)
         {
-            var feeding = _edges.Where(e => e.To == tapPoint).Select(e => e.Output is null ? e.From : $"{e.From}.{e.Output}");
+            var feeding = _edges.Edges.Where(e => e.To == tapPoint).Select(e => e.Output is null ? e.From : $"{e.From}.{e.Output}");
             refusal = $"'{tapPoint}' is a sink: no events leave it; tap what feeds it: {string.Join(", ", feeding)}";
             return null;
         }

@@ -20,22 +20,42 @@ public sealed partial class RunningTopology : IAsyncDisposable
     /// <summary>After the shutdown timeout, how long stopped isolates get to notice the cancellation.</summary>
     private static readonly TimeSpan HardStopGrace = TimeSpan.FromSeconds(5);
 
-    private readonly PipelineConfig _config;
     private readonly ILogger _logger;
     private readonly DeadLetterWriter _deadLetters;
-    private readonly IReadOnlyList<SupervisedSource> _sources;
-    private readonly IReadOnlyList<IsolatePool> _pools;
-    private readonly IReadOnlyList<TopologyEdge> _edges;
-    private readonly IReadOnlyList<MetricCounter> _edgeCounters;
     private readonly PipelineMetrics _metrics;
+    private readonly PipelineTracing _tracing;
     private readonly TopologyRates _rates;
     private readonly Action _updateGauges;
-    private readonly Dictionary<string, List<IsolatePool>> _consumersOf;
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _hardStop = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lifecycle = new();
     private readonly TaskCompletionSource _injectionFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // The wiring a reload replaces. Readers (snapshots, gauges, readiness) take the arrays as they are; every change
+    // is made under _wiring, a new array at a time.
+    private readonly Lock _wiring = new();
+    private volatile PipelineConfig _config;
+    private volatile SupervisedSource[] _sources;
+    private volatile IsolatePool[] _pools;
+    private volatile WiredEdges _edges;
+
+    // Guarded by _wiring. The pools each running producer (a source or a pool instance) feeds: when it finishes they
+    // lose an upstream. A producer that finished is in _finishedProducers and feeds nothing any more.
+    private readonly Dictionary<object, List<IsolatePool>> _consumersOf;
+    private readonly HashSet<object> _finishedProducers = [];
+
+    // Guarded by _wiring: pools a reload took out that are still draining, so a stop counts what they hold.
+    private readonly List<IsolatePool> _retiring = [];
+
+    // Guarded by _wiring: each started source's own stop, so a reload can stop one source as a shutdown stops them all.
+    private readonly Dictionary<SupervisedSource, CancellationTokenSource> _sourceStops = [];
+
+    // Guarded by _wiring: what must finish before the topology has drained; a reload adds to it.
+    private readonly List<Task> _finishing = [];
+    private long _finishingAdded;
+    private bool _everythingFinishedSeen;
+
     private MemoryLimiter? _memoryLimiter;
     private Task _everythingFinished = Task.CompletedTask;
     private Task<ShutdownReport>? _stop;
@@ -45,16 +65,16 @@ public sealed partial class RunningTopology : IAsyncDisposable
         PipelineConfig config,
         PipelineMetrics metrics,
         ILogger logger,
+        PipelineTracing tracing,
         DeadLetterWriter deadLetters,
-        IReadOnlyList<SupervisedSource> sources,
-        IReadOnlyList<IsolatePool> pools,
-        IReadOnlyList<TopologyEdge> edges,
-        IReadOnlyList<MetricCounter> edgeCounters,
-        Dictionary<string, List<IsolatePool>> consumersOf)
+        SupervisedSource[] sources,
+        IsolatePool[] pools,
+        WiredEdges edges,
+        Dictionary<object, List<IsolatePool>> consumersOf)
     {
         _config = config;
         _metrics = metrics;
-        _edgeCounters = edgeCounters;
+        _tracing = tracing;
         _rates = new TopologyRates();
         _updateGauges = UpdateGauges;
         metrics.AddScrapeProbe(_updateGauges);
@@ -111,102 +131,6 @@ public sealed partial class RunningTopology : IAsyncDisposable
         }
     }
 
-    public static RunningTopology Build(PipelineConfig config, PipelineMetrics metrics, ILogger logger)
-        => Build(config, metrics, logger, tracing: null);
-
-    /// <param name="tracing">
-    /// The pipeline's tracing (the service host resolves it from YAML and the OTEL_* variables); null takes the
-    /// sampler from the config's <c>telemetry.traces</c> alone. Spans are recorded only if a tracer provider listens.
-    /// </param>
-    /// <param name="memoryLimiter">The process's memory limiter, which every source's sends consult; null for none.</param>
-    /// <param name="stopping">
-    /// A stop requested while the topology is built (SIGTERM during start-up): building ends between two components or
-    /// two isolates with <see cref="OperationCanceledException"/>. Nothing has started then, so nothing needs draining.
-    /// </param>
-    public static RunningTopology Build(
-        PipelineConfig config, PipelineMetrics metrics, ILogger logger, PipelineTracing? tracing, MemoryLimiter? memoryLimiter = null, CancellationToken stopping = default)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(metrics);
-        ArgumentNullException.ThrowIfNull(logger);
-        tracing ??= new PipelineTracing(config.Name, SamplerFromYaml(config));
-        var deadLetters = new DeadLetterWriter(config.ResolvedDeadLetterPath, config.Name, logger);
-        var sources = new List<SupervisedSource>();
-        var pools = new List<IsolatePool>();
-        var sourceById = new Dictionary<string, SupervisedSource>(StringComparer.Ordinal);
-        var poolById = new Dictionary<string, IsolatePool>(StringComparer.Ordinal);
-        foreach (var component in config.Components)
-        {
-            stopping.ThrowIfCancellationRequested();
-            var counters = new ComponentCounters(metrics.ForComponent(config.Name, component.Id, KindLabel(component.Kind)));
-            switch (component.Kind)
-            {
-                case ComponentKind.Source:
-                    var source = new SupervisedSource(
-                        component.Id,
-                        component.Type,
-                        FactoryOf<ISourceFactory>(component),
-                        new RetryBackoff(component.Stage.RetryBackoff),
-                        component.Stage.RestartWindow,
-                        counters,
-                        new ComponentOutput(name: null),
-                        logger.ForContext(TelemetryNames.StageProperty, component.Id),
-                        tracing.ForSource(component.Id, component.Type, FactoryOf<ISourceFactory>(component).ReceivesRequests));
-                    sources.Add(source);
-                    sourceById.Add(component.Id, source);
-                    break;
-                case ComponentKind.Processor:
-                    var stage = IsolatePool.ForProcessor(
-                        component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger, tracing: tracing,
-                        building: stopping);
-                    pools.Add(stage);
-                    poolById.Add(component.Id, stage);
-                    break;
-                default:
-                    var sink = IsolatePool.ForSink(
-                        component.Id, component.Type, component.Stage, FactoryOf<ISinkFactory>(component), counters, deadLetters, logger, tracing: tracing,
-                        dataDirectory: config.DataDirectory, building: stopping);
-                    pools.Add(sink);
-                    poolById.Add(component.Id, sink);
-                    break;
-            }
-        }
-
-        var edges = new List<TopologyEdge>();
-        var edgeCounters = new List<MetricCounter>();
-        var consumersOf = new Dictionary<string, List<IsolatePool>>(StringComparer.Ordinal);
-        foreach (var component in config.Components)
-        {
-            if (component.Kind == ComponentKind.Source)
-            {
-                continue;
-            }
-            var consumer = poolById[component.Id];
-            foreach (var input in component.Inputs)
-            {
-                var output = OutputOf(input, sourceById, poolById);
-                if (output.Consumers.Contains(consumer))
-                {
-                    continue;
-                }
-                var edgeCounter = metrics.ForEdge(config.Name, input.ComponentId, input.Output, component.Id);
-                output.AddConsumer(consumer, edgeCounter);
-                edges.Add(new TopologyEdge(input.ComponentId, input.Output, component.Id));
-                edgeCounters.Add(edgeCounter);
-                if (!consumersOf.TryGetValue(input.ComponentId, out var consumers))
-                {
-                    consumersOf.Add(input.ComponentId, consumers = []);
-                }
-                if (!consumers.Contains(consumer))
-                {
-                    consumers.Add(consumer);
-                    consumer.AddUpstream();
-                }
-            }
-        }
-        return new RunningTopology(config, metrics, logger, deadLetters, sources, pools, edges, edgeCounters, consumersOf) { _memoryLimiter = memoryLimiter };
-    }
-
     /// <summary>
     /// Starts every isolate, then every source. A stop requested on <paramref name="ct"/> meanwhile ends starting
     /// early: what was started is stopped and drained by <see cref="StopAsync"/> as usual, and what was not counts as
@@ -256,9 +180,10 @@ public sealed partial class RunningTopology : IAsyncDisposable
             }
             _started = true;
         }
-        var finished = new List<Task>(_pools.Count + _sources.Count);
         int startedPools = 0, startedSources = 0;
-        foreach (var pool in _pools)
+        var pools = _pools;
+        var sources = _sources;
+        foreach (var pool in pools)
         {
             // Pools start before any source, so an unstarted pool has nothing in its mailboxes: its completion (already
             // complete before Start) releases its consumers like a finished pool's.
@@ -267,45 +192,39 @@ public sealed partial class RunningTopology : IAsyncDisposable
                 pool.Start(_hardStop.Token);
                 startedPools++;
             }
-            finished.Add(ThenReleaseConsumersAsync(pool.Id, pool.Completion));
+            Track(ThenReleaseConsumersAsync(pool, pool.Id, pool.Completion));
         }
-        foreach (var source in _sources)
+        foreach (var source in sources)
         {
             if (!startSources)
             {
-                finished.Add(ThenReleaseConsumersAsync(source.Id, _injectionFinished.Task));
+                Track(ThenReleaseConsumersAsync(source, source.Id, _injectionFinished.Task));
                 continue;
             }
             if (ct.IsCancellationRequested)
             {
-                finished.Add(ThenReleaseConsumersAsync(source.Id, Task.CompletedTask));
+                Track(ThenReleaseConsumersAsync(source, source.Id, Task.CompletedTask));
                 continue;
             }
             startedSources++;
-            var context = new SourceContext(
-                source.Id, source.Output, source.Counters, _deadLetters,
-                _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, _stopping.Token, _hardStop.Token,
-                acknowledgements: _config.Components.FirstOrDefault(c => c.Id == source.Id)?.Acknowledgements ?? source.AcknowledgementsByDefault,
-                memoryLimiter: _memoryLimiter);
-            source.Start(context, _stopping.Token);
-            finished.Add(ThenReleaseConsumersAsync(source.Id, source.Run));
+            StartSource(source, _config);
         }
-        _everythingFinished = Task.WhenAll(finished);
+        _everythingFinished = WhenEverythingFinishedAsync();
         _ = _everythingFinished.ContinueWith(
             static (_, state) => ((TaskCompletionSource)state!).TrySetResult(),
             _completion,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        StartedCompletely = startedPools == _pools.Count && (startedSources == _sources.Count || !startSources);
+        StartedCompletely = startedPools == pools.Length && (startedSources == sources.Length || !startSources);
         if (StartedCompletely)
         {
-            _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, _sources.Count, _pools.Count);
+            _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, sources.Length, pools.Length);
         }
         else
         {
             _logger.Information("Pipeline {Pipeline} start-up interrupted by a stop: {StartedSources} of {Sources} sources and {StartedStages} of {Stages} stages and sinks were started",
-                _config.Name, startedSources, _sources.Count, startedPools, _pools.Count);
+                _config.Name, startedSources, sources.Length, startedPools, pools.Length);
         }
         return Task.CompletedTask;
     }
@@ -326,15 +245,17 @@ public sealed partial class RunningTopology : IAsyncDisposable
     /// <summary>The nodes and edges with their counters now, for <c>/topology</c>.</summary>
     public TopologySnapshot Snapshot()
     {
-        var nodes = new List<TopologyNode>(_sources.Count + _pools.Count);
-        foreach (var source in _sources)
+        var sources = _sources;
+        var pools = _pools;
+        var nodes = new List<TopologyNode>(sources.Length + pools.Length);
+        foreach (var source in sources)
         {
             var m = source.Counters.Metrics;
             nodes.Add(new TopologyNode(
                 source.Id, KindLabel(ComponentKind.Source), source.Type, _started && source.HasFinished ? "finished" : "running", 1,
                 (long)m.Received.Value, (long)m.Sent.Value, source.Counters.ErrorsTotal, source.Counters.DiscardedTotal, (long)m.DeadLettered.Value, 0));
         }
-        foreach (var pool in _pools)
+        foreach (var pool in pools)
         {
             var m = pool.Counters.Metrics;
             var state = pool.IsFailed ? "failed" : _started && pool.Completion.IsCompleted ? "finished" : "running";
@@ -343,7 +264,7 @@ public sealed partial class RunningTopology : IAsyncDisposable
                 (long)m.Received.Value, (long)m.Sent.Value, pool.Counters.ErrorsTotal, pool.Counters.DiscardedTotal, (long)m.DeadLettered.Value,
                 pool.MailboxDepth, MailboxCapacity: pool.MailboxCapacity));
         }
-        return new TopologySnapshot(_config.Name, IsReady, FailureReason, nodes, _edges);
+        return new TopologySnapshot(_config.Name, IsReady, FailureReason, nodes, _edges.Edges);
     }
 
     /// <summary>
@@ -353,12 +274,13 @@ public sealed partial class RunningTopology : IAsyncDisposable
     /// </summary>
     public async Task<TopologySnapshot> SnapshotWithRatesAsync(CancellationToken cancellationToken)
     {
-        var snapshot = Snapshot();
+        var edges = _edges;
+        var snapshot = Snapshot() with { Edges = edges.Edges };
         var buckets = await _metrics.ReadLatencyBucketsAsync(_config.Name, cancellationToken).ConfigureAwait(false);
-        var edgeCounts = new long[_edgeCounters.Count];
+        var edgeCounts = new long[edges.Counters.Length];
         for (var i = 0; i < edgeCounts.Length; i++)
         {
-            edgeCounts[i] = (long)_edgeCounters[i].Value;
+            edgeCounts[i] = (long)(edges.Counters[i]?.Value ?? 0);
         }
         return _rates.Apply(snapshot, edgeCounts, buckets);
     }
@@ -370,6 +292,14 @@ public sealed partial class RunningTopology : IAsyncDisposable
         UpdateGauges();
         _metrics.RemoveScrapeProbe(_updateGauges);
         _deadLetters.Dispose();
+        lock (_wiring)
+        {
+            foreach (var stop in _sourceStops.Values)
+            {
+                stop.Dispose();
+            }
+        }
+        _reloading.Dispose();
         _stopping.Dispose();
         _hardStop.Dispose();
     }
@@ -380,7 +310,7 @@ public sealed partial class RunningTopology : IAsyncDisposable
         {
             source.Output.PublishEdgeCounts();
         }
-        foreach (var pool in _pools)
+        foreach (var pool in EveryPool())
         {
             pool.UpdateGauges();
             foreach (var output in pool.Outputs)
@@ -397,40 +327,7 @@ public sealed partial class RunningTopology : IAsyncDisposable
         _ => "sink",
     };
 
-    private static T FactoryOf<T>(ComponentConfig component)
-        where T : class
-        => component.Factory as T ?? throw new InvalidOperationException(
-            $"{component.Mark}: component '{component.Id}' of type '{component.Type}' needs an {typeof(T).Name}, found {component.Factory?.GetType().Name ?? "null"}");
-
-    /// <summary>
-    /// The output an input names. The loader checked every graph rule (TopologyValidator); this is only the lookup, and
-    /// a reference that does not resolve means the config was made without the loader.
-    /// </summary>
-    private static ComponentOutput OutputOf(InputReference input, Dictionary<string, SupervisedSource> sources, Dictionary<string, IsolatePool> pools)
-    {
-        if (sources.TryGetValue(input.ComponentId, out var source) && input.Output is null)
-        {
-            return source.Output;
-        }
-        if (pools.TryGetValue(input.ComponentId, out var pool))
-        {
-            foreach (var output in pool.Outputs)
-            {
-                if (output.Name == input.Output)
-                {
-                    return output;
-                }
-            }
-        }
-        throw new InvalidOperationException($"{input.Mark}: input '{input.Text}' names no output; configs must come from ConfigLoader, which validates the graph");
-    }
-
-    /// <summary>The sampler <c>telemetry.traces</c> asks for, without the environment (the service host resolves both).</summary>
-    private static TraceSampler SamplerFromYaml(PipelineConfig config)
-        => TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), _ => null, [])?.Sampler
-            ?? throw new InvalidOperationException($"{config.File}: telemetry.traces does not resolve; configs must come from ConfigLoader, which validates it");
-
-    private async Task ThenReleaseConsumersAsync(string producerId, Task producerFinished)
+    private async Task ThenReleaseConsumersAsync(object producer, string producerId, Task producerFinished)
     {
         try
         {
@@ -441,12 +338,82 @@ public sealed partial class RunningTopology : IAsyncDisposable
             // Sources and supervisors catch everything themselves; this only keeps a bug from stalling shutdown.
             _logger.Error(ex, "{ComponentId} ended with an unexpected error", producerId);
         }
-        if (_consumersOf.TryGetValue(producerId, out var consumers))
+        List<IsolatePool>? consumers;
+        lock (_wiring)
         {
-            foreach (var consumer in consumers)
+            _finishedProducers.Add(producer);
+            _consumersOf.Remove(producer, out consumers);
+            if (producer is IsolatePool pool)
             {
-                consumer.UpstreamFinished();
+                _retiring.Remove(pool);
             }
+        }
+        foreach (var consumer in consumers ?? [])
+        {
+            consumer.UpstreamFinished();
+        }
+    }
+
+    /// <summary>Runs a source with its own stop, linked to the topology's, so a reload can stop it alone.</summary>
+    private void StartSource(SupervisedSource source, PipelineConfig config)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        lock (_wiring)
+        {
+            _sourceStops.Add(source, stop);
+        }
+        var context = new SourceContext(
+            source.Id, source.Output, source.Counters, _deadLetters,
+            _logger.ForContext(TelemetryNames.StageProperty, source.Id), source.Tracer, stop.Token, _hardStop.Token,
+            acknowledgements: config.Components.FirstOrDefault(c => c.Id == source.Id)?.Acknowledgements ?? source.AcknowledgementsByDefault,
+            memoryLimiter: _memoryLimiter);
+        source.Start(context, stop.Token);
+        Track(ThenReleaseConsumersAsync(source, source.Id, source.Run));
+    }
+
+    private void Track(Task finishing)
+    {
+        lock (_wiring)
+        {
+            _finishing.Add(finishing);
+            _finishingAdded++;
+        }
+    }
+
+    /// <summary>
+    /// Completes once everything tracked finished, including what a reload started meanwhile; after that a reload is
+    /// refused, so the set cannot grow again.
+    /// </summary>
+    private async Task WhenEverythingFinishedAsync()
+    {
+        while (true)
+        {
+            Task[] finishing;
+            long seen;
+            lock (_wiring)
+            {
+                finishing = [.. _finishing];
+                seen = _finishingAdded;
+            }
+            await Task.WhenAll(finishing).ConfigureAwait(false);
+            lock (_wiring)
+            {
+                _finishing.RemoveAll(t => t.IsCompleted);
+                if (_finishingAdded == seen)
+                {
+                    _everythingFinishedSeen = true;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>The live pools and those a reload took out that are still draining.</summary>
+    private IsolatePool[] EveryPool()
+    {
+        lock (_wiring)
+        {
+            return [.. _pools, .. _retiring];
         }
     }
 
@@ -458,34 +425,47 @@ public sealed partial class RunningTopology : IAsyncDisposable
             return new ShutdownReport(true, _pools.ToDictionary(p => p.Id, _ => 0L), _deadLetters.Written);
         }
         _logger.Information("Pipeline {Pipeline} stopping: draining every stage within {Timeout}", _config.Name, timeout);
-        await _stopping.CancelAsync().ConfigureAwait(false);
+        // Each source's own stop too, not only through the link: a linked token hears CancelAsync on a pool thread,
+        // and a source's send must be refused from the moment StopAsync returns.
+        CancellationTokenSource[] sourceStops;
+        lock (_wiring)
+        {
+            sourceStops = [.. _sourceStops.Values];
+        }
+        var cancelling = sourceStops.Select(stop => stop.CancelAsync()).Append(_stopping.CancelAsync()).ToArray();
+        await Task.WhenAll(cancelling).ConfigureAwait(false);
+        // A reload under way sees the stop and gives up; once it is out, the wiring no longer changes.
+        await _reloading.WaitAsync().ConfigureAwait(false);
+        _reloading.Release();
+        // What a reload took out and is still draining counts as much as what runs.
+        var everyPool = EveryPool();
         _injectionFinished.TrySetResult();
         var drained = await FinishesWithinAsync(_everythingFinished, timeout).ConfigureAwait(false);
         if (!drained)
         {
             _logger.Warning("Pipeline {Pipeline} did not drain within {Timeout}; cancelling what is left", _config.Name, timeout);
             await _hardStop.CancelAsync().ConfigureAwait(false);
-            foreach (var pool in _pools)
+            foreach (var pool in everyPool)
             {
                 pool.CompleteMailboxes();
             }
             if (!await FinishesWithinAsync(_everythingFinished, HardStopGrace).ConfigureAwait(false))
             {
-                foreach (var pool in _pools.Where(p => !p.Completion.IsCompleted))
+                foreach (var pool in everyPool.Where(p => !p.Completion.IsCompleted))
                 {
                     _logger.Error("Stage {ComponentId} ignored cancellation and is still running; its mailbox is reported as undrained", pool.Id);
                 }
             }
-            foreach (var pool in _pools)
+            foreach (var pool in everyPool)
             {
                 pool.AbandonLeftovers();
             }
         }
         var undrained = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var pool in _pools)
+        foreach (var pool in everyPool)
         {
             var left = pool.Undrained + (pool.Completion.IsCompleted ? 0 : pool.MailboxDepth);
-            undrained[pool.Id] = left;
+            undrained[pool.Id] = undrained.GetValueOrDefault(pool.Id) + left;
             drained &= left == 0;
         }
         var report = new ShutdownReport(drained, undrained, _deadLetters.Written);
