@@ -134,6 +134,9 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM and returns at once (<see cref="StopAsync"/> also waits for the exit).</summary>
     public void Terminate() => _ = Kill(_process.Id, SigTerm);
 
+    /// <summary>Sends SIGHUP (reload the config) and returns at once.</summary>
+    public void HangUp() => _ = Kill(_process.Id, SigHup);
+
     /// <summary>Its exit code once it exits, or null when it is still running after <paramref name="within"/>.</summary>
     public async Task<int?> WaitForExitAsync(TimeSpan within)
     {
@@ -190,6 +193,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+    private const int SigHup = 1;
 
     private void Notify(string line)
     {

@@ -113,9 +113,11 @@ internal sealed class PipelineProcess : IAsyncDisposable
     /// <param name="yaml">The topology; <c>{admin}</c> and <c>{data_dir}</c> in it are replaced by a free admin address and the run's own data directory.</param>
     /// <param name="restartIn">The <see cref="Directory"/> of an earlier run, to start over its data (as a restarted pod does); null for a fresh one.</param>
     /// <param name="environment">More environment variables for the child (DOTNET_GCHeapHardLimit, say).</param>
-    public static async Task<PipelineProcess> StartAsync(string name, string yaml, string? restartIn = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="runOptions">More options for <c>pipeline run</c> (<c>--watch-config</c>).</param>
+    public static async Task<PipelineProcess> StartAsync(
+        string name, string yaml, string? restartIn = null, IReadOnlyDictionary<string, string?>? environment = null, IReadOnlyList<string>? runOptions = null)
     {
-        var pipeline = await LaunchAsync(name, yaml, restartIn, environment);
+        var pipeline = await LaunchAsync(name, yaml, restartIn, environment, runOptions: runOptions);
         try
         {
             await pipeline.WaitUntilReadyAsync();
@@ -139,7 +141,8 @@ internal sealed class PipelineProcess : IAsyncDisposable
         return await LaunchAsync(name, yaml, directory, environment: null, ownsDirectory: true);
     }
 
-    private static async Task<PipelineProcess> LaunchAsync(string name, string yaml, string? restartIn, IReadOnlyDictionary<string, string?>? environment, bool? ownsDirectory = null)
+    private static async Task<PipelineProcess> LaunchAsync(
+        string name, string yaml, string? restartIn, IReadOnlyDictionary<string, string?>? environment, bool? ownsDirectory = null, IReadOnlyList<string>? runOptions = null)
     {
         if (!File.Exists(Executable))
         {
@@ -151,7 +154,7 @@ internal sealed class PipelineProcess : IAsyncDisposable
         await File.WriteAllTextAsync(config, yaml
             .Replace("{admin}", $"127.0.0.1:{adminPort}", StringComparison.Ordinal)
             .Replace("{data_dir}", Path.Combine(directory, "data"), StringComparison.Ordinal), TestContext.Current.CancellationToken);
-        var process = ChildProcess.Start($"pipeline-{name}", Executable, ["run", "--config", config], new Dictionary<string, string?>
+        var process = ChildProcess.Start($"pipeline-{name}", Executable, ["run", "--config", config, .. runOptions ?? []], new Dictionary<string, string?>
         {
             // The standard variables must not leak in from the machine running the tests; the YAML says everything.
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = null,
@@ -197,6 +200,12 @@ internal sealed class PipelineProcess : IAsyncDisposable
 
     /// <summary>SIGTERM without waiting; see <see cref="WaitForExitAsync"/>.</summary>
     public void Terminate() => _process.Terminate();
+
+    /// <summary>Sends SIGHUP: the service re-reads <see cref="ConfigFile"/>.</summary>
+    public void HangUp() => _process.HangUp();
+
+    /// <summary>The topology file the service runs, to edit for a reload.</summary>
+    public string ConfigFile => Path.Combine(_directory, "pipeline.yaml");
 
     /// <summary>Its exit code, or null when it is still running after <paramref name="within"/>.</summary>
     public Task<int?> WaitForExitAsync(TimeSpan within) => _process.WaitForExitAsync(within);
