@@ -73,6 +73,12 @@ public sealed partial class ComponentOutput
     /// </summary>
     internal void CountHandedOn(long events) => Interlocked.Add(ref _handedOn, events);
 
+    /// <summary>
+    /// A reload's replacement takes over the count of the output it replaces, so the edge counters it shares with it
+    /// (same ids, same labels) go on rising instead of waiting for the new count to pass the old.
+    /// </summary>
+    internal void ContinueCountFrom(ComponentOutput replaced) => Interlocked.Exchange(ref _handedOn, Interlocked.Read(ref replaced._handedOn));
+
     /// <summary>At metrics collection: brings every edge counter of this output up to date.</summary>
     internal void PublishEdgeCounts()
     {

@@ -101,6 +101,21 @@ public sealed partial class RunningTopology
         var takenOut = diff.Changed.Concat(diff.Removed).ToHashSet(StringComparer.Ordinal);
         var retiringSources = oldSources.Where(s => takenOut.Contains(s.Id)).ToList();
         var retiringPools = oldPools.Where(p => takenOut.Contains(p.Id)).ToList();
+        foreach (var replaced in retiringSources.Cast<object>().Concat(retiringPools))
+        {
+            var id = replaced is SupervisedSource s ? s.Id : ((IsolatePool)replaced).Id;
+            object? successor = sourceById.TryGetValue(id, out var source) ? source : poolById.GetValueOrDefault(id);
+            if (successor is not null)
+            {
+                foreach (var output in OutputsOf(successor))
+                {
+                    if (OutputsOf(replaced).FirstOrDefault(o => o.Name == output.Name) is { } old)
+                    {
+                        output.ContinueCountFrom(old);
+                    }
+                }
+            }
+        }
 
         // Each output's consumers after the swap. The new config's edges, then the taken-out producers': they drain
         // into whatever now carries their consumers' ids, or into a removed consumer that drains in turn.
