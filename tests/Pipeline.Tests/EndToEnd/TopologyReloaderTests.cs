@@ -162,6 +162,41 @@ public sealed class TopologyReloaderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_changed_sink_with_a_disk_buffer_is_rejected_because_its_buffer_is_still_open()
+    {
+        const string Buffered = """
+            data_dir: {dir}
+            sources:
+              gen: {type: generator, rate: 500}
+            sinks:
+              a: {type: file, path: "{dir}/PATH", inputs: [gen], buffer: {type: disk, max_size: 16MiB}}
+            """;
+        var reloader = await StartAsync(Buffered.Replace("PATH", "a.jsonl", StringComparison.Ordinal));
+
+        Write(Buffered.Replace("PATH", "b.jsonl", StringComparison.Ordinal));
+        var answer = await reloader.ReloadAsync("test").WaitAsync(EndToEndHarness.HangGuard, Ct);
+
+        Assert.Equal(ReloadAnswer.RejectedResult, answer.Result);
+        Assert.Contains("sink 'a' changed and has a disk buffer", Assert.Single(answer.Errors), StringComparison.Ordinal);
+        Assert.True(_topology!.IsReady);
+    }
+
+    [Fact]
+    public async Task A_reload_during_a_stop_is_refused_and_changes_nothing()
+    {
+        var reloader = await StartAsync(OneSink);
+        Write(TwoSinks);
+
+        var stopping = _topology!.StopAsync(EndToEndHarness.HangGuard);
+        var answer = await reloader.ReloadAsync("test").WaitAsync(EndToEndHarness.HangGuard, Ct);
+        await stopping.WaitAsync(EndToEndHarness.HangGuard, Ct);
+
+        Assert.Equal(ReloadAnswer.StoppingResult, answer.Result);
+        Assert.Equal(["gen", "a"], _topology.Snapshot().Nodes.Select(n => n.Id));
+        Assert.Equal(0, Reloads.Count(ReloadInstruments.Applied));
+    }
+
+    [Fact]
     public async Task The_embedded_default_has_no_file_to_reload_and_says_so()
     {
         var config = ConfigLoader.LoadEmbeddedDefault(BuiltInComponents.Create(), _environment);
