@@ -248,6 +248,13 @@ public sealed class PipelineMetrics
         return new(EdgeEvents.WithLabels(labels));
     }
 
+    /// <summary>
+    /// A reload removed the edge: its <c>pipeline_topology_edge</c> series goes, so a node graph drawn from the metrics
+    /// stops showing it. Its event counter stays, as counters do.
+    /// </summary>
+    public void ForgetEdge(string pipeline, string source, string? output, string target)
+        => TopologyEdge.RemoveLabelled(pipeline, source, target, output ?? "");
+
     /// <summary>Counters of exported and dropped spans or log records (<paramref name="signal"/>: spans, logs).</summary>
     public (Counter.Child Exported, Counter.Child Dropped) ForTelemetrySignal(string signal)
         => (TelemetryExported.WithLabels(signal), TelemetryDropped.WithLabels(signal));

@@ -194,6 +194,11 @@ public sealed partial class RunningTopology
             var successor = poolById.GetValueOrDefault(pool.Id);
             pool.Retire(successor == pool ? null : successor);
         }
+        var wiredEdges = WiredEdges.Of(links, counters);
+        foreach (var gone in _edges.Edges.Where(e => !wiredEdges.Edges.Any(n => n.Id == e.Id)))
+        {
+            _metrics.ForgetEdge(next.Name, gone.From, gone.Output, gone.To);
+        }
         lock (_wiring)
         {
             foreach (var (output, (consumers, edges)) in wiring)
@@ -203,7 +208,7 @@ public sealed partial class RunningTopology
             _retiring.AddRange(retiringPools.Where(p => !_finishedProducers.Contains(p)));
             _pools = [.. poolById.Values];
             _sources = [.. sourceById.Values];
-            _edges = WiredEdges.Of(links, counters);
+            _edges = wiredEdges;
             _config = next;
         }
         // After the swap: the pools taken out (and kept pools that lost an input) drain once no producer feeds them.

@@ -125,6 +125,9 @@ public sealed class ReloadTests : IAsyncDisposable
         Assert.Equal(Enumerable.Range(1, 30), Seqs(kept.Delivered).Order());
         Assert.DoesNotContain(topology.Snapshot().Nodes, n => n.Id == "old");
         Assert.DoesNotContain(topology.Snapshot().Edges, e => e.To == "old");
+        var edgeSeries = (await MetricsTextAsync()).Split('\n').Where(l => l.StartsWith("pipeline_topology_edge{", StringComparison.Ordinal)).ToList();
+        Assert.DoesNotContain(edgeSeries, l => l.Contains("\"old\"", StringComparison.Ordinal));
+        Assert.Contains(edgeSeries, l => l.Contains("\"keep\"", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -200,6 +203,13 @@ public sealed class ReloadTests : IAsyncDisposable
         Assert.False(applied);
         Assert.True(topology.IsStopping);
         Assert.Equal(["in", "out"], topology.Snapshot().Nodes.Select(n => n.Id));
+    }
+
+    private async Task<string> MetricsTextAsync()
+    {
+        using var text = new MemoryStream();
+        await _metrics.Registry.CollectAndExportAsTextAsync(text, Ct);
+        return System.Text.Encoding.UTF8.GetString(text.ToArray());
     }
 
     private async Task<RunningTopology> StartAsync(PipelineConfig config)
