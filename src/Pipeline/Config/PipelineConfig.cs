@@ -56,5 +56,11 @@ public sealed record PipelineConfig
 
     public IEnumerable<ComponentConfig> Sinks => Components.Where(c => c.Kind == Components_.Sink);
 
+    /// <summary>"1 source, 3 stages, 2 sinks": how validate and the service's start-up line count the topology.</summary>
+    public string ComponentCounts => $"{Count(Sources, "source")}, {Count(Stages, "stage")}, {Count(Sinks, "sink")}";
+
+    private static string Count(IEnumerable<ComponentConfig> components, string noun)
+        => components.Count() is var n && n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
     public string ResolvedDeadLetterPath => DeadLetterPath ?? Path.Combine(DataDirectory, "dead-letter.jsonl");
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
 using Pipeline.Config;
 using Pipeline.Isolates;
 using Pipeline.Security;
@@ -17,10 +18,14 @@ namespace Pipeline.Host;
 /// </summary>
 public static class ServiceHost
 {
+    public static Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken, bool watchConfig = false)
+        => RunAsync(config, LogFormat.Json, cancellationToken, watchConfig);
+
+    /// <param name="format">How the console log lines look; every line the service writes is one, start-up failures included.</param>
     /// <param name="watchConfig">
     /// <c>run --watch-config</c>: the config file is read every second and a change is reloaded as SIGHUP reloads it.
     /// </param>
-    public static async Task<int> RunAsync(PipelineConfig config, CancellationToken cancellationToken, bool watchConfig = false)
+    public static async Task<int> RunAsync(PipelineConfig config, LogFormat format, CancellationToken cancellationToken, bool watchConfig = false)
     {
         // Before anything touches the default metrics registry: which of prometheus-net's default collectors it gets.
         RuntimeMetrics.ConfigureDefaultRegistry();
@@ -38,13 +43,14 @@ public static class ServiceHost
         var tracingConfiguration = TracingConfiguration.Resolve(config.Traces.ToTracingOptions(), Environment.GetEnvironmentVariable, settingErrors);
         if (settingErrors.Count > 0 || tracingConfiguration is null)
         {
+            using var startup = LoggingSetup.CreateStartupLogger(format, Console.Error);
             foreach (var error in settingErrors)
             {
-                await Console.Error.WriteLineAsync($"{config.File}: error: {error}").ConfigureAwait(false);
+                startup.Error("{ConfigFile}: error: {Error}", config.File, error.ToString());
             }
-            return 1;
+            return ExitCodes.ConfigError;
         }
-        await using var logger = LoggingSetup.CreateServiceLogger(shipping, LogExportCounters.Default, toStandardError: stdoutSinkConfigured);
+        await using var logger = LoggingSetup.CreateServiceLogger(shipping, LogExportCounters.Default, toStandardError: stdoutSinkConfigured, format);
         Log.Logger = logger;
         // The default registry also carries prometheus-net's process and GC-collection metrics, and the libraries'
         // meters (Kestrel's, the HTTP client's); RuntimeMetrics adds GC pause, heap and thread-pool figures.
@@ -104,6 +110,16 @@ public static class ServiceHost
         {
             return StartUpInterrupted(logger, "while the admin server started");
         }
+        catch (IOException e) when (e.InnerException is AddressInUseException)
+        {
+            // Expected on a shared machine (9464 is also the OpenTelemetry Prometheus exporter's default), so one line that
+            // says what to change, not a stack trace. A failure, not a config error: the config is valid, and the port may
+            // free up (an old instance still draining), so a supervisor's restart can succeed.
+            logger.Error(
+                "Cannot start: the admin address {AdminAddress} is already in use by another process. Choose another with --admin-address, the PIPELINE_ADMIN_ADDRESS environment variable, or admin.address in {ConfigFile} (port 0 picks a free one)",
+                config.Admin.Address, config.File);
+            return ExitCodes.Failure;
+        }
         await using var admin = startedAdmin;
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
         if (!topology.StartedCompletely)
@@ -125,8 +141,8 @@ public static class ServiceHost
             logger.Warning("Config warning: {Warning:l}", warning.ToString());
         }
         logger.Information(
-            "Pipeline {PipelineName} running from {ConfigFile}: {Sources} sources, {Stages} stages, {Sinks} sinks. Admin: {AdminUrls} (/healthz /readyz /metrics /topology)",
-            config.Name, config.File, config.Sources.Count(), config.Stages.Count(), config.Sinks.Count(), string.Join(", ", admin.Addresses));
+            "Pipeline {PipelineName} running from {ConfigFile}: {Components}. Admin: {AdminUrls} (/healthz /readyz /metrics /topology)",
+            config.Name, config.File, config.ComponentCounts, string.Join(", ", admin.Addresses));
 
         var stopRequested = Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var finished = await Task.WhenAny(stopRequested, topology.Completion).ConfigureAwait(false);

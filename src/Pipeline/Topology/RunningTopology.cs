@@ -219,7 +219,8 @@ public sealed partial class RunningTopology : IAsyncDisposable
         StartedCompletely = startedPools == pools.Length && (startedSources == sources.Length || !startSources);
         if (StartedCompletely)
         {
-            _logger.Information("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, sources.Length, pools.Length);
+            // Debug: the host's one "running" line says it to the operator, counted as validate counts.
+            _logger.Debug("Pipeline {Pipeline} started: {Sources} sources, {Stages} stages and sinks", _config.Name, sources.Length, pools.Length);
         }
         else
         {
