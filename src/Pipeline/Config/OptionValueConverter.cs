@@ -97,6 +97,9 @@ internal static class OptionValueConverter
     }
 
     /// <summary>"an integer", "a list of field paths"... as used in "expected ..." messages.</summary>
+    // A settings block is an option type of the service's own assembly, which the publish keeps whole (TrimMode=partial):
+    // its properties are there. Without this the trimmed publish (Dockerfile, publish profiles) fails on IL2067.
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Settings blocks live in the service's assembly, which is not trimmed.")]
     public static string ExpectedText(Type type)
     {
         var target = Nullable.GetUnderlyingType(type) ?? type;
