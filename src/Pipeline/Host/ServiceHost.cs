@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
 using Pipeline.Config;
@@ -13,8 +14,9 @@ namespace Pipeline.Host;
 
 /// <summary>
 /// Runs a validated topology as a service: admin endpoints on Kestrel, sources started, graceful drain on
-/// SIGTERM or Ctrl-C. Returns the process exit code: 0 when everything accepted was delivered or dead-lettered,
-/// 1 when the drain timed out with events left behind.
+/// SIGTERM or Ctrl-C. Returns the process exit code (<see cref="ExitCodes"/>): 0 when everything accepted was delivered
+/// or dead-lettered, 1 when the drain timed out with events left behind, when everything taken in was dead-lettered, or
+/// when the admin address is taken; 78 when an environment setting is bad.
 /// </summary>
 public static class ServiceHost
 {
@@ -121,11 +123,12 @@ public static class ServiceHost
             return ExitCodes.Failure;
         }
         await using var admin = startedAdmin;
+        var started = Stopwatch.GetTimestamp();
         await topology.StartAsync(stopping.Token).ConfigureAwait(false);
         if (!topology.StartedCompletely)
         {
             logger.Information("Stop requested during start-up (while the isolates and sources started): draining what was started, then exiting");
-            return await DrainAsync(topology, config, logger).ConfigureAwait(false);
+            return await DrainAsync(topology, config, logger, started).ConfigureAwait(false);
         }
         Volatile.Write(ref reloader, topologyReloader);
         using var watcher = watchConfig && config.File != ConfigLoader.EmbeddedDefaultName
@@ -144,15 +147,21 @@ public static class ServiceHost
             "Pipeline {PipelineName} running from {ConfigFile}: {Components}. Admin: {AdminUrls} (/healthz /readyz /metrics /topology)",
             config.Name, config.File, config.ComponentCounts, string.Join(", ", admin.Addresses));
 
+        using var progressStop = new CancellationTokenSource();
+        var progress = RunProgress.IsFinite(config)
+            ? RunProgress.ReportAsync(topology.Totals, logger, TimeProvider.System, progressStop.Token)
+            : Task.CompletedTask;
         var stopRequested = Task.Delay(Timeout.Infinite, stopping.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var finished = await Task.WhenAny(stopRequested, topology.Completion).ConfigureAwait(false);
         if (finished == topology.Completion)
         {
             logger.Information("Every source finished; the pipeline drained and stops");
         }
+        await progressStop.CancelAsync().ConfigureAwait(false);
+        await progress.ConfigureAwait(false);
 
         Volatile.Write(ref reloader, null);
-        return await DrainAsync(topology, config, logger).ConfigureAwait(false);
+        return await DrainAsync(topology, config, logger, started).ConfigureAwait(false);
     }
 
     /// <summary>Nothing had started when the stop arrived, so nothing needs draining: the exit code of a clean stop.</summary>
@@ -162,8 +171,11 @@ public static class ServiceHost
         return 0;
     }
 
-    /// <summary>Stops the sources and drains every stage to the sinks; the process's exit code.</summary>
-    private static async Task<int> DrainAsync(RunningTopology topology, PipelineConfig config, Serilog.ILogger logger)
+    /// <summary>
+    /// Stops the sources and drains every stage to the sinks; the process's exit code: 1 when the drain timed out or
+    /// when everything the run took in was dead-lettered (a batch job that did nothing useful must not look successful).
+    /// </summary>
+    private static async Task<int> DrainAsync(RunningTopology topology, PipelineConfig config, Serilog.ILogger logger, long started)
     {
         var report = await topology.StopAsync(config.ShutdownTimeout).ConfigureAwait(false);
         if (!report.Drained)
@@ -174,7 +186,7 @@ public static class ServiceHost
             return 1;
         }
         logger.Information("Shutdown complete: every accepted event was delivered or dead-lettered ({DeadLettered} dead-lettered)", report.DeadLettered);
-        return 0;
+        return RunProgress.Finish(topology.Totals(), topology.FirstDeadLetterReason, topology.DeadLetterPath, RunProgress.Since(started), logger);
     }
 
     /// <summary>

@@ -30,6 +30,9 @@ public sealed class DeadLetterWriter : IDisposable
     private bool _disposed;
     private long _written;
 
+    // Set once, under _lock, by the first record.
+    private string? _firstReason;
+
     public DeadLetterWriter(string path, string pipeline, ILogger logger, TimeProvider? time = null)
     {
         Path = path;
@@ -45,6 +48,9 @@ public sealed class DeadLetterWriter : IDisposable
 
     /// <summary>Records written since start.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>"component: reason" of the first record written, for the summary of a run that dead-lettered everything.</summary>
+    public string? FirstReason => Volatile.Read(ref _firstReason);
 
     /// <summary>Dead-letters an event. The caller still owns <paramref name="evt"/> (and releases it) afterwards.</summary>
     public void Write(ComponentMetrics component, string reason, int attempts, in Envelope envelope)
@@ -94,6 +100,7 @@ public sealed class DeadLetterWriter : IDisposable
                     _logger.Error("Dead-letter output {Path} is closed; lost a record from {ComponentId} ({Reason})", Path, component.ComponentId, reason);
                     return;
                 }
+                _firstReason ??= $"{component.ComponentId}: {reason}";
                 _buffer.ResetWrittenCount();
                 _json.Reset(_buffer);
                 _json.WriteStartObject();

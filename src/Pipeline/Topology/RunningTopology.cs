@@ -151,6 +151,30 @@ public sealed partial class RunningTopology : IAsyncDisposable
     /// <summary>Dead-letter records this topology has written.</summary>
     public long DeadLettersWritten => _deadLetters.Written;
 
+    /// <summary>"component: reason" of the first dead-letter record this topology wrote; null before one.</summary>
+    public string? FirstDeadLetterReason => _deadLetters.FirstReason;
+
+    public string DeadLetterPath => _deadLetters.Path;
+
+    /// <summary>
+    /// Events in (what the sources read, the ones they could not decode included), delivered (sink writes: an event
+    /// fanned out to two sinks counts twice) and dead-lettered, so far: the run's progress and final count.
+    /// </summary>
+    public EventTotals Totals()
+    {
+        long received = 0, delivered = 0;
+        foreach (var source in _sources)
+        {
+            // A line a source could not decode was never received as an event, but it came in and went to the dead-letter file.
+            received += (long)source.Counters.Metrics.Received.Value + (long)source.Counters.Metrics.DeadLettered.Value;
+        }
+        foreach (var pool in _pools.Where(p => p.Kind == ComponentKind.Sink))
+        {
+            delivered += (long)pool.Counters.Metrics.Sent.Value;
+        }
+        return new EventTotals(received, delivered, _deadLetters.Written);
+    }
+
     /// <summary>True when <paramref name="componentId"/> is a stage or sink events can be injected into.</summary>
     public bool CanInject(string componentId) => _pools.Any(p => p.Id == componentId);
 
