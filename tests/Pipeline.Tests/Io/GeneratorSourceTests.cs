@@ -23,6 +23,27 @@ public sealed class GeneratorSourceTests
     }
 
     [Fact]
+    public async Task A_switched_off_generator_sends_nothing_and_returns_at_once()
+    {
+        var context = new FakeSourceContext();
+        var source = Factory(new GeneratorSourceConfig { Enabled = false, Rate = 100 }).Create();
+
+        await source.RunAsync(context, Ct).WaitAsync(HangGuard, Ct);
+
+        Assert.Empty(context.Sent);
+    }
+
+    [Fact]
+    public void PIPELINE_DEMO_false_switches_the_embedded_defaults_demo_off()
+    {
+        var on = Pipeline.Config.ConfigLoader.LoadEmbeddedDefault(BuiltInComponents.Create(), new Dictionary<string, string>());
+        var off = Pipeline.Config.ConfigLoader.LoadEmbeddedDefault(BuiltInComponents.Create(), new Dictionary<string, string> { ["PIPELINE_DEMO"] = "false" });
+
+        Assert.True(((GeneratorSourceConfig)on.Components.Single(c => c.Id == "demo").Options).Enabled);
+        Assert.False(((GeneratorSourceConfig)off.Components.Single(c => c.Id == "demo").Options).Enabled);
+    }
+
+    [Fact]
     public async Task Same_seed_gives_the_same_events_and_another_seed_does_not()
     {
         var first = await RunAsync(new GeneratorSourceConfig { Count = 200, Seed = 42 });

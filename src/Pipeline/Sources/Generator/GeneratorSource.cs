@@ -10,6 +10,9 @@ public sealed class GeneratorSourceConfig : ISourceConfig
     private const int MaxDistinct = 1 << 20;
     private const double MaxRate = 10_000_000;
 
+    /// <summary>The count of a switched-off generator: below the option's range, so no config can mean it.</summary>
+    internal const long SendsNothing = -1;
+
     public enum EventShape
     {
         /// <summary>A structured log record, one JSON object.</summary>
@@ -36,6 +39,10 @@ public sealed class GeneratorSourceConfig : ISourceConfig
     [Option("How many distinct events are rendered up front and then cycled through; the generator then costs no more than parsing them.", Example = "1024")]
     public int Distinct { get; set; } = 4096;
 
+    [Option("false: the source sends nothing and finishes at once. For a topology whose generator an environment variable switches off (the embedded default's demo: PIPELINE_DEMO=false).",
+        Example = "false")]
+    public bool Enabled { get; set; } = true;
+
     public ISourceFactory Build(ComponentContext context)
     {
         // Ten million a second is far past what one source sends (1-2 million measured); 0 already means "as fast as it goes".
@@ -50,6 +57,10 @@ public sealed class GeneratorSourceConfig : ISourceConfig
         if (Distinct is < 1 or > MaxDistinct)
         {
             throw new ComponentBuildException("distinct", $"expected between 1 and {MaxDistinct}, found {Distinct}");
+        }
+        if (!Enabled)
+        {
+            return new SourceFactory(() => new GeneratorSource([[]], 0, SendsNothing, TimeProvider.System));
         }
         return new SourceFactory(() =>
         {
@@ -66,7 +77,7 @@ public sealed class GeneratorSourceConfig : ISourceConfig
 /// but parse. Paced by a <see cref="TokenBucket"/> when a rate is set. Returns after <c>count</c> events, if set.
 /// </summary>
 /// <param name="rate">Events per second; 0 sends as fast as downstream takes them.</param>
-/// <param name="count">How many events to send before returning; 0 never returns.</param>
+/// <param name="count">How many events to send before returning; 0 never returns; negative sends none.</param>
 public sealed class GeneratorSource(byte[][] payloads, double rate, long count, TimeProvider time) : ISource
 {
     // Tokens taken from the bucket at a time: big enough to amortize the clock read, small enough to stay smooth.
@@ -79,6 +90,10 @@ public sealed class GeneratorSource(byte[][] payloads, double rate, long count, 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (count < 0)
+        {
+            return;
+        }
         var bucket = rate > 0 ? new TokenBucket(rate, time) : null;
         var next = 0;
         long sent = 0;
