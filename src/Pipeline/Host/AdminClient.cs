@@ -1,13 +1,12 @@
-using System.CommandLine;
 using System.Net;
 using System.Net.Http.Headers;
 
 namespace Pipeline.Host;
 
 /// <summary>
-/// How <c>pipeline tap</c> and <c>pipeline top</c> reach a running pipeline's admin port: the address (an option, else
-/// PIPELINE_ADMIN_ADDRESS, else 127.0.0.1:9464) and the token (an option, else PIPELINE_ADMIN_TOKEN), and the one-line
-/// errors they print when nothing answers or the answer is a refusal.
+/// How <c>pipeline tap</c> and <c>pipeline top</c> reach a running pipeline's admin port (the address and token that
+/// <see cref="Commands.AdminTarget"/> resolves), and the one-line errors they print when nothing answers or the answer
+/// is a refusal.
 /// </summary>
 internal sealed class AdminClient : IDisposable
 {
@@ -27,18 +26,6 @@ internal sealed class AdminClient : IDisposable
     }
 
     public Uri BaseAddress { get; }
-
-    public static Option<string> AddressOption() => new("--admin-address")
-    {
-        Description = $"The pipeline's admin address: host:port, or http(s)://host:port. Default: PIPELINE_ADMIN_ADDRESS, else {DefaultAddress}.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PIPELINE_ADMIN_ADDRESS") is { Length: > 0 } address ? address : DefaultAddress,
-    };
-
-    public static Option<string> TokenOption() => new("--token")
-    {
-        Description = "A token admin.auth accepts (sent as Bearer). Default: PIPELINE_ADMIN_TOKEN.",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PIPELINE_ADMIN_TOKEN") ?? "",
-    };
 
     /// <summary>The client, or null with <paramref name="error"/> when the address is not one.</summary>
     public static AdminClient? Create(string address, string? token, out string? error)

@@ -11,9 +11,6 @@ namespace Pipeline.Host;
 /// </summary>
 public static class Cli
 {
-    /// <summary>EX_CONFIG from sysexits.h, as Vector exits on a configuration error (<see cref="ExitCodes.ConfigError"/>).</summary>
-    internal const int ConfigurationError = ExitCodes.ConfigError;
-
     /// <returns>The process exit code (<see cref="ExitCodes"/>): 0, 1 for a failure or a usage error, 78 for a config error.</returns>
     /// <param name="cancellationToken">
     /// Handed to the running service. The CLI does not trap SIGTERM or Ctrl-C itself: <see cref="ServiceHost"/> owns
@@ -50,9 +47,9 @@ public static class Cli
         root.Subcommands.Add(ComponentsCommand.Create(context));
         root.Subcommands.Add(BufferCommand.Create(context));
         root.Subcommands.Add(DeadLetterCommand.Create(context));
-        root.Subcommands.Add(TapCommand.Create());
-        root.Subcommands.Add(TopCommand.Create());
-        root.Subcommands.Add(ConfigTests.TestCommand.Create(context.Catalog));
+        root.Subcommands.Add(TapCommand.Create(context));
+        root.Subcommands.Add(TopCommand.Create(context));
+        root.Subcommands.Add(ConfigTests.TestCommand.Create(context));
         return root;
     }
 

@@ -10,26 +10,30 @@ namespace Pipeline.Host;
 /// </summary>
 internal static class TapCommand
 {
-    public static Command Create()
+    public static Command Create(Commands.CliContext context)
     {
         var component = new Argument<string>("component") { Description = "What to watch: a source or stage id, or a named output as id.output (route_id.payments)." };
         var limit = new Option<long?>("--limit", "-n") { Description = "Stop after this many events (default: until Ctrl-C or the pipeline stops)." };
         var sample = new Option<double?>("--sample") { Description = "The share of events to copy, above 0 and at most 1 (default 1: every event)." };
-        var address = AdminClient.AddressOption();
-        var token = AdminClient.TokenOption();
         var command = new Command("tap", "Print the events leaving a component of a running pipeline, as JSON lines; the pipeline never waits for the tap (a slow reader misses events, counted).")
         {
-            component, limit, sample, address, token,
+            component, limit, sample,
         };
+        var target = Commands.AdminTarget.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetRequiredValue(component), parse.GetValue(limit), parse.GetValue(sample), parse.GetRequiredValue(address), parse.GetValue(token),
+            parse.GetRequiredValue(component), parse.GetValue(limit), parse.GetValue(sample), target.Address(parse, context), target.Token(parse, context),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string component, long? limit, double? sample, string address, string? token, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        string component, long? limit, double? sample, string? address, string? token, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        if (address is null)
+        {
+            // The topology named to find the address did not load; its errors are written.
+            return ExitCodes.ConfigError;
+        }
         using var client = AdminClient.Create(address, token, out var addressError);
         if (client is null)
         {
@@ -87,6 +91,6 @@ internal static class TapCommand
         var events = end.GetProperty("events").GetInt64();
         var dropped = end.GetProperty("dropped").GetInt64();
         var why = dropped > 0 ? " (the component sent faster than this tap read; try --sample)" : "";
-        return string.Create(CultureInfo.InvariantCulture, $"tap ended, {reason}: {events} events, {dropped} dropped{why}");
+        return string.Create(CultureInfo.InvariantCulture, $"tap ended, {reason}: {events} {(events == 1 ? "event" : "events")}, {dropped} dropped{why}");
     }
 }

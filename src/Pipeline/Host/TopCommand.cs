@@ -13,7 +13,7 @@ namespace Pipeline.Host;
 /// </summary>
 internal static class TopCommand
 {
-    public static Command Create()
+    public static Command Create(Commands.CliContext context)
     {
         var interval = new Option<string>("--interval")
         {
@@ -21,25 +21,29 @@ internal static class TopCommand
             DefaultValueFactory = _ => "1s",
         };
         var once = new Option<bool>("--once") { Description = "Print one frame as plain text and exit: for scripts." };
-        var address = AdminClient.AddressOption();
-        var token = AdminClient.TokenOption();
         var command = new Command("top", "Show every component of a running pipeline, refreshed live: rates, errors, mailbox fill, P95, isolates, state.")
         {
-            interval, once, address, token,
+            interval, once,
         };
+        var target = Commands.AdminTarget.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetRequiredValue(address), parse.GetValue(token), parse.GetRequiredValue(interval), parse.GetValue(once),
+            target.Address(parse, context), target.Token(parse, context), parse.GetRequiredValue(interval), parse.GetValue(once),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string address, string? token, string intervalText, bool once, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        string? address, string? token, string intervalText, bool once, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (!DurationText.TryParse(intervalText, out var interval) || interval <= TimeSpan.Zero)
         {
             await stderr.WriteLineAsync($"error: --interval: expected a duration such as 1s or 500ms, found '{intervalText}'").ConfigureAwait(false);
             return 1;
+        }
+        if (address is null)
+        {
+            // The topology named to find the address did not load; its errors are written.
+            return ExitCodes.ConfigError;
         }
         using var client = AdminClient.Create(address, token, out var addressError);
         if (client is null)

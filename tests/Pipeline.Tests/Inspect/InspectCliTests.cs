@@ -114,6 +114,34 @@ public sealed class InspectCliTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Tap_finds_the_admin_port_in_the_topology_file_given_with_config()
+    {
+        var address = await StartAsync(new AdminSettings { Address = "127.0.0.1:0" });
+        var port = new Uri(address).Port;
+        var file = Path.Combine(_harness.Directory, "running.yaml");
+        // As deployed: listening on every interface, which a tap on the same host reaches on loopback.
+        await File.WriteAllTextAsync(file, Yaml.Replace("{dir}", _harness.Directory, StringComparison.Ordinal) + $"\nadmin: {{ address: \"0.0.0.0:{port}\" }}\n", Ct);
+
+        var (code, stdout, stderr) = await RunAsync(NoEnvironment, "tap", "keep", "--limit", "1", "--config", file);
+
+        Assert.Equal("tap ended, the limit was reached: 1 event, 0 dropped\n", stderr);
+        Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(0, code);
+    }
+
+    [Fact]
+    public async Task Top_with_a_config_that_does_not_load_exits_78_with_its_errors()
+    {
+        var file = Path.Combine(_harness.Directory, "broken.yaml");
+        await File.WriteAllTextAsync(file, "sources:\n  gen: { type: generatr }\n", Ct);
+
+        var (code, _, stderr) = await RunAsync(NoEnvironment, "top", "--once", "--config", file);
+
+        Assert.Contains($"{file}:2:16: error: source 'gen': unknown source type 'generatr'", stderr, StringComparison.Ordinal);
+        Assert.Equal(78, code);
+    }
+
+    [Fact]
     public async Task Top_exits_1_with_one_line_when_nothing_answers()
     {
         var port = EndToEndHarness.FreePort();
@@ -131,11 +159,15 @@ public sealed class InspectCliTests : IAsyncDisposable
         return _admin.Addresses.Single();
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private static string? NoEnvironment(string name) => null;
+
+    private static Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args) => RunAsync(NoEnvironment, args);
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(Func<string, string?> environment, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await Cli.RunAsync(args, stdout, stderr, BuiltInComponents.Create(), Ct).WaitAsync(EndToEndHarness.HangGuard, Ct);
+        var code = await Cli.RunAsync(args, stdout, stderr, BuiltInComponents.Create(), Ct, environment).WaitAsync(EndToEndHarness.HangGuard, Ct);
         return (code, stdout.ToString().ReplaceLineEndings("\n"), stderr.ToString().ReplaceLineEndings("\n"));
     }
 }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Pipeline.Components;
+using Pipeline.Host.Commands;
 using Pipeline.Config;
 using Pipeline.Config.UnitTests;
 
@@ -14,13 +14,8 @@ internal static class TestCommand
     /// <summary>Exit code when a test failed; a config that does not load (or holds no test) is a configuration error.</summary>
     public const int TestsFailed = 1;
 
-    public static Command Create(ComponentCatalog catalog)
+    public static Command Create(CliContext context)
     {
-        var config = new Option<string>("--config", "-c")
-        {
-            Description = "The topology YAML file whose stages and tests: to run.",
-            Required = true,
-        };
         var testFiles = new Option<string[]>("--tests", "-t")
         {
             Description = "A side file with only tests: for the topology (repeatable); its tests run after the topology's own.",
@@ -28,33 +23,37 @@ internal static class TestCommand
         };
         var command = new Command("test", "Run the config's unit tests (tests: events inserted at stages, assertions on what comes out). Exit 0 when all pass, 1 when one fails.")
         {
-            config, testFiles,
+            testFiles,
         };
-        command.SetAction((parse, ct) => RunAsync(parse, parse.GetRequiredValue(config), parse.GetValue(testFiles) ?? [], catalog, ct));
+        var options = CliOptions.AddTo(command, adminAddress: false);
+        command.SetAction((parse, ct) => RunAsync(parse, options, parse.GetValue(testFiles) ?? [], context, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, string path, string[] testFiles, ComponentCatalog catalog, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, CliOptions options, string[] testFiles, CliContext context, CancellationToken cancellationToken)
     {
         var stdout = parse.InvocationConfiguration.Output;
         var stderr = parse.InvocationConfiguration.Error;
-        if (Cli.TryLoad(parse, () => ConfigLoader.LoadFile(path, catalog)) is not { } topology)
+        var loaded = options.Load(parse, context);
+        if (loaded.Config is not { } topology)
         {
-            return Cli.ConfigurationError;
+            loaded.WriteErrors(stderr);
+            return ExitCodes.ConfigError;
         }
+        var path = topology.File;
         var tests = new List<ConfigUnitTest>(topology.Tests);
         foreach (var file in testFiles)
         {
             if (Cli.TryLoad(parse, () => topology with { Tests = ConfigLoader.LoadTestsFile(file, topology) }) is not { } withFile)
             {
-                return Cli.ConfigurationError;
+                return ExitCodes.ConfigError;
             }
             tests.AddRange(withFile.Tests);
         }
         if (tests.Count == 0)
         {
             await stderr.WriteLineAsync($"{path}: no tests to run: add 'tests:' to the topology or pass --tests FILE (docs/config-tests.md)").ConfigureAwait(false);
-            return Cli.ConfigurationError;
+            return ExitCodes.ConfigError;
         }
 
         var failed = 0;
