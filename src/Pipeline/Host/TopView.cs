@@ -22,7 +22,8 @@ internal static class TopView
         {
             table.AddRow(
                 Markup.Escape(node.Id),
-                node.Kind,
+                // The config's word: /topology says processor (its node-graph and metric label), YAML says stages.
+                node.Kind == "processor" ? "stage" : node.Kind,
                 Markup.Escape(node.Type),
                 Rate(node.ReceivedPerSecond),
                 Rate(node.SentPerSecond),

@@ -109,7 +109,7 @@ public sealed class InspectCliTests : IAsyncDisposable
         while (rows.Length != 3 || rows.Any(r => r[3] == "0" && r[4] == "0"));
 
         Assert.Equal(["gen", "keep", "out"], rows.Select(r => r[0]));
-        Assert.Equal(["source", "processor", "sink"], rows.Select(r => r[1]));
+        Assert.Equal(["source", "stage", "sink"], rows.Select(r => r[1]));
         Assert.All(rows, r => Assert.Equal("running", r[^1]));
     }
 
