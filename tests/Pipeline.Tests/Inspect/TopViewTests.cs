@@ -34,7 +34,7 @@ public sealed class TopViewTests
             ["ingest", "source", "http", "1250", "1248", "10", "(2.5/s)", "0", "-", "-", "1", "running"],
             Cells(lines, "ingest"));
         Assert.Equal(
-            ["enrich", "processor", "remap", "1248", "12.4", "3", "7", "972/1024", "95%", "4.2", "ms", "4", "failed"],
+            ["enrich", "stage", "remap", "1248", "12.4", "3", "7", "972/1024", "95%", "4.2", "ms", "4", "failed"],
             Cells(lines, "enrich"));
         Assert.Equal(
             ["out", "sink", "http", "0.5", "0.5", "0", "0", "0/512", "0%", "250", "µs", "2", "running"],
