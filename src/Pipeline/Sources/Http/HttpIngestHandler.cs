@@ -1,12 +1,8 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO.Compression;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Pipeline.Components;
 using Pipeline.Events;
@@ -38,7 +34,7 @@ namespace Pipeline.Sources.Http;
 /// the trace context of every event of the request; an event's own <c>traceparent</c> field (the source's
 /// <c>traceparent_field</c>) overrides it for that event.</para>
 /// </remarks>
-public sealed class HttpIngestHandler
+public sealed partial class HttpIngestHandler
 {
     private const string AcceptedContentTypes = "application/x-ndjson, application/ndjson, application/jsonl, application/json";
 
@@ -68,12 +64,6 @@ public sealed class HttpIngestHandler
         _maxBody = Math.Min(maxBody, Array.MaxLength - 1);
         _backpressureTimeout = backpressureTimeout;
         _retryAfterSeconds = Math.Max(1, (int)Math.Ceiling(backpressureTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-    }
-
-    private enum BodyFormat
-    {
-        Ndjson,
-        Json,
     }
 
     /// <summary>Maps the handler onto <paramref name="path"/> for every method, so non-POSTs get a 405 that says why.</summary>
@@ -278,140 +268,6 @@ public sealed class HttpIngestHandler
         await AnswerWhenAcknowledgedAsync(http, batch, accepted, positionName, errors, error: null, firstRejected: null).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// With acknowledgements: answers once every accepted event is terminal at every sink it went to. 200 when all
-    /// were delivered or durably buffered (or dropped on purpose by a filter, sample or drop_newest); 422 naming each
-    /// dead-lettered line and its reason (the rest was delivered: resend nothing, replay the named lines from the
-    /// dead-letter file once fixed); 503 with Retry-After when that did not happen within acknowledgements_timeout
-    /// (resend the request: the events that did arrive then arrive twice).
-    /// </summary>
-    private async Task AnswerWhenAcknowledgedAsync(
-        HttpContext http, SourceBatch batch, int accepted, string positionName, List<IngestLineError> errors, string? error, int? firstRejected)
-    {
-        batch.Seal();
-        SourceBatchResult result;
-        try
-        {
-            result = await batch.Completion.WaitAsync(_acknowledgementsTimeout, http.RequestAborted).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            http.Response.Headers.RetryAfter = _retryAfterSeconds;
-            await WriteResultAsync(http, StatusCodes.Status503ServiceUnavailable, accepted, positionName, errors,
-                $"{accepted} events were accepted but not all of them were delivered within acknowledgements_timeout ({_acknowledgementsTimeout.TotalSeconds}s); "
-                + "resend the request (events that did arrive will then arrive twice)", firstRejected: null).ConfigureAwait(false);
-            return;
-        }
-        foreach (var deadLetter in result.DeadLetters)
-        {
-            errors.Add(new IngestLineError((int)deadLetter.Position, "dead-lettered: " + deadLetter.Reason, 0, 0));
-        }
-        errors.Sort((a, b) => a.Position.CompareTo(b.Position));
-        var status = firstRejected is not null ? StatusCodes.Status503ServiceUnavailable
-            : errors.Count > 0 ? StatusCodes.Status422UnprocessableEntity
-            : StatusCodes.Status200OK;
-        if (status == StatusCodes.Status422UnprocessableEntity)
-        {
-            error = result.DeadLettered > result.DeadLetters.Count
-                ? $"{errors.Count} lines listed were dead-lettered ({result.DeadLettered} copies in all, the first {SourceBatch.MaxListedDeadLetters} listed); the rest was delivered"
-                : "the lines listed were dead-lettered (see the dead-letter file); the rest was delivered";
-        }
-        await WriteResultAsync(http, status, accepted, positionName, errors, error, firstRejected, result).ConfigureAwait(false);
-    }
-
-    private static void ParseNdjson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
-    {
-        var start = body.StartsWith("\uFEFF"u8) ? 3 : 0;
-        var lineNumber = 0;
-        while (start <= body.Length)
-        {
-            lineNumber++;
-            var rest = body[start..];
-            var newline = rest.IndexOf((byte)'\n');
-            var line = newline < 0 ? rest : rest[..newline];
-            // Blank lines (a trailing newline, CRLF leftovers) separate nothing and are not errors.
-            if (!line.Trim(" \t\r"u8).IsEmpty)
-            {
-                try
-                {
-                    events.Add(Event.Parse(line));
-                    positions.Add(lineNumber);
-                }
-                catch (EventFormatException ex)
-                {
-                    errors.Add(new IngestLineError(lineNumber, ex.Message, start, line.Length));
-                }
-            }
-            if (newline < 0)
-            {
-                break;
-            }
-            start += newline + 1;
-        }
-    }
-
-    private static void ParseJson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
-    {
-        // One nesting level more than events allow, for the enclosing array.
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 65 });
-        var index = 0;
-        var elementStart = 0;
-        try
-        {
-            if (!reader.Read())
-            {
-                return;
-            }
-            if (reader.TokenType == JsonTokenType.StartObject)
-            {
-                AddElement(body, events, positions, errors, 0, 0, body.Length, JsonTokenType.StartObject);
-                return;
-            }
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                errors.Add(new IngestLineError(0, $"expected a JSON object or an array of objects, found {IngestResponseJson.Describe(reader.TokenType)}", 0, body.Length));
-                return;
-            }
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                elementStart = (int)reader.TokenStartIndex;
-                var kind = reader.TokenType;
-                reader.Skip();
-                AddElement(body, events, positions, errors, index, elementStart, (int)reader.BytesConsumed - elementStart, kind);
-                index++;
-                elementStart = (int)reader.BytesConsumed;
-            }
-            // Only whitespace may follow the array: the reader throws on anything else. Unchecked, a second array's
-            // events were dropped while the client was told all was accepted (found by fuzzing, docs/fuzzing.md).
-            elementStart = (int)reader.BytesConsumed;
-            reader.Read();
-        }
-        catch (JsonException ex)
-        {
-            // A syntax error ends the array: nothing after it can be told apart. The elements before it stand.
-            errors.Add(new IngestLineError(index, $"invalid JSON: {JsonErrorText.Describe(ex)}", elementStart, body.Length - elementStart));
-        }
-    }
-
-    private static void AddElement(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors,
-        int index, int offset, int length, JsonTokenType kind)
-    {
-        if (kind != JsonTokenType.StartObject)
-        {
-            errors.Add(new IngestLineError(index, $"expected a JSON object, found {IngestResponseJson.Describe(kind)}", offset, length));
-            return;
-        }
-        try
-        {
-            events.Add(Event.Parse(body.Slice(offset, length)));
-            positions.Add(index);
-        }
-        catch (EventFormatException ex)
-        {
-            errors.Add(new IngestLineError(index, ex.Message, offset, length));
-        }
-    }
-
     private void ReportInvalid(ReadOnlySpan<byte> body, List<IngestLineError> errors)
     {
         foreach (var error in errors)
@@ -464,37 +320,6 @@ public sealed class HttpIngestHandler
         }
     }
 
-    private static bool TryGetFormat(string? contentType, out BodyFormat format)
-    {
-        format = BodyFormat.Ndjson;
-        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
-        {
-            return false;
-        }
-        if (parsed.CharSet is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-        switch (parsed.MediaType?.ToUpperInvariant())
-        {
-            case "APPLICATION/X-NDJSON" or "APPLICATION/NDJSON" or "APPLICATION/JSONL" or "APPLICATION/X-JSONLINES":
-                format = BodyFormat.Ndjson;
-                return true;
-            case "APPLICATION/JSON":
-                format = BodyFormat.Json;
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private static bool TryGetGzip(string contentEncoding, out bool gzip)
-    {
-        var encoding = contentEncoding.Trim();
-        gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) || encoding.Equals("x-gzip", StringComparison.OrdinalIgnoreCase);
-        return gzip || encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase);
-    }
-
     private static ActivityContext ReadTraceContext(IHeaderDictionary headers)
     {
         var traceparent = headers["traceparent"];
@@ -522,65 +347,5 @@ public sealed class HttpIngestHandler
         }
         evt.Remove(_traceparentField);
         return own;
-    }
-
-    private Task WriteTooLargeAsync(HttpContext http)
-        => WriteErrorAsync(http, StatusCodes.Status413PayloadTooLarge,
-            $"the body is larger than max_body ({_maxBody} bytes{(http.Request.Headers.ContentEncoding.Count > 0 ? ", after decompression" : "")}); nothing was accepted");
-
-    private static async Task WriteErrorAsync(HttpContext http, int status, string error)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(http.Response.BodyWriter, IngestResponseJson.WriterOptions);
-        await using (writer.ConfigureAwait(false))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("error", error);
-            writer.WriteEndObject();
-        }
-        await http.Response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-    }
-
-    private static async Task WriteResultAsync(HttpContext http, int status, int accepted, string positionName,
-        List<IngestLineError> errors, string? error, int? firstRejected, SourceBatchResult? acknowledged = null)
-    {
-        http.Response.StatusCode = status;
-        http.Response.ContentType = "application/json";
-        var writer = new Utf8JsonWriter(http.Response.BodyWriter, IngestResponseJson.WriterOptions);
-        await using (writer.ConfigureAwait(false))
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("accepted", accepted);
-            if (error is not null)
-            {
-                writer.WriteString("error", error);
-            }
-            if (firstRejected is { } position)
-            {
-                writer.WriteNumber("first_rejected", position);
-            }
-            if (acknowledged is not null)
-            {
-                // Per copy: an event that fanned out to two sinks counts at each.
-                writer.WriteStartObject("acknowledged");
-                writer.WriteNumber("delivered", acknowledged.Delivered);
-                writer.WriteNumber("buffered", acknowledged.Buffered);
-                writer.WriteNumber("dropped", acknowledged.Dropped);
-                writer.WriteNumber("dead_lettered", acknowledged.DeadLettered);
-                writer.WriteEndObject();
-            }
-            writer.WriteStartArray("errors");
-            foreach (var e in errors)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber(positionName, e.Position);
-                writer.WriteString("error", e.Reason);
-                writer.WriteEndObject();
-            }
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-        await http.Response.BodyWriter.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 }
