@@ -40,6 +40,24 @@ public sealed class ConfigWarningTests : IDisposable
         Assert.Equal("test.yaml:7:5: warning: " + ExpectedMessage, warning.ToString());
     }
 
+    [Fact]
+    public void Parse_json_behind_an_http_source_with_the_default_json_codec_warns_too()
+    {
+        var yaml = VectorStyle.Replace("type: stdin", "type: http\n    address: \"127.0.0.1:0\"", StringComparison.Ordinal);
+
+        var warning = Assert.Single(Load(yaml).Warnings);
+
+        Assert.Equal(ExpectedMessage, warning.Message);
+    }
+
+    [Fact]
+    public void Parse_json_behind_an_http_source_with_the_text_codec_does_not_warn()
+    {
+        var yaml = VectorStyle.Replace("type: stdin", "type: http\n    address: \"127.0.0.1:0\"\n    decoding: { codec: text }", StringComparison.Ordinal);
+
+        Assert.Empty(Load(yaml).Warnings);
+    }
+
     [Theory]
     [InlineData("decoding: { codec: text }", "")]
     [InlineData("", "field: .payload")]

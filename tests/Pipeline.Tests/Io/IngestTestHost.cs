@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
+using Pipeline.Decoding;
 using Pipeline.Sources.Http;
 
 namespace Pipeline.Tests.Io;
@@ -23,14 +24,15 @@ internal sealed class IngestTestHost : IAsyncDisposable
     public HttpClient Client { get; }
 
     public static async Task<IngestTestHost> StartAsync(
-        FakeSourceContext context, long maxBody = 1024 * 1024, TimeSpan? backpressureTimeout = null, long? maxInFlightBytes = null, int maxRequests = 128)
+        FakeSourceContext context, long maxBody = 1024 * 1024, TimeSpan? backpressureTimeout = null, long? maxInFlightBytes = null, int maxRequests = 128,
+        DecodingCodec codec = DecodingCodec.Json, byte? delimiter = (byte)'\n')
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseTestServer();
         var app = builder.Build();
         var handler = new HttpIngestHandler(context, maxBody, backpressureTimeout ?? TimeSpan.FromMilliseconds(1500),
-            limiter: new IngestLimiter(maxInFlightBytes ?? maxBody * 4, maxRequests));
+            limiter: new IngestLimiter(maxInFlightBytes ?? maxBody * 4, maxRequests), codec: codec, delimiter: delimiter);
         handler.MapTo(app, "/v1/events");
         await app.StartAsync(TestContext.Current.CancellationToken);
         return new IngestTestHost(app, handler, app.GetTestClient());

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Pipeline.Decoding;
 using Pipeline.Events;
 
 namespace Pipeline.Sources.Http;
@@ -11,6 +12,56 @@ public sealed partial class HttpIngestHandler
     {
         Ndjson,
         Json,
+
+        /// <summary>text/plain, framed by framing and decoded by decoding.codec (not json).</summary>
+        Framed,
+    }
+
+    private string AcceptedContentTypes => _codec == DecodingCodec.Json
+        ? "one of application/x-ndjson, application/ndjson, application/jsonl, application/json"
+        : $"text/plain (decoding.codec: {_codec.ToString().ToLowerInvariant()})";
+
+    /// <summary>
+    /// The body cut at the framing delimiter (or whole, for framing bytes), each frame decoded by the codec; a frame
+    /// that does not decode is a per-line error, as an invalid NDJSON line is. Frames are numbered from 1; blank ones
+    /// are skipped, as blank NDJSON lines are.
+    /// </summary>
+    private void ParseFrames(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
+    {
+        var decoder = _decoders.TryTake(out var pooled) ? pooled : new FrameDecoder(_codec);
+        try
+        {
+            var start = body.StartsWith("\uFEFF"u8) ? 3 : 0;
+            var number = 0;
+            while (start <= body.Length)
+            {
+                number++;
+                var rest = body[start..];
+                var end = _delimiter is { } delimiter ? rest.IndexOf(delimiter) : -1;
+                var frame = end < 0 ? rest : rest[..end];
+                if (!frame.Trim(" \t\r\n"u8).IsEmpty)
+                {
+                    if (decoder.Decode(frame, out var error) is { } evt)
+                    {
+                        events.Add(evt);
+                        positions.Add(number);
+                    }
+                    else
+                    {
+                        errors.Add(new IngestLineError(number, $"{error} (decoding.codec: {decoder.CodecName})", start, frame.Length));
+                    }
+                }
+                if (end < 0)
+                {
+                    break;
+                }
+                start += end + 1;
+            }
+        }
+        finally
+        {
+            _decoders.Add(decoder);
+        }
     }
 
     private static void ParseNdjson(ReadOnlySpan<byte> body, List<Event> events, List<int> positions, List<IngestLineError> errors)
@@ -106,7 +157,7 @@ public sealed partial class HttpIngestHandler
         }
     }
 
-    private static bool TryGetFormat(string? contentType, out BodyFormat format)
+    private bool TryGetFormat(string? contentType, out BodyFormat format)
     {
         format = BodyFormat.Ndjson;
         if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed))
@@ -116,6 +167,13 @@ public sealed partial class HttpIngestHandler
         if (parsed.CharSet is { } charset && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return false;
+        }
+        if (_codec != DecodingCodec.Json)
+        {
+            // A JSON body sent to a text codec would become one event per line holding the JSON as text: refused,
+            // so a client pointed at the wrong source learns it at once rather than from the events.
+            format = BodyFormat.Framed;
+            return parsed.MediaType?.Equals("text/plain", StringComparison.OrdinalIgnoreCase) == true;
         }
         switch (parsed.MediaType?.ToUpperInvariant())
         {

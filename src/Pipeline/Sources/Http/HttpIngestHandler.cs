@@ -1,10 +1,12 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Pipeline.Components;
+using Pipeline.Decoding;
 using Pipeline.Events;
 using Pipeline.Telemetry;
 
@@ -36,7 +38,6 @@ namespace Pipeline.Sources.Http;
 /// </remarks>
 public sealed partial class HttpIngestHandler
 {
-    private const string AcceptedContentTypes = "application/x-ndjson, application/ndjson, application/jsonl, application/json";
 
     private readonly ISourceContext _context;
     private readonly long _maxBody;
@@ -45,6 +46,12 @@ public sealed partial class HttpIngestHandler
     private readonly FieldPath? _traceparentField;
     private readonly TimeSpan _acknowledgementsTimeout;
     private readonly IngestLimiter _limiter;
+    private readonly DecodingCodec _codec;
+    private readonly byte? _delimiter;
+
+    // Decoders reuse buffers, so each parse takes one of its own; a request parses without awaiting, so there are
+    // about as many as threads parsing at once, each reused, rather than one per request.
+    private readonly ConcurrentBag<FrameDecoder> _decoders = [];
     private volatile bool _shuttingDown;
 
     /// <param name="traceparentField">A field whose valid W3C traceparent overrides the request's for that event; null for none.</param>
@@ -53,10 +60,14 @@ public sealed partial class HttpIngestHandler
     /// answered 503; null for the default, 30s.
     /// </param>
     /// <param name="limiter">Bytes and requests in flight; null for the defaults (an eighth of the available memory, 128 requests).</param>
+    /// <param name="codec">decoding.codec: json takes NDJSON or JSON as always; the others take text/plain, framed.</param>
+    /// <param name="delimiter">With a codec other than json, the byte that ends a frame; null when the whole body is one.</param>
     internal HttpIngestHandler(
         ISourceContext context, long maxBody, TimeSpan backpressureTimeout, FieldPath? traceparentField = null, TimeSpan? acknowledgementsTimeout = null,
-        IngestLimiter? limiter = null)
+        IngestLimiter? limiter = null, DecodingCodec codec = DecodingCodec.Json, byte? delimiter = (byte)'\n')
     {
+        _codec = codec;
+        _delimiter = delimiter;
         _limiter = limiter ?? new IngestLimiter(Math.Max(maxBody, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8), 128);
         _acknowledgementsTimeout = acknowledgementsTimeout ?? TimeSpan.FromSeconds(30);
         _traceparentField = traceparentField;
@@ -117,7 +128,7 @@ public sealed partial class HttpIngestHandler
         if (!TryGetFormat(request.ContentType, out var format))
         {
             await WriteErrorAsync(http, StatusCodes.Status415UnsupportedMediaType,
-                $"unsupported Content-Type '{request.ContentType ?? "(none)"}'; expected one of {AcceptedContentTypes} (UTF-8)").ConfigureAwait(false);
+                $"unsupported Content-Type '{request.ContentType ?? "(none)"}'; expected {AcceptedContentTypes} (UTF-8)").ConfigureAwait(false);
             return;
         }
         if (!TryGetGzip(request.Headers.ContentEncoding.ToString(), out var gzip))
@@ -196,15 +207,24 @@ public sealed partial class HttpIngestHandler
         var events = new List<Event>();
         var positions = new List<int>();
         var errors = new List<IngestLineError>();
-        if (format == BodyFormat.Ndjson)
+        switch (format)
         {
-            ParseNdjson(body.Span, events, positions, errors);
+            case BodyFormat.Ndjson:
+                ParseNdjson(body.Span, events, positions, errors);
+                break;
+            case BodyFormat.Json:
+                ParseJson(body.Span, events, positions, errors);
+                break;
+            default:
+                ParseFrames(body.Span, events, positions, errors);
+                break;
         }
-        else
+        var positionName = format switch
         {
-            ParseJson(body.Span, events, positions, errors);
-        }
-        var positionName = format == BodyFormat.Ndjson ? "line" : "index";
+            BodyFormat.Ndjson => "line",
+            BodyFormat.Json => "index",
+            _ => _delimiter == (byte)'\n' ? "line" : "record",
+        };
 
         if (events.Count == 0)
         {

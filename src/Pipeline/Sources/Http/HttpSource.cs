@@ -7,13 +7,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Components;
+using Pipeline.Decoding;
 using Pipeline.Events;
 using Pipeline.Security;
 
 namespace Pipeline.Sources.Http;
 
-[Component("http", "Accepts POSTs of NDJSON or JSON (optionally gzip) on its own port; answers 429 under backpressure.")]
-public sealed class HttpSourceConfig : ISourceConfig
+[Component("http", "Accepts POSTs of NDJSON or JSON (or, with decoding, text/plain; optionally gzip) on its own port; answers 429 under backpressure.")]
+public sealed class HttpSourceConfig : ISourceConfig, IDecodingSourceConfig
 {
     [Option("Address the ingest server listens on, as ip:port ([::]:port for IPv6, localhost:port, *:port for every interface); https:// in front needs tls.",
         Example = "127.0.0.1:8080")]
@@ -52,8 +53,26 @@ public sealed class HttpSourceConfig : ISourceConfig
         Example = "{ strategy: bearer, tokens_file: /etc/pipeline/ingest-tokens/tokens }")]
     public AuthSettings? Auth { get; set; }
 
+    [Option("How each frame of a body becomes an event: codec json (the default: NDJSON or a JSON array, as without decoding), text, logfmt or syslog; a codec other than json takes Content-Type text/plain.",
+        Example = "{ codec: logfmt }")]
+    public DecodingSettings? Decoding { get; set; }
+
+    [Option("With a codec other than json, where each frame of a body ends: method newline_delimited (the default), character_delimited (with character_delimited.delimiter) or bytes (the whole body is one event).",
+        Example = "{ method: bytes }")]
+    public FramingSettings? Framing { get; set; }
+
+    public DecodingCodec Codec => Decoding?.Codec ?? DecodingCodec.Json;
+
+    /// <summary>The byte that ends a frame, null for the whole body; checked by <see cref="Build"/>.</summary>
+    internal byte? FrameDelimiter => Framing is null ? (byte)'\n' : Framing.Delimiter("framing");
+
     public ISourceFactory Build(ComponentContext context)
     {
+        _ = FrameDelimiter;
+        if (Framing is not null && Codec == DecodingCodec.Json)
+        {
+            throw new ComponentBuildException("framing", "framing applies to the codecs text, logfmt and syslog (expected decoding: { codec: text } or the like, found codec json: NDJSON is always newline-delimited and a JSON array is framed by its brackets)");
+        }
         if (!ListenAddress.TryParse(Address, out var address))
         {
             throw new ComponentBuildException("address", $"expected {ListenAddress.Expected}, found '{Address}'");
@@ -124,7 +143,7 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
             : InFlightBytes.SharedDefault;
         var handler = new HttpIngestHandler(
             context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
-            new IngestLimiter(inFlight, config.MaxConcurrentRequests));
+            new IngestLimiter(inFlight, config.MaxConcurrentRequests), config.Codec, config.FrameDelimiter);
         WebApplication app;
         ReloadingServerCertificate? certificate = null;
         RequestAuthenticator? authenticator = null;
