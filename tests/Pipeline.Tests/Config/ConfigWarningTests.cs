@@ -98,6 +98,30 @@ public sealed class ConfigWarningTests : IDisposable
     }
 
     [Fact]
+    public void Framing_on_an_http_source_with_the_json_codec_is_an_error_that_names_the_codecs_it_applies_to()
+    {
+        var yaml = VectorStyle.Replace("type: stdin", "type: http\n    address: \"127.0.0.1:0\"\n    framing: { method: bytes }", StringComparison.Ordinal);
+
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => Load(yaml)).Errors);
+
+        Assert.Contains("framing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("applies to the codecs text, logfmt and syslog", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Character_delimited_framing_on_an_http_source_without_a_single_character_delimiter_is_an_error()
+    {
+        var yaml = VectorStyle.Replace(
+            "type: stdin",
+            "type: http\n    address: \"127.0.0.1:0\"\n    decoding: { codec: text }\n    framing: { method: character_delimited, character_delimited: { delimiter: \"ab\" } }",
+            StringComparison.Ordinal);
+
+        var error = Assert.Single(Assert.Throws<ConfigException>(() => Load(yaml)).Errors);
+
+        Assert.Contains("framing.character_delimited.delimiter", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Character_delimited_framing_without_a_single_character_delimiter_is_an_error()
     {
         var yaml = VectorStyle.Replace(
