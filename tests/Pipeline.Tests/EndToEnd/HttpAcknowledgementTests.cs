@@ -76,6 +76,23 @@ public sealed class HttpAcknowledgementTests : IDisposable
     }
 
     [Fact]
+    public async Task With_the_logfmt_codec_a_line_that_does_not_decode_is_named_in_a_422_and_the_rest_is_delivered()
+    {
+        var sink = new RecordingSink();
+        await using var running = await StartAsync(sink, "acknowledgements: true\n    decoding: { codec: logfmt }");
+
+        using var response = await running.PostAsync("seq=1 level=info\n=no key\nseq=3\n", "text/plain").Guarded();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var body = await ReadJsonAsync(response);
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Contains("decoding.codec: logfmt", error.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, body.GetProperty("acknowledged").GetProperty("delivered").GetInt64());
+        Assert.Equal(["1", "3"], sink.Delivered.Select(e => JsonDocument.Parse(e).RootElement.GetProperty("seq").GetString()).Order());
+    }
+
+    [Fact]
     public async Task Events_not_terminal_within_the_timeout_get_503_with_retry_after()
     {
         var gate = new SinkGate();
@@ -135,13 +152,13 @@ public sealed class HttpAcknowledgementTests : IDisposable
     private sealed class RunningIngest(Pipeline.Topology.RunningTopology topology, HttpClient http) : IAsyncDisposable
     {
         /// <summary>The source's server starts asynchronously; only connection refusals are retried, boundedly.</summary>
-        public async Task<HttpResponseMessage> PostAsync(string ndjson)
+        public async Task<HttpResponseMessage> PostAsync(string ndjson, string mediaType = "application/x-ndjson")
         {
             for (var attempt = 0; ; attempt++)
             {
                 try
                 {
-                    using var content = new StringContent(ndjson, Encoding.UTF8, "application/x-ndjson");
+                    using var content = new StringContent(ndjson, Encoding.UTF8, mediaType);
                     return await http.PostAsync("/v1/events", content, Ct);
                 }
                 catch (HttpRequestException) when (attempt < 200)

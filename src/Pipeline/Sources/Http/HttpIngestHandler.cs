@@ -14,7 +14,9 @@ namespace Pipeline.Sources.Http;
 
 /// <summary>
 /// Turns one POST of NDJSON (application/x-ndjson, application/jsonl) or JSON (an array of objects, or one object),
-/// optionally gzip-compressed, into events. Hosted by <see cref="HttpSource"/>; any endpoint route builder can map it.
+/// optionally gzip-compressed, into events; with a <c>decoding.codec</c> other than json, a text/plain body instead,
+/// cut by the source's framing and each frame decoded (<see cref="FrameDecoder"/>), a frame that does not decode
+/// being a per-line error like an invalid NDJSON line. Hosted by <see cref="HttpSource"/>; any endpoint route builder can map it.
 /// </summary>
 /// <remarks>
 /// <para>Answers, always with a JSON body:</para>
