@@ -21,25 +21,20 @@ internal static class TapCommand
         };
         var target = Commands.AdminTarget.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetRequiredValue(component), parse.GetValue(limit), parse.GetValue(sample), target.Address(parse, context), target.Token(parse, context),
+            parse.GetRequiredValue(component), parse.GetValue(limit), parse.GetValue(sample), () => target.Connect(parse, context),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string component, long? limit, double? sample, string? address, string? token, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        string component, long? limit, double? sample, Func<(AdminClient? Client, int Failure)> connect, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if (address is null)
+        var (connected, failure) = connect();
+        if (connected is null)
         {
-            // The topology named to find the address did not load; its errors are written.
-            return ExitCodes.ConfigError;
+            return failure;
         }
-        using var client = AdminClient.Create(address, token, out var addressError);
-        if (client is null)
-        {
-            await stderr.WriteLineAsync(addressError).ConfigureAwait(false);
-            return 1;
-        }
+        using var client = connected;
         var query = $"{TapEndpoint.Path}?component={Uri.EscapeDataString(component)}"
             + (limit is { } n ? string.Create(CultureInfo.InvariantCulture, $"&limit={n}") : "")
             + (sample is { } r ? string.Create(CultureInfo.InvariantCulture, $"&sample={r}") : "");

@@ -27,30 +27,25 @@ internal static class TopCommand
         };
         var target = Commands.AdminTarget.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
-            target.Address(parse, context), target.Token(parse, context), parse.GetRequiredValue(interval), parse.GetValue(once),
+            () => target.Connect(parse, context), parse.GetRequiredValue(interval), parse.GetValue(once),
             parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        string? address, string? token, string intervalText, bool once, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        Func<(AdminClient? Client, int Failure)> connect, string intervalText, bool once, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if (!DurationText.TryParse(intervalText, out var interval) || interval <= TimeSpan.Zero)
         {
             await stderr.WriteLineAsync($"error: --interval: expected a duration such as 1s or 500ms, found '{intervalText}'").ConfigureAwait(false);
             return 1;
         }
-        if (address is null)
+        var (connected, failure) = connect();
+        if (connected is null)
         {
-            // The topology named to find the address did not load; its errors are written.
-            return ExitCodes.ConfigError;
+            return failure;
         }
-        using var client = AdminClient.Create(address, token, out var addressError);
-        if (client is null)
-        {
-            await stderr.WriteLineAsync(addressError).ConfigureAwait(false);
-            return 1;
-        }
+        using var client = connected;
         var (snapshot, error) = await FetchAsync(client, cancellationToken).ConfigureAwait(false);
         if (snapshot is null)
         {

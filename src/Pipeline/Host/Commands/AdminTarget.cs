@@ -43,6 +43,23 @@ internal sealed class AdminTarget
 
     public string? Token(ParseResult parse, CliContext context) => parse.GetValue(_token) ?? context.Environment(TokenVariable);
 
+    /// <summary>A client for the running pipeline, or none and the exit code after writing why to stderr.</summary>
+    public (AdminClient? Client, int Failure) Connect(ParseResult parse, CliContext context)
+    {
+        if (Address(parse, context) is not { } address)
+        {
+            // The topology named to find the address did not load; its errors are written.
+            return (null, ExitCodes.ConfigError);
+        }
+        var client = AdminClient.Create(address, Token(parse, context), out var error);
+        if (client is null)
+        {
+            parse.InvocationConfiguration.Error.WriteLine(error);
+            return (null, ExitCodes.Failure);
+        }
+        return (client, ExitCodes.Ok);
+    }
+
     /// <summary>The address to connect to, or null after writing why there is none (a config that does not load).</summary>
     public string? Address(ParseResult parse, CliContext context)
     {
