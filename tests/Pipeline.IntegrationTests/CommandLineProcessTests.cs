@@ -116,7 +116,7 @@ public sealed class CommandLineProcessTests : IDisposable
         Assert.True(exitCode == 1, $"expected exit code 1, found {exitCode}:\n{process.Tail()}");
         AssertEveryLineIsJson(process);
         var messages = process.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("message").GetString()!).ToList();
-        Assert.Contains(messages, m => m.StartsWith("Run finished after ", StringComparison.Ordinal) && m.Contains("events in 3, delivered 0, dead-lettered 3", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.StartsWith("Run finished after ", StringComparison.Ordinal) && m.Contains("events in 3, sink deliveries 0, dead-lettered 3", StringComparison.Ordinal));
         var summary = Assert.Single(messages, m => m.StartsWith("Every event was dead-lettered", StringComparison.Ordinal));
         Assert.Contains("3 records for 3 events in", summary, StringComparison.Ordinal);
         Assert.Contains(Path.Combine(_directory, "data", "dead-letter.jsonl"), summary, StringComparison.Ordinal);
@@ -140,6 +140,6 @@ public sealed class CommandLineProcessTests : IDisposable
         await using var _ = process;
 
         Assert.True(exitCode == 0, $"expected exit code 0, found {exitCode}:\n{process.Tail()}");
-        Assert.Contains(process.StdoutLines, l => l.Contains("events in 2, delivered 1, dead-lettered 1", StringComparison.Ordinal));
+        Assert.Contains(process.StdoutLines, l => l.Contains("events in 2, sink deliveries 1, dead-lettered 1", StringComparison.Ordinal));
     }
 }

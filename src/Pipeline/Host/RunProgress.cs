@@ -32,7 +32,7 @@ internal static class RunProgress
                 var seconds = time.GetElapsedTime(since).TotalSeconds;
                 since = time.GetTimestamp();
                 logger.Information(
-                    "Progress: events in {EventsIn}, delivered {Delivered}, dead-lettered {DeadLettered}; {EventsPerSecond} events/s in",
+                    "Progress: events in {EventsIn}, sink deliveries {Delivered}, dead-lettered {DeadLettered}; {EventsPerSecond} events/s in",
                     now.In, now.Delivered, now.DeadLettered, Math.Round((now.In - previous.In) / Math.Max(seconds, 1e-3)));
                 previous = now;
             }
@@ -48,7 +48,7 @@ internal static class RunProgress
     public static int Finish(EventTotals totals, string? firstReason, string deadLetterPath, TimeSpan elapsed, Serilog.ILogger logger)
     {
         logger.Information(
-            "Run finished after {ElapsedSeconds} s: events in {EventsIn}, delivered {Delivered}, dead-lettered {DeadLettered} ({EventsPerSecond} events/s in)",
+            "Run finished after {ElapsedSeconds} s: events in {EventsIn}, sink deliveries {Delivered}, dead-lettered {DeadLettered} ({EventsPerSecond} events/s in)",
             Math.Round(elapsed.TotalSeconds, 1), totals.In, totals.Delivered, totals.DeadLettered,
             Math.Round(totals.In / Math.Max(elapsed.TotalSeconds, 1e-3)));
         if (!totals.EverythingDeadLettered)

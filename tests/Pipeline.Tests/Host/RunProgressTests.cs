@@ -28,7 +28,7 @@ public sealed class RunProgressTests
         await reporting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
 
         var line = Assert.Single(log.Events).RenderMessage();
-        Assert.Equal("Progress: events in 2000, delivered 1990, dead-lettered 10; 200 events/s in", line);
+        Assert.Equal("Progress: events in 2000, sink deliveries 1990, dead-lettered 10; 200 events/s in", line);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class RunProgressTests
         var exitCode = RunProgress.Finish(new EventTotals(10, 1, 9), "parse: bad", "/data/dead-letter.jsonl", TimeSpan.FromSeconds(2), logger);
 
         Assert.Equal(ExitCodes.Ok, exitCode);
-        Assert.Equal("Run finished after 2 s: events in 10, delivered 1, dead-lettered 9 (5 events/s in)", Assert.Single(log.Events).RenderMessage());
+        Assert.Equal("Run finished after 2 s: events in 10, sink deliveries 1, dead-lettered 9 (5 events/s in)", Assert.Single(log.Events).RenderMessage());
     }
 
     [Fact]
