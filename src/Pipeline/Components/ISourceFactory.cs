@@ -1,3 +1,5 @@
+using Pipeline.Events;
+
 namespace Pipeline.Components;
 
 public interface ISourceFactory
@@ -13,6 +15,13 @@ public interface ISourceFactory
     /// unless the config says <c>acknowledgements: false</c>.
     /// </summary>
     bool AcknowledgementsByDefault => false;
+
+    /// <summary>
+    /// A field whose events must keep their order among themselves (a Kafka source's partition): a stage fed only by
+    /// this source and without a router of its own routes by key affinity on it, so each value's events are handled
+    /// by one isolate, in order, while different values run in parallel. Null when the events have no such order.
+    /// </summary>
+    FieldPath? OrderKey => null;
 
     ISource Create();
 }
