@@ -20,6 +20,10 @@ internal sealed class SinkIsolate : Isolate
     private readonly ISinkFactory _factory;
     private readonly List<Event> _events;
     private ISink? _sink;
+
+    // Set when the sink carries trace context onward (ITracePropagatingSink); then _traceContexts parallels _events.
+    private ITracePropagatingSink? _propagatingSink;
+    private readonly List<ActivityContext> _traceContexts = [];
     private int _batchAttempt = 1;
 
     // The delivery span of the batch under way (null unless it holds a sampled event), for the failure policy.
@@ -41,21 +45,30 @@ internal sealed class SinkIsolate : Isolate
     protected override void CreateInstance()
     {
         _sink = null;
+        _propagatingSink = null;
         _sink = _factory.CreateForIsolate(Index);
+        _propagatingSink = _sink as ITracePropagatingSink;
     }
 
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
         var tracer = Pool.Tracer;
         _events.Clear();
+        _traceContexts.Clear();
         for (var i = BatchPosition; i < BatchCount; i++)
         {
             ref readonly var envelope = ref Batch[i];
             _events.Add(envelope.Event);
+            Activity? send = null;
             if (envelope.IsSampled && tracer.StartSend(envelope.TraceContext, Index) is { } message)
             {
                 // Every sampled event's trace ends in a send span of its own, the child of its last hop.
                 _messages.Add(message);
+                send = message;
+            }
+            if (_propagatingSink is not null)
+            {
+                _traceContexts.Add(OutgoingTraceContext(envelope, send));
             }
         }
         // One delivery span per batch, only when the batch holds a sampled event; it is Activity.Current while the
@@ -221,6 +234,165 @@ internal sealed class SinkIsolate : Isolate
         }
     }
 
+    /// <summary>
+    /// The trace context the next process continues from: a sampled event's send span, else the event's own trace id
+    /// (the one it came with, or the one the pipeline gave it at ingest) with the sampled flag clear, so the other side
+    /// logs under the same trace id without recording spans for it.
+    /// </summary>
+    private static ActivityContext OutgoingTraceContext(in Envelope envelope, Activity? send)
+    {
+        if (send is not null)
+        {
+            return send.Context;
+        }
+        if (envelope.TraceContext.TraceId != default)
+        {
+            return new ActivityContext(envelope.TraceContext.TraceId, envelope.TraceContext.SpanId, envelope.TraceContext.TraceFlags & ~ActivityTraceFlags.Recorded);
+        }
+        // An unsampled event the pipeline gave a trace id: no span of it exists, so the parent span id is made up, as
+        // a W3C traceparent needs one.
+        return envelope.NewTraceId.IsEmpty
+            ? default
+            : new ActivityContext(envelope.NewTraceId.ToActivityTraceId(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None);
+    }
+
+    /// <summary>
+    /// One attempt at the batch. Completes synchronously, without a state machine, when the sink does; a
+    /// <see cref="PartialDeliveryException"/> settles what it can (<see cref="SettlePartialDelivery"/>) and leaves only
+    /// the retryable events for the next attempt.
+    /// </summary>
+    private ValueTask WriteAttemptAsync(CancellationToken stop)
+    {
+        ValueTask write;
+        try
+        {
+            write = _propagatingSink is { } propagating
+                ? propagating.WriteAsync(_events, _traceContexts, stop)
+                : _sink!.WriteAsync(_events, stop);
+        }
+        catch (PartialDeliveryException partial)
+        {
+            write = ValueTask.FromException(partial);
+        }
+        return write.IsCompletedSuccessfully ? default : AwaitPartialDeliveryAsync(write);
+    }
+
+    private async ValueTask AwaitPartialDeliveryAsync(ValueTask write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (PartialDeliveryException partial)
+        {
+            var retried = SettlePartialDelivery(partial);
+            if (retried is null)
+            {
+                return;
+            }
+            // The rest is an outage of those events only: the policy retries them (and only them) with backoff.
+            throw new RetryableFailureException($"{partial.Message}; {_events.Count} events to retry, first: {retried}", partial);
+        }
+    }
+
+    /// <summary>
+    /// Settles a batch that went through in part: what the sink did not list is delivered, what it listed as not
+    /// retryable is dead-lettered now with the sink's reason, and the retryable events move (in their order) to the end
+    /// of the batch, where the next attempt starts. Returns the first retryable event's reason; null when none is left.
+    /// </summary>
+    private string? SettlePartialDelivery(PartialDeliveryException partial)
+    {
+        var count = BatchCount - BatchPosition;
+        var failures = new EventDeliveryFailure?[count];
+        foreach (var failure in partial.Failures)
+        {
+            if ((uint)failure.Index < (uint)count)
+            {
+                failures[failure.Index] = failure;
+            }
+        }
+        var now = Stopwatch.GetTimestamp();
+        var batchSpan = _span;
+        var message = 0;
+        long delivered = 0, deliveredBytes = 0;
+        string? firstRetried = null;
+        var keptMessages = new List<Activity>();
+        var keptTraceContexts = new List<ActivityContext>();
+        // Walks backwards so the retryable envelopes move to the tail in place: the write index never passes the read one.
+        var messageIndexes = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            messageIndexes[i] = Batch[BatchPosition + i].IsSampled && message < _messages.Count ? message++ : -1;
+        }
+        var write = BatchCount - 1;
+        for (var i = count - 1; i >= 0; i--)
+        {
+            var envelope = Batch[BatchPosition + i];
+            var own = messageIndexes[i] >= 0 ? _messages[messageIndexes[i]] : null;
+            switch (failures[i])
+            {
+                case { Retryable: true } retry:
+                    firstRetried = retry.Reason;
+                    Batch[write--] = envelope;
+                    if (own is not null)
+                    {
+                        keptMessages.Add(own);
+                    }
+                    if (_propagatingSink is not null)
+                    {
+                        keptTraceContexts.Add(_traceContexts[i]);
+                    }
+                    break;
+                case { } rejected:
+                    if (own is not null)
+                    {
+                        own.SetTag(TelemetryNames.ErrorTypeAttribute, TelemetryNames.DeadLetteredErrorType);
+                        Activity.Current = own;
+                    }
+                    Pool.DeadLetter(rejected.Reason, envelope with { Attempt = _batchAttempt });
+                    Activity.Current = batchSpan;
+                    own?.Stop();
+                    break;
+                default:
+                    if (own is not null)
+                    {
+                        Activity.Current = own;
+                        Instruments.Latency!.RecordWithExemplar(now - envelope.IngestTimestamp);
+                        Activity.Current = batchSpan;
+                        own.Stop();
+                    }
+                    else
+                    {
+                        Instruments.Latency!.RecordTicks(now - envelope.IngestTimestamp);
+                    }
+                    delivered++;
+                    deliveredBytes += envelope.Event.EstimatedSize;
+                    envelope.Event.Release();
+                    envelope.Settle(EventOutcome.Delivered);
+                    break;
+            }
+        }
+        Counters.Metrics.Sent.Inc(delivered);
+        Counters.Metrics.SentBytes.Inc(deliveredBytes);
+        BatchPosition = write + 1;
+        _events.Clear();
+        for (var i = BatchPosition; i < BatchCount; i++)
+        {
+            _events.Add(Batch[i].Event);
+        }
+        keptMessages.Reverse();
+        _messages.Clear();
+        _messages.AddRange(keptMessages);
+        keptTraceContexts.Reverse();
+        _traceContexts.Clear();
+        _traceContexts.AddRange(keptTraceContexts);
+        if (delivered > 0)
+        {
+            _unflushed = true;
+        }
+        return firstRetried;
+    }
+
     /// <summary>The batch in <c>_events</c>, as the failure policy retries it (whole).</summary>
     private readonly struct BatchAttempt(SinkIsolate isolate) : IRetriedWork
     {
@@ -230,7 +402,7 @@ internal sealed class SinkIsolate : Isolate
 
         public string Description => $"a batch of {isolate._events.Count} events";
 
-        public ValueTask AttemptAsync(CancellationToken stop) => isolate._sink!.WriteAsync(isolate._events, stop);
+        public ValueTask AttemptAsync(CancellationToken stop) => isolate.WriteAttemptAsync(stop);
 
         public void AttemptFailed() => isolate.Counters.DeliveryFailures.Inc();
 
