@@ -115,6 +115,7 @@ internal sealed partial class ConfigDocumentBinder
         }
 
         TopologyValidator.Validate(components, _errors);
+        OrderKeyRouting.Apply(components);
         var tests = _tests is null ? [] : UnitTests.UnitTestsBinder.Bind(_tests, components.ToDictionary(c => c.Id, c => (c.Kind, c.Factory as IProcessorFactory)), _errors);
         if (_errors.Count > 0 || !TopologyMemoryEstimate.Fits(components, _pipeline.MemoryLimiter, _errors, _availableMemory))
         {

@@ -14,8 +14,8 @@ internal static class StageSettingsBinder
     public static IReadOnlyList<StageSettingInfo> Settings { get; } =
     [
         new("isolates", "integer 1 to max(64, 16 × processors), or auto", "1", "Workers in the stage's pool; auto = one per processor."),
-        new("router", "one of round_robin, least_loaded, key_affinity", "round_robin", "How events are spread over the isolates; least_loaded picks the shortest mailbox."),
-        new("key", "field path", "", "The field whose value picks the isolate; required with (and only allowed with) router: key_affinity."),
+        new("router", "one of round_robin, least_loaded, key_affinity", "round_robin", "How events are spread over the isolates; least_loaded picks the shortest mailbox. Behind a source that keeps order by a field (kafka: its partition), the default is key_affinity on that field."),
+        new("key", "field path", "", "The field whose value picks the isolate (a string by its hash, a non-negative integer n as n modulo isolates); required with (and only allowed with) router: key_affinity."),
         new("mailbox", "integer 1 to 1,000,000", "1024", "Mailbox capacity per isolate, in events."),
         new("when_full", "one of block, drop_newest", "block", "What a producer does when a mailbox is full: wait (backpressure), or drop the event and count it."),
         new("max_attempts", "integer 1 to 1,000", "3; sinks: unlimited for outages", "Tries per event (per batch for sinks) before it is dead-lettered. Unset, a sink retries a retryable failure (connection refused, timeout, 429, 5xx) until it succeeds, so an outage fills its buffer and pushes back instead of dead-lettering, and any other failure 3 times; a permanent one (another 4xx, a rejected document) is dead-lettered at once."),

@@ -10,8 +10,10 @@ namespace Pipeline.Isolates;
 /// <remarks>
 /// The isolate is XxHash3 (seed 0) of the key's UTF-8 bytes modulo the isolate count. Unlike
 /// <see cref="string.GetHashCode()"/>, which is randomised per process, this hash is stable: with the same isolate
-/// count a key reaches the same isolate across restarts and across processes. A string key hashes its content;
-/// any other value hashes its JSON text. An event without the key (missing or null) always goes to isolate 0,
+/// count a key reaches the same isolate across restarts and across processes. A string key hashes its content; a
+/// non-negative integer picks isolate <c>key % count</c>, so small dense keys such as Kafka partitions 0…n−1 spread
+/// evenly (hashing them, two partitions on two isolates land together half the time); any other value hashes its
+/// JSON text. An event without the key (missing or null) always goes to isolate 0,
 /// so keyless events also keep their order among themselves.
 /// </remarks>
 public sealed class KeyAffinityRouter(FieldPath key, int isolateCount) : IRouter
@@ -42,6 +44,10 @@ public sealed class KeyAffinityRouter(FieldPath key, int isolateCount) : IRouter
         if (kind == EventValueKind.String && value.TryGetUtf8(out var utf8))
         {
             return IsolateFor(utf8);
+        }
+        if (kind == EventValueKind.Number && value.TryGetInt64(out var number) && number >= 0)
+        {
+            return (int)((ulong)number % _isolateCount);
         }
         var scratch = t_scratch ??= new ArrayBufferWriter<byte>(64);
         scratch.ResetWrittenCount();

@@ -36,7 +36,7 @@ public sealed class ConfigValidationTests
               o: {type: out, inputs: [in]}
             """);
 
-        ConfigErrors.Only(errors, "source 'in': missing 'type' (expected one of gen, http)", 2, 3);
+        ConfigErrors.Only(errors, "source 'in': missing 'type' (expected one of gen, http, partitioned)", 2, 3);
     }
 
     [Fact]

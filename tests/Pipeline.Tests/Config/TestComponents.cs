@@ -20,6 +20,7 @@ public sealed class TestComponents
         Catalog = new ComponentCatalog()
             .AddSource<GeneratorOptions>("gen", "Generates test events.", (o, c) => Count(new SourceFactory(o, c)))
             .AddSource<GeneratorOptions>("http", "Receives test events.", (o, c) => Count(new SourceFactory(o, c)))
+            .AddSource<GeneratorOptions>("partitioned", "Events ordered by .partition, as a Kafka source's.", (o, c) => Count(new SourceFactory(o, c) { OrderKey = FieldPath.Parse(".partition") }))
             .AddProcessor<CheckOptions>("check", "A processor with one option of every supported type.", (o, c) =>
                 o.Condition == "fail" ? throw new ComponentBuildException("condition", "the condition does not compile: unexpected 'fail'") : Count(new ProcessorFactory([], true)))
             .AddProcessor<RouteOptions>("route", "Named outputs, one per route.", (o, _) => Count(new ProcessorFactory(o.Routes.ToArray(), false)))
@@ -112,6 +113,8 @@ public sealed class TestComponents
         public GeneratorOptions Options { get; } = options;
 
         public ComponentContext Context { get; } = context;
+
+        public FieldPath? OrderKey { get; init; }
 
         public ISource Create() => throw new NotSupportedException("config tests never run components");
     }

@@ -108,13 +108,15 @@ public sealed class RoutingTests
     }
 
     [Fact]
-    public void Key_affinity_hashes_non_string_keys_by_their_json()
+    public void Key_affinity_hashes_keys_other_than_strings_and_non_negative_integers_by_their_json()
     {
         var router = new KeyAffinityRouter(User, 16);
 
-        var fromNumber = router.Route(Event.Parse("""{"user":12345}"""));
+        var fromNumber = router.Route(Event.Parse("""{"user":-12345.5}"""));
+        var fromObject = router.Route(Event.Parse("""{"user":{"id":7}}"""));
 
-        Assert.Equal(router.IsolateFor("12345"u8), fromNumber);
+        Assert.Equal(router.IsolateFor("-12345.5"u8), fromNumber);
+        Assert.Equal(router.IsolateFor("""{"id":7}"""u8), fromObject);
     }
 
     [Fact]
