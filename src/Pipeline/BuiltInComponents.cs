@@ -2,6 +2,7 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
 using Pipeline.Sinks;
+using Pipeline.Sinks.Kafka;
 using Pipeline.Sources;
 using Pipeline.Sources.File;
 using Pipeline.Sources.Generator;
@@ -36,5 +37,6 @@ public static class BuiltInComponents
         .Add<FileSinkConfig>()
         .Add<BlackholeSinkConfig>()
         .Add<HttpSinkConfig>()
+        .Add<KafkaSinkConfig>()
         ;
 }

@@ -20,12 +20,16 @@ public sealed class FieldTemplate
         Text = text;
         _parts = parts;
         SingleField = parts is [{ Field: { } only }] ? only : null;
+        Fields = [.. parts.Where(p => p.Field is not null).Select(p => p.Field!)];
     }
 
     public string Text { get; }
 
     /// <summary>Set when the template is exactly one placeholder: the value is copied with its JSON type.</summary>
     public FieldPath? SingleField { get; }
+
+    /// <summary>Every placeholder's field, in order; empty for a template that is all literal text.</summary>
+    public IReadOnlyList<FieldPath> Fields { get; }
 
     /// <summary>Splits <paramref name="text"/>; throws <see cref="FormatException"/> naming the position of a bad placeholder.</summary>
     public static FieldTemplate Parse(string text)
