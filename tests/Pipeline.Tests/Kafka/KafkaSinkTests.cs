@@ -68,7 +68,7 @@ public sealed class KafkaSinkTests : IDisposable
     [Fact]
     public async Task A_field_key_is_the_fields_text_and_an_event_without_it_has_no_key()
     {
-        await using var sink = Build(configure: c => c.Key = ".user").CreateForIsolate(0);
+        await using var sink = Build(configure: c => c.KeyField = ".user").CreateForIsolate(0);
 
         await sink.WriteAsync([Seq(1, user: "ada"), Seq(2)], Ct);
 

@@ -36,9 +36,10 @@ public sealed class KafkaSinkConfig : ISinkConfig
         Required = true, Example = "logs-{{ .service }}")]
     public string Topic { get; set; } = "";
 
-    [Option("The record key, which picks the partition: trace_id (the event's trace id, so one trace's events stay in order on one partition), a field path such as .user_id, or none (records spread over the partitions).",
+    // Not "key": that name is every component's key_affinity routing field.
+    [Option("The record key, which picks the partition: trace_id (the event's trace id, so one trace's events stay in order on one partition), a field path with its leading dot such as .user_id (Vector's key_field), or none (records spread over the partitions).",
         Example = ".user_id")]
-    public string Key { get; set; } = TraceIdKey;
+    public string KeyField { get; set; } = TraceIdKey;
 
     [Option("Record batch compression. none by default, as Vector and librdkafka: compressing JSON costs the agent CPU on every event; lz4 (cheap) or zstd (smallest) pay off when the network or the brokers' disks are the limit.",
         Example = "zstd")]
@@ -106,22 +107,22 @@ public sealed class KafkaSinkConfig : ISinkConfig
 
     private KafkaRecordKey ParseKey()
     {
-        if (Key == TraceIdKey)
+        if (KeyField == TraceIdKey)
         {
             return KafkaRecordKey.TraceId;
         }
-        if (Key == NoKey)
+        if (KeyField == NoKey)
         {
             return KafkaRecordKey.None;
         }
-        if (Key.StartsWith('.'))
+        if (KeyField.StartsWith('.'))
         {
-            return FieldPath.TryParse(Key, out var path, out var error)
+            return FieldPath.TryParse(KeyField, out var path, out var error)
                 ? KafkaRecordKey.Field(path)
-                : throw new ComponentBuildException("key", $"expected a field path, found '{Key}': {error}");
+                : throw new ComponentBuildException("key_field", $"expected a field path, found '{KeyField}': {error}");
         }
-        var hint = FieldPath.TryParse(Key, out _, out _) ? $" (did you mean '.{Key}'?)" : "";
-        throw new ComponentBuildException("key", $"expected {TraceIdKey}, {NoKey} or a field path with a leading dot such as .user_id, found '{Key}'{hint}");
+        var hint = FieldPath.TryParse(KeyField, out _, out _) ? $" (did you mean '.{KeyField}'?)" : "";
+        throw new ComponentBuildException("key_field", $"expected {TraceIdKey}, {NoKey} or a field path with a leading dot such as .user_id, found '{KeyField}'{hint}");
     }
 
     private ProducerConfig ProducerSettings(Func<string, string?> environment)
