@@ -40,6 +40,10 @@ internal static class ThroughputCommand
         {
             await DeliveryBenchmark.RunAsync(ArgOr(args, "--events", 500_000), ArgOr(args, "--replay-events", 1_000_000), ArgOr(args, "--clients", 16)).ConfigureAwait(false);
         }
+        if (only == "kafka-sink")
+        {
+            await KafkaSinkBenchmark.RunAsync(ArgOr(args, "--events", 200_000), ArgOr(args, "--seconds", 30), ArgOr(args, "--runs", 2), ArgOr(args, "--sink-options", "")).ConfigureAwait(false);
+        }
         if (only == "buffer-log")
         {
             BufferLogComparison.Run(ArgOr(args, "--records", 1_000_000));

@@ -60,7 +60,7 @@ public sealed class KafkaSinkConfig : ISinkConfig
         Example = "{ ca_file: /etc/pipeline/kafka-ca/ca.crt }")]
     public ClientTlsSettings? Tls { get; set; }
 
-    [Option("SASL authentication: mechanism (plain, scram_sha_256, scram_sha_512), username, and password_env or password_file.",
+    [Option("SASL authentication: mechanism, username, and password_env or password_file.",
         Example = "{ mechanism: scram_sha_512, username: agent, password_file: /etc/pipeline/kafka/password }")]
     public KafkaSaslSettings? Sasl { get; set; }
 
@@ -145,6 +145,11 @@ public sealed class KafkaSinkConfig : ISinkConfig
                 _ => CompressionType.None,
             },
             MessageTimeoutMs = (int)Math.Min(int.MaxValue, Math.Ceiling(MessageTimeout.TotalMilliseconds)),
+            // A batch reaches librdkafka all at once and waits for its reports, so lingering (librdkafka's default 5 ms)
+            // only delays every batch: measured with http -> kafka on the mock cluster, batch_size 64, one isolate,
+            // 11,000 events/s at 5 ms, 37,500 at 1 ms, 50,000 at 0 ms; 0 sends a batch's first records alone and cost
+            // a fifth more CPU per event (bench: throughput --only kafka-sink). librdkafka_options may set it.
+            LingerMs = 1,
             // The sink never reads a report's key, value or headers back: without them Confluent keeps no reference
             // to the record's arrays until its delivery.
             DeliveryReportFields = "status",
