@@ -75,9 +75,10 @@ public sealed class KafkaSink : ITracePropagatingSink
             }
             await delivery.SealAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            // Reports of this batch may still come; they must not count down the next batch.
+            // Cancelled, or the producer threw something unforeseen: reports of this batch may still come, and they
+            // must not count down the next batch.
             _delivery = new KafkaBatchDelivery();
             throw;
         }

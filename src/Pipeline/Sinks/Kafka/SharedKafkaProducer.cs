@@ -24,6 +24,10 @@ internal sealed class SharedKafkaProducer(ProducerConfig config, string componen
     // Guarded by _lock: the isolates holding this producer; at 0 it is closed, and the next user makes a new one.
     private int _users;
 
+    // Guarded by _lock: producers that hit a fatal error (the idempotent producer's lost sequence, say), replaced but
+    // kept open until the sink closes, so that reports still due to an isolate's batch are not lost with them.
+    private readonly List<IProducer<byte[], byte[]>> _failed = [];
+
     public void Acquire()
     {
         lock (_lock)
@@ -40,7 +44,7 @@ internal sealed class SharedKafkaProducer(ProducerConfig config, string componen
             {
                 return _producer ??= new ProducerBuilder<byte[], byte[]>(config)
                     .SetLogHandler((_, message) => _logger.Write(LevelOf(message.Level), "kafka producer: {KafkaLog}", message.Message))
-                    .SetErrorHandler((_, error) => _logger.Warning("kafka producer: {KafkaError} ({KafkaCode})", error.Reason, error.Code))
+                    .SetErrorHandler(OnError)
                     .Build();
             }
         }
@@ -48,20 +52,41 @@ internal sealed class SharedKafkaProducer(ProducerConfig config, string componen
 
     public void Release()
     {
-        IProducer<byte[], byte[]>? closing;
+        IProducer<byte[], byte[]>[] closing;
         lock (_lock)
         {
             if (--_users > 0)
             {
                 return;
             }
-            closing = _producer;
+            closing = [.. _failed, .. _producer is null ? [] : new[] { _producer }];
+            _failed.Clear();
             _producer = null;
         }
-        if (closing is not null)
+        foreach (var producer in closing)
         {
-            closing.Flush(CloseFlushLimit);
-            closing.Dispose();
+            producer.Flush(CloseFlushLimit);
+            producer.Dispose();
+        }
+    }
+
+    private void OnError(IProducer<byte[], byte[]> producer, Error error)
+    {
+        if (!error.IsFatal)
+        {
+            _logger.Warning("kafka producer: {KafkaError} ({KafkaCode})", error.Reason, error.Code);
+            return;
+        }
+        // librdkafka fails every record of a fatally failed producer (retryable: Local_Fatal), and it takes no more:
+        // the next batch, and the retries, get a new one.
+        _logger.Error("kafka producer failed for good, replacing it: {KafkaError} ({KafkaCode})", error.Reason, error.Code);
+        lock (_lock)
+        {
+            if (ReferenceEquals(_producer, producer))
+            {
+                _failed.Add(producer);
+                _producer = null;
+            }
         }
     }
 
