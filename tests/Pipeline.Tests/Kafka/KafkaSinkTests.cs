@@ -123,6 +123,17 @@ public sealed class KafkaSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_full_librdkafka_queue_makes_the_write_wait_for_room_instead_of_dropping()
+    {
+        await using var sink = Build(configure: c => c.LibrdkafkaOptions["queue.buffering.max.messages"] = "10").CreateForIsolate(0);
+
+        await sink.WriteAsync([.. Enumerable.Range(1, 100).Select(i => Seq(i))], Ct);
+
+        var records = ProducedRecords.Read(_cluster.BootstrapServers, _topic, atLeast: 100);
+        Assert.Equal(Enumerable.Range(1, 100), records.Select(r => SeqOf(Encoding.UTF8.GetString(r.Message.Value))).Order());
+    }
+
+    [Fact]
     public async Task A_stopped_cluster_fails_the_write_as_retryable_within_message_timeout()
     {
         var timeout = TimeSpan.FromSeconds(2);
