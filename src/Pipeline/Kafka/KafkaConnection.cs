@@ -52,12 +52,7 @@ public static class KafkaConnection
         {
             config.SaslPassword = sasl.ReadPassword("sasl", environment);
             config.SaslUsername = sasl.Username;
-            config.SaslMechanism = sasl.Mechanism switch
-            {
-                KafkaSaslMechanism.Plain => SaslMechanism.Plain,
-                KafkaSaslMechanism.ScramSha256 => SaslMechanism.ScramSha256,
-                _ => SaslMechanism.ScramSha512,
-            };
+            config.SaslMechanism = sasl.LibrdkafkaMechanism("sasl");
         }
         config.SecurityProtocol = (tls, sasl) switch
         {

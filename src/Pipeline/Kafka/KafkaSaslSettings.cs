@@ -8,8 +8,8 @@ namespace Pipeline.Kafka;
 /// </summary>
 public sealed class KafkaSaslSettings
 {
-    [Option("plain, scram_sha_256 or scram_sha_512.", Example = "scram_sha_512")]
-    public KafkaSaslMechanism Mechanism { get; set; } = KafkaSaslMechanism.ScramSha512;
+    [Option("PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, as Kafka (and Vector's sasl.mechanism) spell them; case does not matter.", Example = "SCRAM-SHA-512")]
+    public string Mechanism { get; set; } = "SCRAM-SHA-512";
 
     [Option("The SASL user name.", Required = true, Example = "pipeline-agent")]
     public string Username { get; set; } = "";
@@ -19,6 +19,15 @@ public sealed class KafkaSaslSettings
 
     [Option("File holding the password (a mounted Secret; trailing newline ignored), read at start.", Example = "/etc/pipeline/kafka/password")]
     public string? PasswordFile { get; set; }
+
+    /// <summary>librdkafka's mechanism for <see cref="Mechanism"/>; throws naming the option when it is none of the three.</summary>
+    public Confluent.Kafka.SaslMechanism LibrdkafkaMechanism(string option) => Mechanism.ToUpperInvariant() switch
+    {
+        "PLAIN" => Confluent.Kafka.SaslMechanism.Plain,
+        "SCRAM-SHA-256" => Confluent.Kafka.SaslMechanism.ScramSha256,
+        "SCRAM-SHA-512" => Confluent.Kafka.SaslMechanism.ScramSha512,
+        _ => throw new ComponentBuildException(option + ".mechanism", $"expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, found '{Mechanism}'"),
+    };
 
     /// <summary>The password, checked: exactly one of password_env and password_file, set and not empty.</summary>
     /// <param name="option">Where this block sits, such as <c>sasl</c>.</param>

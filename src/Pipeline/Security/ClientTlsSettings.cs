@@ -18,7 +18,7 @@ public sealed class ClientTlsSettings
     [Option("PEM private key of cert_file, unencrypted.", Example = "/etc/pipeline/client-tls/tls.key")]
     public string? KeyFile { get; set; }
 
-    [Option("Check that the server's certificate names the host of the uri. Turn off only for a server reached by an address its certificate does not list.",
+    [Option("Check that the server's certificate names the host connected to (the uri's, a broker's). Turn off only for a server reached by an address its certificate does not list.",
         Example = "false")]
     public bool VerifyHostname { get; set; } = true;
 
