@@ -3,6 +3,7 @@ using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
 using Pipeline.Sinks;
 using Pipeline.Sinks.Kafka;
+using Pipeline.Sources.Kafka;
 using Pipeline.Sources;
 using Pipeline.Sources.File;
 using Pipeline.Sources.Generator;
@@ -38,5 +39,6 @@ public static class BuiltInComponents
         .Add<BlackholeSinkConfig>()
         .Add<HttpSinkConfig>()
         .Add<KafkaSinkConfig>()
+        .Add<KafkaSourceConfig>()
         ;
 }

@@ -93,6 +93,9 @@ public sealed class ComponentMetrics
     /// <summary>Error type: a file the globs match could not be opened (permissions, a dangling link); tried again at every expansion.</summary>
     public const string FileOpenFailed = "file_open_failed";
 
+    /// <summary>The instruments of a kafka source (lag per partition, commits, rebalances), bound once.</summary>
+    public KafkaInstruments CreateKafkaInstruments() => new(_owner.Registry, _labels);
+
     /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
     public KubernetesInstruments CreateKubernetesInstruments() => new(
         new MetricCounter(_owner.KubernetesUnmatchedPaths.WithLabels(_labels)).Published(),

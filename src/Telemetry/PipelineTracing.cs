@@ -32,9 +32,13 @@ public sealed class PipelineTracing
 
     public TraceSampler Sampler { get; }
 
-    /// <summary>The tracer of a source. HTTP ingest is a server span; a generator or stdin produces events, so a producer span.</summary>
-    public ComponentTracer ForSource(string componentId, string componentType, bool receivesRequests)
-        => new(this, componentId, componentType, TelemetryNames.IngestSpanName(componentId), receivesRequests ? ActivityKind.Server : ActivityKind.Producer, TelemetryNames.ReceiveOperation);
+    /// <summary>
+    /// The tracer of a source. HTTP ingest is a server span; a Kafka consumer's is a consumer span (OpenTelemetry's
+    /// messaging conventions: it continues the producer's trace); a generator or stdin produces events, so a producer span.
+    /// </summary>
+    public ComponentTracer ForSource(string componentId, string componentType, bool receivesRequests, bool consumesMessages = false)
+        => new(this, componentId, componentType, TelemetryNames.IngestSpanName(componentId),
+            receivesRequests ? ActivityKind.Server : consumesMessages ? ActivityKind.Consumer : ActivityKind.Producer, TelemetryNames.ReceiveOperation);
 
     /// <summary>The tracer of a processor stage: its hops are internal spans (isolates are in-process).</summary>
     public ComponentTracer ForStage(string componentId, string componentType)

@@ -10,6 +10,9 @@ public interface ISourceFactory
     /// </summary>
     bool ReceivesRequests => false;
 
+    /// <summary>True for a source that reads a message broker (Kafka): its ingest spans are consumers, children of the producer's.</summary>
+    bool ConsumesMessages => false;
+
     /// <summary>
     /// True for a source whose checkpoints must wait for acknowledgements to be safe (the file source): they are on
     /// unless the config says <c>acknowledgements: false</c>.

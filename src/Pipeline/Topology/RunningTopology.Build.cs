@@ -87,7 +87,7 @@ public sealed partial class RunningTopology
                 counters,
                 new ComponentOutput(name: null),
                 logger.ForContext(TelemetryNames.StageProperty, component.Id),
-                tracing.ForSource(component.Id, component.Type, FactoryOf<ISourceFactory>(component).ReceivesRequests)),
+                tracing.ForSource(component.Id, component.Type, FactoryOf<ISourceFactory>(component).ReceivesRequests, FactoryOf<ISourceFactory>(component).ConsumesMessages)),
             ComponentKind.Processor => IsolatePool.ForProcessor(
                 component.Id, component.Type, component.Stage, FactoryOf<IProcessorFactory>(component), counters, deadLetters, logger, tracing: tracing,
                 building: stopping),

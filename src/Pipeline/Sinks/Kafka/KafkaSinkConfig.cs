@@ -61,7 +61,7 @@ public sealed class KafkaSinkConfig : ISinkConfig
     public ClientTlsSettings? Tls { get; set; }
 
     [Option("SASL authentication: mechanism, username, and password_env or password_file.",
-        Example = "{ mechanism: scram_sha_512, username: agent, password_file: /etc/pipeline/kafka/password }")]
+        Example = "{ mechanism: SCRAM-SHA-512, username: agent, password_file: /etc/pipeline/kafka/password }")]
     public KafkaSaslSettings? Sasl { get; set; }
 
     [Option("librdkafka producer settings by their own names (https://github.com/confluentinc/librdkafka/blob/master/CONFIGURATION.md); they win over the options above. Connection settings belong to bootstrap_servers, tls and sasl.",
