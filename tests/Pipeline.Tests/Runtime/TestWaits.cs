@@ -12,13 +12,16 @@ internal static class TestWaits
     public static Task<T> Guarded<T>(this ValueTask<T> task) => task.AsTask().Guarded();
 
     /// <summary>Polls state the runtime updates on its own threads; bounded by the hang guard so a bug fails instead of hanging.</summary>
-    public static async Task UntilAsync(Func<bool> condition)
+    public static Task UntilAsync(Func<bool> condition) => UntilAsync(condition, TestPipeline.HangGuard);
+
+    /// <summary>As <see cref="UntilAsync(Func{bool})"/>, with a longer bound for waits on an outside party (a Kafka group's rebalance).</summary>
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan guardAfter)
     {
         using var guard = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        guard.CancelAfter(TestPipeline.HangGuard);
+        guard.CancelAfter(guardAfter);
         while (!condition())
         {
-            await Task.Delay(1, guard.Token);
+            await Task.Delay(guardAfter > TestPipeline.HangGuard ? 20 : 1, guard.Token);
         }
     }
 }
