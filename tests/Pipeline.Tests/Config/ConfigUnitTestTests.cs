@@ -99,6 +99,27 @@ public sealed class ConfigUnitTestTests : IDisposable
     }
 
     [Fact]
+    public async Task A_route_stage_with_only_named_outputs_takes_events_inserted_at_it()
+    {
+        var path = Write("topology.yaml", Topology + """
+            tests:
+              - name: routed straight in
+                inputs:
+                  - insert_at: by_team
+                    event: { team: payments, message: refund }
+                outputs:
+                  - extract_from: by_team.payments
+                    count: 1
+            """);
+
+        var (exitCode, stdout, stderr) = await Run("test", "--config", path);
+
+        Assert.Equal("", stderr);
+        Assert.Contains("1 test: 1 passed, 0 failed", stdout, StringComparison.Ordinal);
+        Assert.Equal(0, exitCode);
+    }
+
+    [Fact]
     public async Task A_failing_assertion_is_reported_at_its_line_and_column_with_expected_and_found_and_exits_1()
     {
         var path = Write("topology.yaml", Topology + """

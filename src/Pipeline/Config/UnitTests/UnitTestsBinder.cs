@@ -408,7 +408,8 @@ internal sealed class UnitTestsBinder
         }
         if (component.Factory is { } factory)
         {
-            if (output is null && !factory.HasDefaultOutput)
+            // Inserting needs no output at all: a route stage with only named outputs is tested by inserting there.
+            if (allowOutput && output is null && !factory.HasDefaultOutput)
             {
                 _errors.Add(new ConfigError(scalar.Mark, $"'{key}': stage '{id}' has only named outputs (expected {string.Join(", ", factory.NamedOutputs.Select(o => $"{id}.{o}"))})"));
                 return null;
