@@ -56,6 +56,15 @@ internal sealed partial class KubernetesManifests
         }
     }
 
+    /// <summary>Renders another kustomization (the aggregator tier, an overlay) each time it is asked.</summary>
+    public static async Task<KubernetesManifests> RenderAsync(string directory)
+    {
+        var kubectl = ExternalTool.Require("kubectl", "kubernetes-client");
+        var result = await kubectl.RunAsync(["kustomize", directory]);
+        Assert.True(result.Succeeded, result.Transcript);
+        return Parse(result.StandardOutput);
+    }
+
     /// <summary>Parses a multi-document stream; throws on any document that does not validate.</summary>
     public static KubernetesManifests Parse(string yaml)
     {
