@@ -75,6 +75,7 @@ public sealed class ObservedStack : IAsyncLifetime
         }
         var receiverStarting = OtlpReceiver.StartAsync();
         var collectorStarting = HttpCollector.StartAsync();
+        _kafka = new Pipeline.Tests.Support.MockKafkaCluster();
         Receiver = await receiverStarting;
         Collector = await collectorStarting;
 
@@ -113,6 +114,7 @@ public sealed class ObservedStack : IAsyncLifetime
                 await part.DisposeAsync();
             }
         }
+        _kafka?.Dispose();
         _client.Dispose();
         _guardedClient.Dispose();
         _stopLoad.Dispose();
@@ -281,6 +283,9 @@ public sealed class ObservedStack : IAsyncLifetime
             isolates: 2
         """;
 
+    /// <summary>The Kafka cluster the sick pipeline relays through (the dashboards' Kafka row needs a consumer to show).</summary>
+    private Pipeline.Tests.Support.MockKafkaCluster? _kafka;
+
     /// <summary>The node logs the sick pipeline's file source cannot keep up with: more than PipelineFileLagHigh's 32MiB.</summary>
     private readonly string _sickLogs = Path.Combine(Path.GetTempPath(), "pipeline-it-sick-logs", Guid.NewGuid().ToString("N"));
 
@@ -320,6 +325,8 @@ public sealed class ObservedStack : IAsyncLifetime
           sparks: { type: generator, rate: 20 }
           flood: { type: generator, rate: 2000 }
           tail: { type: file, include: ["{{_sickLogs}}/*.log"] }   # into the hoarding sink: it stalls with its files' lag
+          relay: { type: generator, rate: 50 }                      # through Kafka and back: the dashboards' Kafka row
+          from_kafka: { type: kafka, bootstrap_servers: "{{_kafka!.BootstrapServers}}", group_id: it-sick, topics: [relay], commit_interval: 1s, session_timeout: 6s }
           guarded:                   # its certificate expires in 2 days, and its clients send a wrong token
             type: http
             address: "https://127.0.0.1:{{guardedPort}}"
@@ -345,7 +352,8 @@ public sealed class ObservedStack : IAsyncLifetime
             crash_every: 40
             max_restarts: 10000         # the most a config may ask: far above the 30 a minute it makes
         sinks:
-          fine: { type: blackhole, inputs: [parse, crashy, guarded] }
+          fine: { type: blackhole, inputs: [parse, crashy, guarded, from_kafka] }
+          to_kafka: { type: kafka, inputs: [relay], bootstrap_servers: "{{_kafka!.BootstrapServers}}", topic: relay }
           late: { type: blackhole, inputs: [slow] }   # every event it gets is 6 s old: end-to-end latency over its SLO
           down:                      # its backend is not there: every delivery fails, is retried, then dead-lettered
             type: http
