@@ -76,6 +76,7 @@ public sealed class ObservedStack : IAsyncLifetime
         var receiverStarting = OtlpReceiver.StartAsync();
         var collectorStarting = HttpCollector.StartAsync();
         _kafka = new Pipeline.Tests.Support.MockKafkaCluster();
+        FillKafkaBacklog();
         Receiver = await receiverStarting;
         Collector = await collectorStarting;
 
@@ -286,6 +287,33 @@ public sealed class ObservedStack : IAsyncLifetime
     /// <summary>The Kafka cluster the sick pipeline relays through (the dashboards' Kafka row needs a consumer to show).</summary>
     private Pipeline.Tests.Support.MockKafkaCluster? _kafka;
 
+    /// <summary>More records than PipelineKafkaConsumerLagHigh's 100k, for the sick pipeline's crawling consumer.</summary>
+    private void FillKafkaBacklog()
+    {
+        using var producer = new Confluent.Kafka.ProducerBuilder<Confluent.Kafka.Null, byte[]>(
+            new Confluent.Kafka.ProducerConfig { BootstrapServers = _kafka!.BootstrapServers, LingerMs = 20 }).SetLogHandler((_, _) => { }).Build();
+        var value = "{\"level\":\"info\",\"message\":\"backlog\"}"u8.ToArray();
+        for (var i = 0; i < 150_000; i++)
+        {
+            while (true)
+            {
+                try
+                {
+                    producer.Produce("backlog", new Confluent.Kafka.Message<Confluent.Kafka.Null, byte[]> { Value = value });
+                    break;
+                }
+                catch (Confluent.Kafka.ProduceException<Confluent.Kafka.Null, byte[]> e) when (e.Error.Code == Confluent.Kafka.ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+        if (producer.Flush(TimeSpan.FromSeconds(60)) != 0)
+        {
+            throw new InvalidOperationException("the mock cluster did not take the Kafka backlog within 60s");
+        }
+    }
+
     /// <summary>The node logs the sick pipeline's file source cannot keep up with: more than PipelineFileLagHigh's 32MiB.</summary>
     private readonly string _sickLogs = Path.Combine(Path.GetTempPath(), "pipeline-it-sick-logs", Guid.NewGuid().ToString("N"));
 
@@ -327,6 +355,12 @@ public sealed class ObservedStack : IAsyncLifetime
           tail: { type: file, include: ["{{_sickLogs}}/*.log"] }   # into the hoarding sink: it stalls with its files' lag
           relay: { type: generator, rate: 50 }                      # through Kafka and back: the dashboards' Kafka row
           from_kafka: { type: kafka, bootstrap_servers: "{{_kafka!.BootstrapServers}}", group_id: it-sick, topics: [relay], commit_interval: 1s, session_timeout: 6s }
+          backlog:                   # 150k records behind a sink that is down: its lag stays over PipelineKafkaConsumerLagHigh's 100k
+            type: kafka
+            bootstrap_servers: "{{_kafka!.BootstrapServers}}"
+            group_id: it-sick-backlog
+            topics: [backlog]
+            session_timeout: 6s
           guarded:                   # its certificate expires in 2 days, and its clients send a wrong token
             type: http
             address: "https://127.0.0.1:{{guardedPort}}"
@@ -362,6 +396,13 @@ public sealed class ObservedStack : IAsyncLifetime
             max_attempts: 2
             retry_backoff: 10ms
             timeout: 1s
+          stuck:                     # its backend is not there and it keeps retrying: the Kafka backlog stays in Kafka
+            type: http
+            inputs: [backlog]
+            uri: http://127.0.0.1:{{FreePort.Next()}}/ingest
+            retry_backoff: 1s
+            timeout: 1s
+            mailbox: 16
           hoarding:                  # its backend is not there and it keeps retrying: its small disk buffer fills up
             type: http
             inputs: [flood, tail]

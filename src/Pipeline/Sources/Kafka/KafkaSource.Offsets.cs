@@ -6,6 +6,12 @@ namespace Pipeline.Sources.Kafka;
 internal sealed partial class KafkaSource
 {
     private static readonly TimeSpan ClientErrorLogInterval = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan LagQueryTimeout = TimeSpan.FromSeconds(2);
+
+    // The partitions whose lag the timer reports, and the lock that keeps a revoked one's series from coming back.
+    private readonly Lock _lagGate = new();
+    private readonly HashSet<TopicPartition> _lagPartitions = [];
+    private int _updatingLag;
 
     /// <summary>Commits, for each partition, the offset after its unbroken prefix of terminal records, when it moved.</summary>
     private void Commit(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<PartitionProgress> partitions)
@@ -44,9 +50,13 @@ internal sealed partial class KafkaSource
 
     private void Assigned(List<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        lock (_lagGate)
         {
-            _progress[partition] = new PartitionProgress(partition);
+            foreach (var partition in partitions)
+            {
+                _progress[partition] = new PartitionProgress(partition);
+                _lagPartitions.Add(partition);
+            }
         }
         _instruments.Rebalanced("assigned", partitions.Count);
         _context.Logger.Information("{ComponentId}: assigned {Partitions}", _context.ComponentId, string.Join(", ", partitions));
@@ -83,35 +93,83 @@ internal sealed partial class KafkaSource
 
     private void Forget(IEnumerable<TopicPartition> partitions)
     {
-        foreach (var partition in partitions)
+        lock (_lagGate)
         {
-            if (_progress.Remove(partition))
+            foreach (var partition in partitions)
             {
-                _instruments.RemoveLag(partition.Topic, partition.Partition.Value);
+                if (_progress.Remove(partition))
+                {
+                    _lagPartitions.Remove(partition);
+                    _instruments.RemoveLag(partition.Topic, partition.Partition.Value);
+                }
             }
         }
     }
 
-    /// <summary>Lag per assigned partition from what the client already knows (the high watermark of its last fetch): no request to the brokers.</summary>
+    /// <summary>
+    /// Lag per assigned partition: the broker's high watermark (asked, since the client stops fetching, and so stops
+    /// learning it, once its queue is full under backpressure) minus the offset this consumer has handed on up to.
+    /// Runs on a timer thread; the consumer's calls used here are safe from any thread.
+    /// </summary>
     private void UpdateLag(IConsumer<byte[]?, byte[]?> consumer)
     {
-        foreach (var partition in _progress.Keys)
+        if (Interlocked.Exchange(ref _updatingLag, 1) == 1)
         {
-            var watermarks = consumer.GetWatermarkOffsets(partition);
-            Offset position;
-            try
+            return;
+        }
+        try
+        {
+            TopicPartition[] partitions;
+            lock (_lagGate)
             {
-                position = consumer.Position(partition);
+                partitions = [.. _lagPartitions];
             }
-            catch (KafkaException)
+            foreach (var partition in partitions)
             {
-                continue;
-            }
-            if (watermarks.High.Value >= 0 && position.Value >= 0)
-            {
-                _instruments.SetLag(partition.Topic, partition.Partition.Value, Math.Max(0, watermarks.High.Value - position.Value));
+                var watermarks = consumer.QueryWatermarkOffsets(partition, LagQueryTimeout);
+                var from = StartOf(consumer, partition, watermarks.Low.Value);
+                lock (_lagGate)
+                {
+                    if (watermarks.High.Value >= 0 && _lagPartitions.Contains(partition))
+                    {
+                        _instruments.SetLag(partition.Topic, partition.Partition.Value, Math.Max(0, watermarks.High.Value - from));
+                    }
+                }
             }
         }
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The brokers did not answer in time, or the consumer is closing: the next tick tries again.
+            _context.Logger.Debug(e, "{ComponentId}: the lag update failed; trying again in {Interval}", _context.ComponentId, LagInterval);
+        }
+        finally
+        {
+            Volatile.Write(ref _updatingLag, 0);
+        }
+    }
+
+    /// <summary>
+    /// Where this consumer stands in a partition: after the last record it handed on; before the first (a partition
+    /// just assigned, or one a full pipeline has not let it reach yet) the committed offset, or where
+    /// auto_offset_reset starts a partition without one.
+    /// </summary>
+    private long StartOf(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition, long low)
+    {
+        PartitionProgress? progress;
+        lock (_lagGate)
+        {
+            progress = _progress.GetValueOrDefault(partition);
+        }
+        if (progress?.NextOffset is >= 0 and var handedOn)
+        {
+            return handedOn;
+        }
+        var committed = consumer.Committed([partition], LagQueryTimeout).Single().Offset.Value;
+        if (committed >= 0)
+        {
+            return committed;
+        }
+        return settings.Consumer.AutoOffsetReset == AutoOffsetReset.Latest ? long.MaxValue : Math.Max(0, low);
     }
 
     private void LogClientError(Error error)

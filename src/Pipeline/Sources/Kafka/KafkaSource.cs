@@ -37,7 +37,6 @@ internal sealed partial class KafkaSource(KafkaSourceSettings settings) : ISourc
     private ISourceContext _context = null!;
     private KafkaInstruments _instruments = null!;
     private long _nextCommit;
-    private long _nextLag;
     private long _lastErrorLog;
 
     public Task RunAsync(ISourceContext context, CancellationToken stopping)
@@ -76,7 +75,9 @@ internal sealed partial class KafkaSource(KafkaSourceSettings settings) : ISourc
             .Build();
         consumer.Subscribe(settings.Topics);
         _nextCommit = Stopwatch.GetTimestamp() + Ticks(settings.CommitInterval);
-        _nextLag = Stopwatch.GetTimestamp() + Ticks(LagInterval);
+        // On a timer, not in the consume loop: under backpressure the loop waits in its send, and that is exactly when
+        // the lag must keep showing.
+        var lagTimer = new Timer(_ => UpdateLag(consumer), null, LagInterval, LagInterval);
         try
         {
             while (!stopping.IsCancellationRequested)
@@ -92,15 +93,18 @@ internal sealed partial class KafkaSource(KafkaSourceSettings settings) : ISourc
                     Commit(consumer, _progress.Values);
                     _nextCommit = now + Ticks(settings.CommitInterval);
                 }
-                if (now >= _nextLag)
-                {
-                    UpdateLag(consumer);
-                    _nextLag = now + Ticks(LagInterval);
-                }
             }
         }
         finally
         {
+            using (var stopped = new ManualResetEvent(false))
+            {
+                // Waits for a lag update under way: it must not use the consumer while it closes.
+                if (lagTimer.Dispose(stopped))
+                {
+                    stopped.WaitOne();
+                }
+            }
             // Leaving the group runs the revocation: it waits (up to drain_timeout) for what is still in the pipeline
             // while the stages drain, and commits it, so a clean stop re-reads nothing.
             try

@@ -8,17 +8,31 @@ namespace Pipeline.Sources.Kafka;
 /// dropped on purpose or dead-lettered). The offset to commit is the one after the last run of the unbroken prefix of
 /// completed runs, so a record is never committed before every record before it is done.
 /// </summary>
-/// <remarks>Touched only by the source's consumer thread (the rebalance callbacks run on it too).</remarks>
+/// <remarks>
+/// Touched only by the source's consumer thread (the rebalance callbacks run on it too), but for
+/// <see cref="NextOffset"/>, which the lag timer reads.
+/// </remarks>
 internal sealed class PartitionProgress(TopicPartition partition)
 {
     private readonly Queue<(Task Done, long LastOffset)> _runs = new();
     private long _committable = Offset.Unset.Value;
     private long _committed = Offset.Unset.Value;
+    private long _nextOffset = Offset.Unset.Value;
 
     public TopicPartition Partition { get; } = partition;
 
     /// <summary>Records up to <paramref name="lastOffset"/> were handed on; <paramref name="done"/> completes when they are terminal.</summary>
-    public void HandedOn(Task done, long lastOffset) => _runs.Enqueue((done, lastOffset));
+    public void HandedOn(Task done, long lastOffset)
+    {
+        _runs.Enqueue((done, lastOffset));
+        Volatile.Write(ref _nextOffset, lastOffset + 1);
+    }
+
+    /// <summary>
+    /// The offset after the last record handed on; unset before the first. Not the client's position, which runs
+    /// ahead by what it prefetched while the pipeline held this consumer back.
+    /// </summary>
+    public long NextOffset => Volatile.Read(ref _nextOffset);
 
     /// <summary>The runs not yet terminal.</summary>
     public Task[] Pending => [.. _runs.Select(run => run.Done).Where(done => !done.IsCompleted)];
