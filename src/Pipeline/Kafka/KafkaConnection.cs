@@ -62,4 +62,21 @@ public static class KafkaConnection
             _ => SecurityProtocol.SaslSsl,
         };
     }
+
+    /// <summary>
+    /// Builds a client once from <paramref name="config"/> without bootstrap.servers, so librdkafka checks every
+    /// setting (a misspelt librdkafka_options name, an unreadable CA file) at validate without connecting to anything.
+    /// </summary>
+    /// <param name="build">Makes the client (a producer or a consumer) from the settings.</param>
+    public static void CheckOffline(ClientConfig config, Func<IEnumerable<KeyValuePair<string, string>>, IDisposable> build, string client)
+    {
+        try
+        {
+            using var probe = build(config.Where(setting => setting.Key != "bootstrap.servers"));
+        }
+        catch (Exception e) when (e is KafkaException or ArgumentException or InvalidOperationException)
+        {
+            throw new ComponentBuildException("librdkafka_options", $"librdkafka refused the {client} settings: {e.Message}", e);
+        }
+    }
 }

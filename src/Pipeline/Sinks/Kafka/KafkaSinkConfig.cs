@@ -98,9 +98,7 @@ public sealed class KafkaSinkConfig : ISinkConfig
                 $"the idempotent producer needs acks: all (only then does the broker confirm every in-sync replica, which it needs to write a retried record once), found acks: {Acks.ToString().ToLowerInvariant()}; set acks: all, or idempotence: false");
         }
         var config = ProducerSettings(context.Environment);
-        // Built now without bootstrap.servers, so librdkafka checks every setting (a misspelt librdkafka_options name,
-        // an unreadable CA file) at validate, without connecting to anything.
-        Probe(config);
+        KafkaConnection.CheckOffline(config, settings => new ProducerBuilder<byte[], byte[]>(new ProducerConfig(settings.ToDictionary())).SetLogHandler((_, _) => { }).Build(), "producer");
         var producer = new SharedKafkaProducer(config, context.ComponentId);
         return new SinkFactory(_ => new KafkaSink(producer, topic, key)) { DeliversOverNetwork = true };
     }
@@ -156,18 +154,5 @@ public sealed class KafkaSinkConfig : ISinkConfig
         };
         KafkaConnection.Apply(config, BootstrapServers, Tls, Sasl, LibrdkafkaOptions, environment);
         return config;
-    }
-
-    private static void Probe(ProducerConfig config)
-    {
-        var offline = new ProducerConfig(config.Where(setting => setting.Key != "bootstrap.servers").ToDictionary(setting => setting.Key, setting => setting.Value));
-        try
-        {
-            using var probe = new ProducerBuilder<byte[], byte[]>(offline).SetLogHandler((_, _) => { }).Build();
-        }
-        catch (Exception e) when (e is KafkaException or ArgumentException or InvalidOperationException)
-        {
-            throw new ComponentBuildException("librdkafka_options", $"librdkafka refused the producer settings: {e.Message}", e);
-        }
     }
 }

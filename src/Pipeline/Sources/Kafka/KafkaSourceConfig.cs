@@ -112,7 +112,7 @@ public sealed class KafkaSourceConfig : ISourceConfig, IDecodingSourceConfig
         KafkaConnection.Apply(config, BootstrapServers, Tls, Sasl, LibrdkafkaOptions, context.Environment);
         config.EnableAutoCommit = false;
         config.EnableAutoOffsetStore = false;
-        Probe(config);
+        KafkaConnection.CheckOffline(config, settings => new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(settings.ToDictionary())).SetLogHandler((_, _) => { }).Build(), "consumer");
         var settings = new KafkaSourceSettings(config, [.. Topics], Codec, fields, CommitInterval, DrainTimeout);
         return new KafkaSourceFactory(settings);
     }
@@ -124,19 +124,5 @@ public sealed class KafkaSourceConfig : ISourceConfig, IDecodingSourceConfig
             return null;
         }
         return FieldPath.TryParse(text, out var path, out var error) ? path : throw new ComponentBuildException(option, $"expected a field path or \"\", found '{text}': {error}");
-    }
-
-    /// <summary>Builds the consumer once without bootstrap.servers: librdkafka checks every setting without connecting.</summary>
-    private static void Probe(ConsumerConfig config)
-    {
-        var offline = new ConsumerConfig(config.Where(setting => setting.Key != "bootstrap.servers").ToDictionary(setting => setting.Key, setting => setting.Value));
-        try
-        {
-            using var probe = new ConsumerBuilder<byte[], byte[]>(offline).SetLogHandler((_, _) => { }).Build();
-        }
-        catch (Exception e) when (e is KafkaException or ArgumentException or InvalidOperationException)
-        {
-            throw new ComponentBuildException("librdkafka_options", $"librdkafka refused the consumer settings: {e.Message}", e);
-        }
     }
 }
