@@ -106,21 +106,26 @@ public sealed class TopologyMemoryEstimateTests
     }
 
     [Theory]
-    [InlineData("src/Pipeline/Config/default.yaml")]
-    [InlineData("examples/quickstart.yaml")]
-    [InlineData("examples/node-logs.yaml")]
-    [InlineData("examples/cpu-fanout.yaml")]
-    [InlineData("deploy/k8s/pipeline.yaml")]
-    public void Shipped_configs_fit_a_512_MiB_container(string file)
+    [InlineData("src/Pipeline/Config/default.yaml", 512)]
+    [InlineData("examples/quickstart.yaml", 512)]
+    [InlineData("examples/node-logs.yaml", 512)]
+    [InlineData("examples/cpu-fanout.yaml", 512)]
+    [InlineData("examples/agent-to-kafka.yaml", 512)]
+    [InlineData("examples/aggregator.yaml", 512)]
+    [InlineData("deploy/k8s/pipeline.yaml", 512)]
+    [InlineData("deploy/overlays/kafka-agent/pipeline.yaml", 512)]
+    [InlineData("deploy/k8s/aggregator/aggregator.yaml", 1024)]
+    public void Shipped_configs_fit_the_memory_limit_of_the_container_they_ship_for(string file, int containerMiB)
     {
-        // The DaemonSet's memory limit (deploy/k8s/daemonset.yaml): the process sees it as the memory available, the
+        // The limits of deploy/k8s/daemonset.yaml (512 MiB, which the kafka-agent overlay keeps) and of
+        // deploy/k8s/aggregator/deployment.yaml (1 GiB): the process sees its limit as the memory available, the
         // memory limiter takes 80% of it, and an http source's in-flight bytes default to an eighth of it.
-        const long Container = 512L * 1024 * 1024;
+        long container = containerMiB * 1024L * 1024;
         var yaml = File.ReadAllText(Support.RepositoryRoot.Combine(file.Split('/')));
 
         // The k8s config reads its certificate and tokens from Secret files: stand-ins here.
         using var secrets = new Deploy.StandInSecrets();
-        var config = ConfigDocumentBinder.Load(yaml, file, BuiltInComponents.Create(), secrets.KubernetesConfigEnvironment(), availableMemory: Container);
+        var config = ConfigDocumentBinder.Load(yaml, file, BuiltInComponents.Create(), secrets.KubernetesConfigEnvironment(), availableMemory: container);
 
         Assert.NotEmpty(config.Sinks);
     }
