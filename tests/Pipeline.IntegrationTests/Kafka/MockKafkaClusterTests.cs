@@ -1,0 +1,48 @@
+using Confluent.Kafka;
+using Pipeline.IntegrationTests.Backends;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.IntegrationTests.Kafka;
+
+/// <summary>What the Kafka process tests take for granted of the mock cluster and of their own client.</summary>
+public sealed class MockKafkaClusterTests
+{
+    private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_topic_is_created_on_first_use_with_four_partitions_and_reads_back_whole_with_its_headers()
+    {
+        using var cluster = new MockKafkaCluster();
+        using var kafka = new KafkaBackend(cluster.BootstrapServers);
+        var topic = $"it-mock-{Guid.NewGuid():N}";
+
+        await kafka.ProduceAsync(topic, 0, 200, id => id % 2 == 0 ? $"00-{id:x32}-{id + 1:x16}-01" : null);
+        var records = kafka.ReadAll(topic, 200, Within);
+
+        Assert.Equal([0, 1, 2, 3], kafka.Partitions(topic));
+        Assert.Equal(Enumerable.Range(0, 200), records.Select(r => r.Id).Order());
+        Assert.Equal(4, records.Select(r => r.Partition).Distinct().Count());
+        Assert.All(records, r => Assert.Equal(r.Id % 2 == 0 ? $"00-{r.Id:x32}-{r.Id + 1:x16}-01" : null, r.Headers.GetValueOrDefault("traceparent")));
+        Assert.Equal(200, kafka.EndOffsets(topic).Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_groups_committed_offsets_read_without_joining_it()
+    {
+        using var cluster = new MockKafkaCluster();
+        using var kafka = new KafkaBackend(cluster.BootstrapServers);
+        var topic = $"it-mock-{Guid.NewGuid():N}";
+        var group = $"it-mock-{Guid.NewGuid():N}";
+        await kafka.ProduceAsync(topic, 0, 10);
+
+        Assert.All(kafka.CommittedOffsets(group, topic).Values, offset => Assert.Equal(-1, offset));
+        using (var member = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = group }).Build())
+        {
+            member.Commit([new TopicPartitionOffset(topic, 1, 7)]);
+        }
+        var committed = kafka.CommittedOffsets(group, topic);
+
+        Assert.Equal(7, committed[1]);
+        Assert.Equal(-1, committed[0]);
+    }
+}
