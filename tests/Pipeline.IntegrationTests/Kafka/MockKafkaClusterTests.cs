@@ -45,4 +45,18 @@ public sealed class MockKafkaClusterTests
         Assert.Equal(7, committed[1]);
         Assert.Equal(-1, committed[0]);
     }
+
+    [Fact]
+    public async Task A_topic_created_ahead_has_the_partitions_asked_for()
+    {
+        using var cluster = new MockKafkaCluster();
+        using var kafka = new KafkaBackend(cluster.BootstrapServers);
+        var topic = $"it-mock-{Guid.NewGuid():N}";
+
+        cluster.CreateTopic(topic, 8);
+        await kafka.ProduceAsync(topic, 0, 400);
+
+        Assert.Equal(Enumerable.Range(0, 8), kafka.Partitions(topic));
+        Assert.Equal(8, kafka.ReadAll(topic, 400, Within).Select(r => r.Partition).Distinct().Count());
+    }
 }
