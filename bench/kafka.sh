@@ -9,7 +9,8 @@
 # from /proc/PID/stat over the measured interval only: start-up and JIT left out). The mock brokers and the load
 # generator are other processes and not counted, but they share the machine's cores.
 #   bench/kafka.sh [EVENTS (500000)] [SECONDS (10)] [PARTITIONS ("1 4 8")]
-#   PIPELINE=path/to/pipeline.dll and BENCH=path/to/Pipeline.Bench.dll override the Release builds.
+#   PIPELINE=path/to/pipeline.dll and BENCH=path/to/Pipeline.Bench.dll override the Release builds;
+#   ONLY=agent or ONLY=aggregator runs one half.
 set -euo pipefail
 events=${1:-500000}
 seconds=${2:-10}
@@ -61,6 +62,7 @@ awk 'BEGIN { printf "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"ap
   for (i = 0; i < 100; i++) printf "{\"level\":\"info\",\"service\":\"checkout\",\"status\":200,\"message\":\"request %d served in 12 ms\"}\n", i;
   printf "]]\n" }' > "$work/post.lua"
 for isolates in 1 2; do
+  [ "${ONLY:-agent}" = agent ] || break
   start_cluster --topic agent --partitions 4
   admin=$(free_port); ingest=$(free_port)
   cat > "$work/agent.yaml" <<YAML
@@ -89,6 +91,7 @@ done
 
 # The aggregator: a pre-filled topic read to its end; measured from the first delivered event to the last.
 for partitions in $partition_counts; do
+  [ "${ONLY:-aggregator}" = aggregator ] || break
   start_cluster --topic aggregate --partitions "$partitions" --fill "$events"
   for isolates in 1 2; do
     admin=$(free_port)
