@@ -64,6 +64,8 @@ internal static class ConsumerKillScenario
         Assert.True(duplicates <= beyondCommit,
             $"{duplicates} duplicate lines, more than the {beyondCommit} the first run wrote beyond the committed offsets {Describe(committed)}");
         Assert.Empty(second.DeadLetters());
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"first run wrote {firstRun.Count}, {beyondCommit} of them beyond the commit at the kill ({Describe(committed)}); {duplicates} read again");
     }
 
     private static string Describe(IReadOnlyDictionary<int, long> offsets) =>

@@ -59,4 +59,33 @@ public sealed class MockKafkaClusterTests
         Assert.Equal(Enumerable.Range(0, 8), kafka.Partitions(topic));
         Assert.Equal(8, kafka.ReadAll(topic, 400, Within).Select(r => r.Partition).Distinct().Count());
     }
+
+    [Fact]
+    public async Task A_member_joining_later_is_given_partitions_of_its_own()
+    {
+        using var cluster = new MockKafkaCluster();
+        using var kafka = new KafkaBackend(cluster.BootstrapServers);
+        var topic = $"it-mock-{Guid.NewGuid():N}";
+        var group = $"it-mock-{Guid.NewGuid():N}";
+        await kafka.ProduceAsync(topic, 0, 100);
+        var config = new ConsumerConfig { BootstrapServers = kafka.BootstrapServers, GroupId = group, SessionTimeoutMs = 6000, AutoOffsetReset = AutoOffsetReset.Earliest };
+        using var first = new ConsumerBuilder<Ignore, Ignore>(config).Build();
+        using var second = new ConsumerBuilder<Ignore, Ignore>(config).Build();
+        first.Subscribe(topic);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (first.Assignment.Count < 4 && clock.Elapsed < Within)
+        {
+            first.Consume(TimeSpan.FromMilliseconds(50));
+        }
+        second.Subscribe(topic);
+        clock.Restart();
+        while ((first.Assignment.Count == 0 || second.Assignment.Count == 0 || first.Assignment.Count + second.Assignment.Count != 4) && clock.Elapsed < Within)
+        {
+            first.Consume(TimeSpan.FromMilliseconds(50));
+            second.Consume(TimeSpan.FromMilliseconds(50));
+        }
+
+        Assert.True(first.Assignment.Count > 0 && second.Assignment.Count > 0,
+            $"after {clock.Elapsed.TotalSeconds:0.0} s: first {first.Assignment.Count}, second {second.Assignment.Count} partitions");
+    }
 }
