@@ -10,7 +10,6 @@ namespace Pipeline.IntegrationTests.Kafka;
 /// </summary>
 internal static partial class RebalanceScenario
 {
-    private const int Records = 8000;
     private const int BeforeStart = 2000;
     private const int Chunk = 100;
     private const int AfterLeaving = 400;
@@ -27,44 +26,63 @@ internal static partial class RebalanceScenario
 
         await using var leaving = await PipelineProcess.StartAsync("kafka-leaving", yaml);
         var leavingOutput = Path.Combine(leaving.DataDirectory, KafkaTopologies.OutputFile);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        // Records keep arriving until the first member has left, however long the second takes to start and join:
+        // both members, and the hand-overs between them, see records in flight.
+        using var stop = new CancellationTokenSource();
         var producing = Task.Run(async () =>
         {
-            for (var from = BeforeStart; from < Records; from += Chunk)
+            var from = BeforeStart;
+            for (; !stop.IsCancellationRequested; from += Chunk)
             {
                 await kafka.ProduceAsync(topic, from, Chunk);
-                // Paced so that both members, and the hand-overs between them, see records arrive.
-                await Task.Delay(TimeSpan.FromMilliseconds(30), stop.Token);
+                await Task.Delay(TimeSpan.FromMilliseconds(30), TestContext.Current.CancellationToken);
             }
-        }, stop.Token);
+            return from;
+        }, TestContext.Current.CancellationToken);
         await Poll.UntilAsync(() => Task.FromResult(ConsumedRecord.ReadFile(leavingOutput).Count), count => count >= 500, Within,
             $"the first member writing 500 records\n{leaving.Tail()}", TimeSpan.FromMilliseconds(20));
 
         await using var joining = await PipelineProcess.StartAsync("kafka-joining", yaml);
         var joiningOutput = Path.Combine(joining.DataDirectory, KafkaTopologies.OutputFile);
         // The rebalance gave the second member partitions of its own: it writes records while the first still runs.
-        await Poll.UntilAsync(() => Task.FromResult(ConsumedRecord.ReadFile(joiningOutput).Count), count => count >= 100, Within,
-            $"the joining member writing records of its own partitions\n{joining.Tail()}\n{leaving.Tail()}", TimeSpan.FromMilliseconds(20));
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(ConsumedRecord.ReadFile(joiningOutput).Count), count => count >= 100, Within,
+                "the joining member writing records of its own partitions", TimeSpan.FromMilliseconds(20));
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}\nthe first member's Kafka metrics:\n{await KafkaMetricsAsync(leaving)}\n" +
+                $"the second's:\n{await KafkaMetricsAsync(joining)}\n{joining.Tail()}\n{leaving.Tail()}", ex);
+        }
         var revokedFromLeaving = await RebalancesAsync(leaving, "revoked");
 
         var exitCode = await leaving.StopAsync(TimeSpan.FromSeconds(30));
-        await producing;
+        await stop.CancelAsync();
+        var records = await producing;
         // Produced after the first left: only the second can read them, so they show it took over every partition.
-        await kafka.ProduceAsync(topic, Records, AfterLeaving);
+        await kafka.ProduceAsync(topic, records, AfterLeaving);
         var written = await Poll.LastAsync(
             () => Task.FromResult(ConsumedRecord.ReadFile(leavingOutput).Concat(ConsumedRecord.ReadFile(joiningOutput)).ToList()),
-            all => all.Select(r => r.Id).Distinct().Count() >= Records + AfterLeaving, Within, TimeSpan.FromMilliseconds(100));
+            all => all.Select(r => r.Id).Distinct().Count() >= records + AfterLeaving, Within, TimeSpan.FromMilliseconds(100));
 
         Assert.Equal(0, exitCode);
         Assert.True(revokedFromLeaving >= 1, $"the first member counted no revoke when the second joined\n{leaving.Tail()}");
-        var missing = Enumerable.Range(0, Records + AfterLeaving).Except(written.Select(r => r.Id)).ToList();
+        var missing = Enumerable.Range(0, records + AfterLeaving).Except(written.Select(r => r.Id)).ToList();
         Assert.True(missing.Count == 0,
-            $"{missing.Count} of {Records + AfterLeaving} records in neither file (first: {string.Join(", ", missing.Take(10))}); " +
+            $"{missing.Count} of {records + AfterLeaving} records in neither file (first: {string.Join(", ", missing.Take(10))}); " +
             $"committed: {string.Join(", ", kafka.CommittedOffsets(group, topic).Select(o => $"{o.Key}:{o.Value}"))}\n{joining.Tail()}");
-        var lateByPartition = ConsumedRecord.ReadFile(joiningOutput).Where(r => r.Id >= Records).Select(r => r.Partition).ToHashSet();
+        var lateByPartition = ConsumedRecord.ReadFile(joiningOutput).Where(r => r.Id >= records).Select(r => r.Partition).ToHashSet();
         Assert.Equal(partitions, lateByPartition.Order());
         Assert.Empty(leaving.DeadLetters());
         Assert.Empty(joining.DeadLetters());
+    }
+
+    /// <summary>Its pipeline_kafka_* series, to say where a rebalance stands.</summary>
+    private static async Task<string> KafkaMetricsAsync(PipelineProcess pipeline)
+    {
+        var metrics = await pipeline.Admin.GetStringAsync("metrics", TestContext.Current.CancellationToken);
+        return string.Join('\n', metrics.Split('\n').Where(line => line.StartsWith("pipeline_kafka_", StringComparison.Ordinal) && !line.Contains("_bucket", StringComparison.Ordinal)));
     }
 
     /// <summary>pipeline_kafka_rebalances_total{event=…} of its kafka source, from its admin /metrics.</summary>
