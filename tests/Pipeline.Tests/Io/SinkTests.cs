@@ -72,6 +72,19 @@ public sealed class SinkTests : IDisposable
     }
 
     [Fact]
+    public async Task File_sink_has_a_batch_in_the_file_when_its_write_returns_since_that_is_when_it_is_acknowledged()
+    {
+        var factory = FileFactory(new FileSinkConfig { Path = Path.Combine(_directory, "acked.ndjson") });
+        await using var sink = factory.CreateForIsolate(0);
+
+        await sink.WriteAsync(Events(0, 3), Ct);
+
+        // No flush, no dispose: a kill -9 now must find the acknowledged lines in the file.
+        var lines = ParseLines(await File.ReadAllBytesAsync(PathForIsolate(factory, 0), Ct));
+        Assert.Equal([0, 1, 2], lines.Select(e => e.GetProperty("n").GetInt32()));
+    }
+
+    [Fact]
     public async Task File_sink_rotates_by_size_and_keeps_max_files()
     {
         var path = Path.Combine(_directory, "events.ndjson");
