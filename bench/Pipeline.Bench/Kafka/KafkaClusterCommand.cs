@@ -27,6 +27,11 @@ internal static class KafkaClusterCommand
             Fill(cluster.BootstrapServers, topic, fill, recordBytes);
         }
         Console.WriteLine($"bootstrap_servers {cluster.BootstrapServers}");
+        if (topic.Length > 0)
+        {
+            // The mock keeps about 5 MB per partition and drops the oldest records beyond: what a reader can still read.
+            Console.WriteLine($"retained {Retained(cluster.BootstrapServers, topic, partitions)}");
+        }
         Console.WriteLine("ready");
         await Task.Delay(Timeout.Infinite).ConfigureAwait(false);
         return 0;
@@ -76,6 +81,15 @@ internal static class KafkaClusterCommand
         {
             throw new InvalidOperationException($"{failed} of {count} records were not written to {topic}");
         }
+    }
+
+    private static long Retained(string bootstrapServers, string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "retained" })
+            .SetLogHandler((_, _) => { }).Build();
+        return Enumerable.Range(0, partitions)
+            .Select(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)))
+            .Sum(w => w.High.Value - w.Low.Value);
     }
 
     private static string ArgOr(string[] args, string name, string fallback)
