@@ -122,6 +122,35 @@ public sealed class KafkaSourceTests : IDisposable
         Assert.Equal([6, 7, 8, 9], TestEvents.Seqs(second.Delivered).Order());
     }
 
+    [Fact]
+    public async Task Two_members_of_one_group_share_the_partitions_and_together_see_every_record()
+    {
+        Produce(Enumerable.Range(0, 40).Select(i => (partition: i % 4, json: $$"""{"seq":{{i}}}""", traceId: (ActivityTraceId?)null)));
+        var first = new RecordingSink();
+        var second = new RecordingSink();
+        await using var one = new TestPipeline()
+            .Source("kafka", BuildSource(c => c.CommitInterval = TimeSpan.FromMilliseconds(100)), acknowledgements: true)
+            .Sink("out", first, ["kafka"]);
+        await using var other = new TestPipeline()
+            .Source("kafka", BuildSource(c => c.CommitInterval = TimeSpan.FromMilliseconds(100)), acknowledgements: true)
+            .Sink("out", second, ["kafka"]);
+        await Task.WhenAll(one.StartAsync(), other.StartAsync());
+        var seen = () => TestEvents.Seqs(first.Delivered).Concat(TestEvents.Seqs(second.Delivered)).ToHashSet();
+        await TestWaits.UntilAsync(() => seen().Count == 40, TimeSpan.FromSeconds(60));
+
+        // Once the group has settled, records produced to every partition reach both members, each its own share.
+        Produce(Enumerable.Range(40, 40).Select(i => (partition: i % 4, json: $$"""{"seq":{{i}}}""", traceId: (ActivityTraceId?)null)));
+        await TestWaits.UntilAsync(
+            () => seen().Count == 80 && TestEvents.Seqs(first.Delivered).Any(s => s >= 40) && TestEvents.Seqs(second.Delivered).Any(s => s >= 40),
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Enumerable.Range(0, 80), seen().Order());
+        var secondRound = (Ones: TestEvents.Seqs(first.Delivered).Where(s => s >= 40).ToHashSet(), Others: TestEvents.Seqs(second.Delivered).Where(s => s >= 40).ToHashSet());
+        Assert.Empty(secondRound.Ones.Intersect(secondRound.Others));
+        // Every record was committed by whichever member delivered it.
+        await TestWaits.UntilAsync(() => Enumerable.Range(0, 4).All(p => CommittedOffset(p) == new Offset(20)), TimeSpan.FromSeconds(30));
+    }
+
     private ISourceFactory BuildSource(Action<KafkaSourceConfig>? configure = null)
     {
         var config = new KafkaSourceConfig
