@@ -75,6 +75,22 @@ public sealed class KafkaSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_acknowledgements_offsets_are_committed_once_handed_on_even_while_the_sink_holds_the_events()
+    {
+        Produce(Enumerable.Range(0, 5).Select(i => (partition: 0, json: $$"""{"seq":{{i}}}""", traceId: (ActivityTraceId?)null)));
+        var gate = new SinkGate();
+        await using var pipeline = new TestPipeline()
+            .Source("kafka", BuildSource(c => c.CommitInterval = TimeSpan.FromMilliseconds(50)), acknowledgements: false)
+            .Sink("out", gate.Sink, ["kafka"]);
+        await pipeline.StartAsync();
+        await gate.Entered.Guarded();
+
+        await TestWaits.UntilAsync(() => CommittedOffset(0) == new Offset(5), TimeSpan.FromSeconds(15));
+        Assert.Empty(gate.Sink.Delivered);
+        gate.Release();
+    }
+
+    [Fact]
     public async Task A_record_that_does_not_decode_is_dead_lettered_with_its_offset_and_committed_past()
     {
         Produce([(0, """{"seq":0}""", null), (0, "{not json", null), (0, """{"seq":2}""", null)]);
