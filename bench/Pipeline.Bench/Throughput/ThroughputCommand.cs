@@ -44,10 +44,6 @@ internal static class ThroughputCommand
         {
             await KafkaSinkBenchmark.RunAsync(ArgOr(args, "--events", 200_000), ArgOr(args, "--seconds", 30), ArgOr(args, "--runs", 2), ArgOr(args, "--sink-options", "")).ConfigureAwait(false);
         }
-        if (only == "kafka-source")
-        {
-            await KafkaSourceBenchmark.RunAsync(ArgOr(args, "--events", 300_000), ArgOr(args, "--runs", 1)).ConfigureAwait(false);
-        }
         if (only == "buffer-log")
         {
             BufferLogComparison.Run(ArgOr(args, "--records", 1_000_000));
