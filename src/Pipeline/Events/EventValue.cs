@@ -12,7 +12,7 @@ namespace Pipeline.Events;
 /// A plain (not ref) struct of the owning event and a node index, because filters use it inside compiled
 /// expression trees. Reads go straight to the event's arena: string comparisons and number parsing do not allocate.
 /// </remarks>
-public readonly struct EventValue
+public readonly partial struct EventValue
 {
     private readonly Event? _owner;
     private readonly int _index;
@@ -132,7 +132,8 @@ public readonly struct EventValue
         return false;
     }
 
-    private bool TryGetNumberText(out ReadOnlySpan<byte> text)
+    /// <summary>A number's JSON text as it was parsed or written (so 3 and 3.0 stay apart), pointing into the event's memory.</summary>
+    public bool TryGetNumberText(out ReadOnlySpan<byte> text)
     {
         if (_owner is not null)
         {
