@@ -18,8 +18,8 @@ public sealed record TracingConfiguration
 {
     public const string ExporterNone = "none";
     public const string ExporterOtlp = "otlp";
-    public const string ProtocolGrpc = "grpc";
-    public const string ProtocolHttpProtobuf = "http/protobuf";
+    public const string ProtocolGrpc = OtlpExporterEnvironment.ProtocolGrpc;
+    public const string ProtocolHttpProtobuf = OtlpExporterEnvironment.ProtocolHttpProtobuf;
 
     public required string Exporter { get; init; }
 
@@ -64,7 +64,7 @@ public sealed record TracingConfiguration
             errors.Add(new SettingError(protocolSetting, $"expected {ProtocolGrpc} or {ProtocolHttpProtobuf}, found '{protocolText}'"));
             protocol = ProtocolGrpc;
         }
-        var endpoint = ResolveEndpoint(yaml.Endpoint, Env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), Env("OTEL_EXPORTER_OTLP_ENDPOINT"), protocol, errors);
+        var endpoint = ResolveEndpoint(yaml.Endpoint, protocol, environment, errors);
 
         var (exporterText, exporterSetting) = Choose(yaml.Exporter, "exporter", Env, "OTEL_TRACES_EXPORTER");
         var exporter = (exporterText ?? (endpoint.Configured ? ExporterOtlp : ExporterNone)).ToLowerInvariant();
@@ -209,24 +209,14 @@ public sealed record TracingConfiguration
         return attributes;
     }
 
-    private static (Uri Url, bool Configured) ResolveEndpoint(string? yaml, string? tracesEnv, string? baseEnv, string protocol, List<SettingError> errors)
+    private static (Uri Url, bool Configured) ResolveEndpoint(string? yaml, string protocol, Func<string, string?> environment, List<SettingError> errors)
     {
-        var http = protocol == ProtocolHttpProtobuf;
-        // The signal-specific variable is the full URL; the base one (and YAML, which stands in for it) gets /v1/traces for HTTP.
-        var (text, isBase, setting) = yaml is not null ? (yaml, true, "telemetry.traces.endpoint")
-            : tracesEnv is not null ? (tracesEnv, false, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            : baseEnv is not null ? (baseEnv, true, "OTEL_EXPORTER_OTLP_ENDPOINT")
-            : (http ? "http://localhost:4318" : "http://localhost:4317", true, "");
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        var (url, configured, setting, error) = OtlpExporterEnvironment.ResolveEndpoint(yaml, "telemetry.traces.endpoint", "traces", protocol == ProtocolHttpProtobuf, environment);
+        if (error is not null)
         {
-            errors.Add(new SettingError(setting, $"expected an http:// or https:// URL, found '{text}'"));
-            url = new Uri(http ? "http://localhost:4318" : "http://localhost:4317");
+            errors.Add(new SettingError(setting, error));
         }
-        if (http && isBase && !url.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
-        {
-            url = new Uri(url, url.AbsolutePath.TrimEnd('/') + "/v1/traces");
-        }
-        return (url, setting.Length > 0);
+        return (url, configured);
     }
 
     private static int Positive(int? yaml, string? env, string option, int fallback, int maximum, List<SettingError> errors)
