@@ -3,6 +3,7 @@ using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
 using Pipeline.Sinks;
 using Pipeline.Sinks.Kafka;
+using Pipeline.Sinks.Otlp;
 using Pipeline.Sources.Kafka;
 using Pipeline.Sources;
 using Pipeline.Sources.File;
@@ -39,6 +40,7 @@ public static class BuiltInComponents
         .Add<BlackholeSinkConfig>()
         .Add<HttpSinkConfig>()
         .Add<KafkaSinkConfig>()
+        .Add<OtlpSinkConfig>()
         .Add<KafkaSourceConfig>()
         ;
 }

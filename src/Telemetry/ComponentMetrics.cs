@@ -96,6 +96,9 @@ public sealed class ComponentMetrics
     /// <summary>The instruments of a kafka source (lag per partition, commits, rebalances), bound once.</summary>
     public KafkaInstruments CreateKafkaInstruments() => new(_owner.Registry, _labels);
 
+    /// <summary>The instruments of an otlp sink (records its receiver rejected in part), bound once.</summary>
+    public OtlpSinkInstruments CreateOtlpSinkInstruments() => new(_owner.Registry, _labels);
+
     /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
     public KubernetesInstruments CreateKubernetesInstruments() => new(
         new MetricCounter(_owner.KubernetesUnmatchedPaths.WithLabels(_labels)).Published(),

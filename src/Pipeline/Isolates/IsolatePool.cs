@@ -218,7 +218,10 @@ public sealed class IsolatePool
             (tracing ?? UntracedPipeline).ForSink(id, type, factory.DeliversOverNetwork),
             (pool, index) => new SinkIsolate(pool, index, factory),
             dataDirectory,
-            building);
+            building)
+        {
+            _sharedState = factory as ISharedStageState,
+        };
 
     /// <summary>The sink's disk buffer; null for a memory buffer (and for processors).</summary>
     internal DiskBuffer? DiskBuffer => _buffer;
