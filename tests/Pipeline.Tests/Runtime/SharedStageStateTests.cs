@@ -24,6 +24,49 @@ public sealed class SharedStageStateTests
         Assert.Equal(3, sink.Delivered.Count);
     }
 
+    [Fact]
+    public async Task A_sinks_shared_state_starts_once_before_its_instances_and_is_disposed_once_after_they_stopped()
+    {
+        var factory = new StatefulSinkFactory();
+        await using var pipeline = new TestPipeline()
+            .Source("in", new CountingSource(3))
+            .Sink("out", factory, ["in"], TestPipeline.Settings(isolates: 2));
+        var topology = await pipeline.StartAsync();
+
+        await topology.Completion.Guarded();
+        await TestWaits.UntilAsync(() => factory.Steps.Contains("dispose"));
+
+        Assert.Equal(["start", "create", "create", "dispose"], factory.Steps.ToArray());
+        Assert.Equal(("out", 3), (factory.Runtime!.Metrics.ComponentId, factory.Delivered.Delivered.Count));
+    }
+
+    private sealed class StatefulSinkFactory : ISinkFactory, ISharedStageState
+    {
+        public ConcurrentQueue<string> Steps { get; } = new();
+
+        public RecordingSink Delivered { get; } = new();
+
+        public StageRuntime? Runtime { get; private set; }
+
+        public void Start(StageRuntime runtime)
+        {
+            Runtime = runtime;
+            Steps.Enqueue("start");
+        }
+
+        public ISink CreateForIsolate(int isolateIndex)
+        {
+            Steps.Enqueue("create");
+            return Delivered.CreateForIsolate(isolateIndex);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Steps.Enqueue("dispose");
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private sealed class StatefulFactory : IProcessorFactory, ISharedStageState
     {
         public ConcurrentQueue<string> Steps { get; } = new();
