@@ -33,6 +33,28 @@ public sealed class OtlpLogEncoderTests
         Assert.Equal(AnyValue.ValueOneofCase.None, attributes["none"].ValueCase);
     }
 
+    [Theory]
+    [InlineData("1764856798")]
+    [InlineData("\"04/12/2026 13:59:58\"")]
+    [InlineData("\"2026-02-30T00:00:00Z\"")]
+    [InlineData("\"2026-12-04T13:59:58\"")]
+    public void A_timestamp_that_is_no_rfc_3339_time_stays_an_attribute_and_leaves_the_time_unknown(string timestamp)
+    {
+        var record = Assert.Single(Records(Encode($$"""{"message":"m","timestamp":{{timestamp}}}""")));
+
+        Assert.Equal(0UL, record.TimeUnixNano);
+        Assert.Equal("timestamp", Assert.Single(record.Attributes).Key);
+    }
+
+    [Fact]
+    public void With_a_resources_object_the_kubernetes_and_host_fields_are_plain_attributes()
+    {
+        var request = Encode("""{"message":"m","resources":{"service.name":"api"},"host":"node-1","kubernetes":{"pod_name":"p"}}""");
+
+        Assert.Equal(["service.name"], Assert.Single(request.ResourceLogs).Resource.Attributes.Select(a => a.Key));
+        Assert.Equal(["host", "kubernetes"], Assert.Single(Records(request)).Attributes.Select(a => a.Key));
+    }
+
     [Fact]
     public void An_event_without_a_message_has_no_body_and_all_its_fields_as_attributes()
     {
