@@ -52,13 +52,21 @@ internal sealed class FakeOtlpReceiver : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeOtlpReceiver> StartAsync()
+    /// <param name="tlsCertificate">When given, gRPC is served over TLS with it (the endpoint is https://).</param>
+    public static async Task<FakeOtlpReceiver> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? tlsCertificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2);
+            k.Listen(IPAddress.Loopback, 0, o =>
+            {
+                o.Protocols = HttpProtocols.Http2;
+                if (tlsCertificate is not null)
+                {
+                    o.UseHttps(tlsCertificate);
+                }
+            });
             k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http1);
         });
         builder.Services.AddGrpc();

@@ -97,6 +97,25 @@ public sealed class OtlpSinkTests : IAsyncLifetime
     [Theory]
     [InlineData("grpc")]
     [InlineData("http/protobuf")]
+    public async Task A_receiver_that_is_not_listening_is_an_outage_the_runtime_retries(string protocol)
+    {
+        // A port that was free a moment ago: nothing listens on it.
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var factory = new OtlpSinkConfig { Protocol = protocol, Endpoint = $"http://127.0.0.1:{port}" }
+            .Build(new ComponentContext("out", "test", Path.GetTempPath()) { Environment = _ => null });
+        await using var sink = (ITracePropagatingSink)factory.CreateForIsolate(0);
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => sink.WriteAsync([Event.Parse("""{"message":"m"}""")], [], Ct).AsTask());
+
+        Assert.True(Pipeline.Isolates.FailurePolicy.IsRetryable(failure), $"not retried: {failure}");
+    }
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
     public async Task A_partial_success_is_counted_and_logged_but_neither_retried_nor_dead_lettered(string protocol)
     {
         _receiver.Script(new FakeOtlpReceiver.Answer(Rejected: 2, Message: "2 records over the attribute limit"));

@@ -94,6 +94,13 @@ internal sealed class OtlpGrpcTransport : IOtlpLogsTransport
     {
         var details = e.Trailers.GetValueBytes(StatusDetailsTrailer);
         var message = $"OTLP/gRPC export to {_settings.Endpoint} failed: {e.StatusCode} ({StatusText(e.Status.Detail, details)})";
+        if (e.Status.DebugException is HttpRequestException or IOException)
+        {
+            // No answer from the receiver at all: the connection or its TLS handshake failed on our side, which the
+            // client reports as Internal or Unavailable. An outage, as the http sink treats it (a certificate may be
+            // renewed, a proxy come back).
+            return new RetryableFailureException(message, e);
+        }
         return e.StatusCode switch
         {
             StatusCode.Cancelled or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.OutOfRange
