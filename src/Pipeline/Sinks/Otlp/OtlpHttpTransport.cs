@@ -56,7 +56,8 @@ internal sealed class OtlpHttpTransport(OtlpExportSettings settings, HttpClient 
             var length = await ReadAsync(response, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
-                return OtlpPartialSuccess.Read(_answer.AsSpan(0, length));
+                // Only a protobuf answer can carry a partial_success; a proxy's "OK" is a full success, not one to parse.
+                return IsProtobuf(response) ? OtlpPartialSuccess.Read(_answer.AsSpan(0, length)) : default;
             }
             var status = (int)response.StatusCode;
             var text = $"OTLP/HTTP export to {settings.Endpoint} answered {status} {response.ReasonPhrase}: {ErrorText(response, _answer.AsSpan(0, length))}";
@@ -76,7 +77,7 @@ internal sealed class OtlpHttpTransport(OtlpExportSettings settings, HttpClient 
         {
             return "(empty body)";
         }
-        if (response.Content.Headers.ContentType?.MediaType == "application/x-protobuf" && RpcStatusDetails.Message(body) is { } message)
+        if (IsProtobuf(response) && RpcStatusDetails.Message(body) is { } message)
         {
             return message;
         }
@@ -84,6 +85,9 @@ internal sealed class OtlpHttpTransport(OtlpExportSettings settings, HttpClient 
     }
 
     public void Dispose() => _compressed.Dispose();
+
+    private static bool IsProtobuf(HttpResponseMessage response)
+        => string.Equals(response.Content.Headers.ContentType?.MediaType, ProtobufContentType.MediaType, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
     private static TimeSpan? RetryAfterOf(HttpResponseMessage response)

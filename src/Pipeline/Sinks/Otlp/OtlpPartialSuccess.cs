@@ -3,7 +3,7 @@ namespace Pipeline.Sinks.Otlp;
 /// <summary>An export the receiver accepted while rejecting some of its records (OTLP partial_success); empty for a full success.</summary>
 internal readonly record struct OtlpPartialSuccess(long RejectedLogRecords, string ErrorMessage)
 {
-    public bool IsEmpty => RejectedLogRecords == 0 && ErrorMessage.Length == 0;
+    public bool IsEmpty => RejectedLogRecords == 0 && string.IsNullOrEmpty(ErrorMessage);
 
     /// <summary>An ExportLogsServiceResponse's partial_success; an empty body (a full success) gives none.</summary>
     public static OtlpPartialSuccess Read(ReadOnlySpan<byte> response)

@@ -88,7 +88,7 @@ internal sealed class OtlpSinkFactory : ISinkFactory, ISharedStageState
         }
         _logger.Warning(
             "{ComponentId}: the OTLP receiver rejected {Rejected} of the {BatchSize} log records of a request: {ReceiverMessage}; not retried, as it does not say which ({Earlier} more rejected since the last such message)",
-            _componentId, answer.RejectedLogRecords, batchSize, answer.ErrorMessage.Length > 0 ? answer.ErrorMessage : "(no message)", earlier);
+            _componentId, answer.RejectedLogRecords, batchSize, string.IsNullOrEmpty(answer.ErrorMessage) ? "(no message)" : answer.ErrorMessage, earlier);
     }
 
     public ValueTask DisposeAsync()
