@@ -9,6 +9,7 @@ using Pipeline.Sources;
 using Pipeline.Sources.File;
 using Pipeline.Sources.Generator;
 using Pipeline.Sources.Http;
+using Pipeline.Sources.Otlp;
 
 namespace Pipeline;
 
@@ -21,6 +22,7 @@ public static class BuiltInComponents
         .Add<StdinSourceConfig>()
         .Add<GeneratorSourceConfig>()
         .Add<FileSourceConfig>()
+        .Add<OtlpSourceConfig>()
         // Processors
         .Add<ParseJsonConfig>()
         .Add<ParseCriConfig>()

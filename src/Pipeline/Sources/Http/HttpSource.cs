@@ -1,11 +1,5 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Pipeline.Components;
 using Pipeline.Decoding;
 using Pipeline.Events;
@@ -126,8 +120,6 @@ public sealed class HttpSourceConfig : ISourceConfig, IDecodingSourceConfig
 /// <param name="environment">Where the auth block's tokens_env are read.</param>
 public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Func<string, string?>? environment = null) : ISource
 {
-    private static readonly TimeSpan InFlightGracePeriod = TimeSpan.FromSeconds(10);
-
     private readonly TaskCompletionSource<IReadOnlyList<Uri>> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -144,60 +136,30 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
         var handler = new HttpIngestHandler(
             context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
             new IngestLimiter(inFlight, config.MaxConcurrentRequests), config.Codec, config.FrameDelimiter);
-        WebApplication app;
-        ReloadingServerCertificate? certificate = null;
-        RequestAuthenticator? authenticator = null;
+        EmbeddedIngestServer server;
         try
         {
-            var security = context.Metrics.CreateSecurityInstruments();
-            // The files were checked at validate; read again here, as they are now.
-            certificate = config.Tls is { } tls ? new ReloadingServerCertificate(tls, security, context.Logger) : null;
-            authenticator = config.Auth is { } auth ? new RequestAuthenticator(auth, environment ?? Environment.GetEnvironmentVariable, security, context.Logger) : null;
-            // The empty builder: no configuration files or variables of ASP.NET Core's own and no file watcher, and
-            // no logging provider (Kestrel's console logging would mix into standard output, where the stdout sink
-            // writes events). Component failures surface as exceptions to the runtime, which logs them.
-            var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-            builder.WebHost.UseKestrelCore();
-            builder.Services.AddRoutingCore();
-            builder.Services.AddSingleton<IHostLifetime, EmbeddedServerLifetime>();
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = InFlightGracePeriod);
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = config.MaxBody.Bytes;
-                kestrel.Listen(endpoint, listen => certificate?.Apply(listen));
-            });
-            app = builder.Build();
-            if (authenticator is not null)
-            {
-                // Before routing: an unauthenticated request learns nothing, not even which paths exist.
-                app.Use(authenticator.Guard);
-            }
-            handler.MapTo(app, config.Path);
+            server = EmbeddedIngestServer.Create(context, endpoint, config.Tls, config.Auth, environment ?? Environment.GetEnvironmentVariable,
+                HttpProtocols.Http1AndHttp2, config.MaxBody.Bytes, _ => { }, app => handler.MapTo(app, config.Path));
         }
         catch (Exception ex)
         {
-            certificate?.Dispose();
-            authenticator?.Dispose();
             _listening.TrySetException(ex);
             throw;
         }
-
-        using (certificate)
-        using (authenticator)
-        await using (app.ConfigureAwait(false))
+        await using (server.ConfigureAwait(false))
         {
+            IReadOnlyList<Uri> addresses;
             try
             {
-                await app.StartAsync(stopping).ConfigureAwait(false);
+                addresses = await server.StartAsync("http source", stopping).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
-                _listening.TrySetException(new InvalidOperationException($"http source could not listen on {endpoint}: {ex.Message}", ex));
+                _listening.TrySetException(ex);
                 throw;
             }
-            var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-            _listening.TrySetResult([.. addresses.Select(a => new Uri(a))]);
+            _listening.TrySetResult(addresses);
             context.Logger.Information("{ComponentId} accepts events on {Urls} (POST {Path})", context.ComponentId, string.Join(", ", addresses), config.Path);
 
             try
@@ -208,7 +170,7 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
             {
             }
             handler.BeginShutdown();
-            await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await server.StopAsync().ConfigureAwait(false);
         }
     }
 }
