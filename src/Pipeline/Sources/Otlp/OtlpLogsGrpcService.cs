@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.AspNetCore.Server.Model;
 using Grpc.Core;
 using OpenTelemetry.Proto.Collector.Logs.V1;
 using Pipeline.Telemetry;
@@ -10,8 +9,8 @@ using Pipeline.Telemetry;
 namespace Pipeline.Sources.Otlp;
 
 /// <summary>
-/// OTLP's LogsService/Export on the otlp source's gRPC server, bound with the source's own request marshaller
-/// (<see cref="OtlpGrpcPayload"/>) rather than as LogsService.LogsServiceBase, so a request that does not decode is
+/// OTLP's LogsService/Export on the otlp source's gRPC server, bound by <see cref="OtlpLogsMethodProvider"/> with the
+/// source's own request marshaller (<see cref="OtlpGrpcPayload"/>) rather than as LogsService.LogsServiceBase, so a request that does not decode is
 /// answered INVALID_ARGUMENT and dead-lettered. The method's name and the messages are the generated ones.
 /// </summary>
 /// <remarks>
@@ -20,10 +19,9 @@ namespace Pipeline.Sources.Otlp;
 /// UNAVAILABLE with RetryInfo when the pipeline stops or acknowledgements time out; INVALID_ARGUMENT for a request
 /// that does not decode (not retryable).
 /// </remarks>
-[BindServiceMethod(typeof(OtlpLogsGrpcService), nameof(BindService))]
 internal sealed class OtlpLogsGrpcService(OtlpLogsIngest ingest)
 {
-    private static readonly Method<OtlpGrpcPayload, ExportLogsServiceResponse> ExportMethod = new(
+    internal static readonly Method<OtlpGrpcPayload, ExportLogsServiceResponse> ExportMethod = new(
         MethodType.Unary,
         LogsService.Descriptor.FullName,
         LogsService.Descriptor.Methods[0].Name,
@@ -32,13 +30,6 @@ internal sealed class OtlpLogsGrpcService(OtlpLogsIngest ingest)
 
     /// <summary>The path gRPC calls, for the ingest span's attributes.</summary>
     private static readonly string ExportPath = "/" + ExportMethod.FullName;
-
-    /// <summary>Called by Grpc.AspNetCore with no instance: it finds <see cref="Export"/> by name and resolves the service per call.</summary>
-    public static void BindService(ServiceBinderBase binder, OtlpLogsGrpcService? service)
-    {
-        ArgumentNullException.ThrowIfNull(binder);
-        binder.AddMethod(ExportMethod, service is null ? null : service.Export);
-    }
 
     public async Task<ExportLogsServiceResponse> Export(OtlpGrpcPayload payload, ServerCallContext call)
     {

@@ -1,5 +1,5 @@
 using System.Net;
-using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,6 +51,7 @@ public sealed class OtlpSource(IPEndPoint? grpcEndpoint, IPEndPoint? httpEndpoin
                             o.EnableDetailedErrors = false;
                         });
                         services.AddSingleton(new OtlpLogsGrpcService(ingest));
+                        services.AddSingleton<IServiceMethodProvider<OtlpLogsGrpcService>, OtlpLogsMethodProvider>();
                     },
                     app => app.MapGrpcService<OtlpLogsGrpcService>());
             }
