@@ -153,7 +153,7 @@ internal sealed class OtlpLogsHttpHandler(OtlpLogsIngest ingest, long maxBody)
         catch (Exception ex) when (ex is IOException or JsonException or FormatException or InvalidOperationException)
         {
             var reason = encoding == Encoding.Json
-                ? $"not a valid OTLP/JSON ExportLogsServiceRequest: {(ex is JsonException json ? Events.JsonErrorText.Describe(json) : ex.Message)}"
+                ? $"not a valid OTLP/JSON ExportLogsServiceRequest: {(ex is JsonException json ? "invalid JSON: " + Events.JsonErrorText.Describe(json) : ex.Message)}"
                 : $"not a valid ExportLogsServiceRequest: {ex.Message}";
             ingest.ReportMalformed(reason, body);
             return WriteStatusAsync(http, encoding, StatusCodes.Status400BadRequest, Code.InvalidArgument, reason);
