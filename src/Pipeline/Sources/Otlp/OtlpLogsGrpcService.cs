@@ -42,7 +42,7 @@ internal sealed class OtlpLogsGrpcService(OtlpLogsIngest ingest)
         }
         if (payload.Request is not { } request)
         {
-            ingest.ReportMalformed(payload.Error!, payload.Raw);
+            ingest.ReportMalformed(payload.Error!, payload.Raw, protobuf: true);
             throw Failure(Code.InvalidArgument, payload.Error!, retryAfter: null);
         }
         if (context.MemoryLimited)

@@ -155,7 +155,7 @@ internal sealed class OtlpLogsHttpHandler(OtlpLogsIngest ingest, long maxBody)
             var reason = encoding == Encoding.Json
                 ? $"not a valid OTLP/JSON ExportLogsServiceRequest: {(ex is JsonException json ? "invalid JSON: " + Events.JsonErrorText.Describe(json) : ex.Message)}"
                 : $"not a valid ExportLogsServiceRequest: {ex.Message}";
-            ingest.ReportMalformed(reason, body);
+            ingest.ReportMalformed(reason, body, protobuf: encoding == Encoding.Protobuf);
             return WriteStatusAsync(http, encoding, StatusCodes.Status400BadRequest, Code.InvalidArgument, reason);
         }
         return AnswerAsync(http, request, encoding);

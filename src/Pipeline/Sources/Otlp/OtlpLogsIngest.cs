@@ -42,7 +42,21 @@ internal sealed class OtlpLogsIngest(ISourceContext context, TimeSpan backpressu
     public void BeginShutdown() => _shuttingDown = true;
 
     /// <summary>Counts and dead-letters a request that does not decode, with the reason and its bytes.</summary>
-    public void ReportMalformed(string reason, ReadOnlySpan<byte> raw) => context.ReportInvalidInput(reason, raw);
+    /// <param name="protobuf">
+    /// True for protobuf: the dead-letter record keeps raw input as text, so binary goes in as base64 (the reason says
+    /// so); as UTF-8 it would come out with replacement characters and could not be decoded again.
+    /// </param>
+    public void ReportMalformed(string reason, ReadOnlySpan<byte> raw, bool protobuf)
+    {
+        if (!protobuf)
+        {
+            context.ReportInvalidInput(reason, raw);
+            return;
+        }
+        var base64 = new byte[System.Buffers.Text.Base64.GetMaxEncodedToUtf8Length(raw.Length)];
+        System.Buffers.Text.Base64.EncodeToUtf8(raw, base64, out _, out var written);
+        context.ReportInvalidInput(reason + " (raw: the protobuf bytes, base64)", base64.AsSpan(0, written));
+    }
 
     public async Task<OtlpExportResult> ExportAsync(ExportLogsServiceRequest request, CancellationToken cancellationToken)
     {
@@ -119,7 +133,7 @@ internal sealed class OtlpLogsIngest(ISourceContext context, TimeSpan backpressu
     {
         foreach (var error in errors)
         {
-            context.ReportInvalidInput(error.Reason, error.Raw);
+            ReportMalformed(error.Reason, error.Raw, protobuf: true);
         }
     }
 
