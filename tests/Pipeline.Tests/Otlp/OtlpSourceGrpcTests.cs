@@ -4,6 +4,8 @@ using Google.Rpc;
 using Grpc.Core;
 using Grpc.Net.Client;
 using OpenTelemetry.Proto.Collector.Logs.V1;
+using OpenTelemetry.Proto.Common.V1;
+using OpenTelemetry.Proto.Logs.V1;
 using Pipeline.Tests.Io;
 
 namespace Pipeline.Tests.Otlp;
@@ -73,5 +75,77 @@ public sealed class OtlpSourceGrpcTests
             () => new LogsService.LogsServiceClient(channel).ExportAsync(OtlpSourceHttpTests.Request("a"), cancellationToken: Ct).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(40, StatusCode.OK)]
+    [InlineData(60, StatusCode.InvalidArgument)]
+    public async Task Nested_values_are_kept_up_to_protobufs_nesting_limit_and_a_request_beyond_it_is_invalid(int arrays, StatusCode expected)
+    {
+        var context = new FakeSourceContext();
+        await using var source = await RunningOtlpSource.StartAsync(context);
+        using var channel = GrpcChannel.ForAddress(source.Grpc);
+        var request = OtlpSourceHttpTests.Request("nested");
+        var deep = new AnyValue { StringValue = "bottom" };
+        for (var i = 0; i < arrays; i++)
+        {
+            var array = new ArrayValue();
+            array.Values.Add(deep);
+            deep = new AnyValue { ArrayValue = array };
+        }
+        request.ResourceLogs[0].ScopeLogs[0].LogRecords[0].Attributes.Add(new KeyValue { Key = "deep", Value = deep });
+
+        var status = StatusCode.OK;
+        try
+        {
+            await new LogsService.LogsServiceClient(channel).ExportAsync(request, cancellationToken: Ct);
+        }
+        catch (RpcException ex)
+        {
+            status = ex.StatusCode;
+        }
+
+        // Each array level is two protobuf messages (AnyValue, ArrayValue): protobuf's limit of 100 is reached before
+        // the 64 levels an event holds, so a record never fails on its own for its depth.
+        Assert.Equal(expected, status);
+        Assert.Equal(expected == StatusCode.OK ? 1 : 0, context.Sent.Count);
+        Assert.Equal(expected == StatusCode.OK ? 0 : 1, context.Invalid.Count);
+        if (expected == StatusCode.OK)
+        {
+            Assert.Contains("\"bottom\"", context.Sent[0].Event.ToString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Traces_are_not_received_and_answered_unimplemented()
+    {
+        var context = new FakeSourceContext();
+        await using var source = await RunningOtlpSource.StartAsync(context);
+        using var channel = GrpcChannel.ForAddress(source.Grpc);
+        var traces = new Method<byte[], byte[]>(MethodType.Unary, "opentelemetry.proto.collector.trace.v1.TraceService", "Export",
+            Marshallers.Create(b => b, b => b), Marshallers.Create(b => b, b => b));
+
+        var error = await Assert.ThrowsAsync<RpcException>(
+            () => channel.CreateCallInvoker().AsyncUnaryCall(traces, null, new CallOptions(cancellationToken: Ct), []).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Without_the_token_auth_asks_for_a_call_is_unauthenticated_and_with_it_accepted()
+    {
+        const string Token = "a-token-of-at-least-thirty-two-characters";
+        var context = new FakeSourceContext();
+        await using var source = await RunningOtlpSource.StartAsync(context,
+            c => c.Grpc!.Auth = new Pipeline.Security.AuthSettings { TokensEnv = ["OTLP_TOKENS"] },
+            name => name == "OTLP_TOKENS" ? Token : null);
+        using var channel = GrpcChannel.ForAddress(source.Grpc);
+        var client = new LogsService.LogsServiceClient(channel);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => client.ExportAsync(OtlpSourceHttpTests.Request("anonymous"), cancellationToken: Ct).ResponseAsync);
+        await client.ExportAsync(OtlpSourceHttpTests.Request("signed"), new Metadata { { "authorization", "Bearer " + Token } }, cancellationToken: Ct);
+
+        Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        Assert.Equal("""{"message":"signed"}""", Assert.Single(context.Sent).Event.ToString());
     }
 }

@@ -27,12 +27,12 @@ internal sealed class RunningOtlpSource : IAsyncDisposable
     /// <summary>The OTLP/HTTP logs endpoint.</summary>
     public Uri Logs => new(Http, "/v1/logs");
 
-    public static async Task<RunningOtlpSource> StartAsync(ISourceContext context, Action<OtlpSourceConfig>? configure = null)
+    public static async Task<RunningOtlpSource> StartAsync(ISourceContext context, Action<OtlpSourceConfig>? configure = null, Func<string, string?>? environment = null)
     {
         var config = new OtlpSourceConfig { Grpc = new(), Http = new() };
         configure?.Invoke(config);
         var loopback = new IPEndPoint(IPAddress.Loopback, 0);
-        var running = new RunningOtlpSource(new OtlpSource(loopback, loopback, config), context);
+        var running = new RunningOtlpSource(new OtlpSource(loopback, loopback, config, environment), context);
         var ct = TestContext.Current.CancellationToken;
         running.Grpc = (await running.Source.GrpcListening.WaitAsync(HangGuard, ct)).Single();
         running.Http = (await running.Source.HttpListening.WaitAsync(HangGuard, ct)).Single();
