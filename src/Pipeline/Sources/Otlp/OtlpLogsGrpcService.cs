@@ -29,7 +29,7 @@ internal sealed class OtlpLogsGrpcService(OtlpLogsIngest ingest)
         Marshallers.Create<ExportLogsServiceResponse>(r => r.ToByteArray(), ExportLogsServiceResponse.Parser.ParseFrom));
 
     /// <summary>The path gRPC calls, for the ingest span's attributes.</summary>
-    private static readonly string ExportPath = "/" + ExportMethod.FullName;
+    private static readonly string ExportPath = ExportMethod.FullName;
 
     public async Task<ExportLogsServiceResponse> Export(OtlpGrpcPayload payload, ServerCallContext call)
     {
