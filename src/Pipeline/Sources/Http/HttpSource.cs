@@ -85,29 +85,7 @@ public sealed class HttpSourceConfig : ISourceConfig, IDecodingSourceConfig
         {
             throw new ComponentBuildException("path", $"expected a route starting with '/', found '{Path}'");
         }
-        // The body is held in one array while it is parsed, so it cannot exceed what an array holds.
-        if (MaxBody.Bytes <= 0 || MaxBody.Bytes >= Array.MaxLength)
-        {
-            throw new ComponentBuildException("max_body", $"expected a size between 1 byte and 2GiB, found {MaxBody.Bytes} bytes");
-        }
-        if (MaxInFlightBytes is { } inFlight && inFlight.Bytes < MaxBody.Bytes)
-        {
-            throw new ComponentBuildException("max_in_flight_bytes", $"expected at least max_body ({MaxBody.Bytes} bytes), so one request of max_body fits; found {inFlight.Bytes} bytes");
-        }
-        // Each request in flight holds a connection and its buffers; past 65,536 the limit no longer limits anything a
-        // single process can serve (it is also a common per-process descriptor limit).
-        if (MaxConcurrentRequests is < 1 or > 65_536)
-        {
-            throw new ComponentBuildException("max_concurrent_requests", $"expected an integer between 1 and 65,536, found {MaxConcurrentRequests}");
-        }
-        if (AcknowledgementsTimeout <= TimeSpan.Zero)
-        {
-            throw new ComponentBuildException("acknowledgements_timeout", $"expected a duration above 0, found {AcknowledgementsTimeout}");
-        }
-        if (BackpressureTimeout < TimeSpan.Zero)
-        {
-            throw new ComponentBuildException("backpressure_timeout", $"expected a duration of 0 or more, found {BackpressureTimeout}");
-        }
+        IngestLimits.Validate(MaxBody, MaxInFlightBytes, MaxConcurrentRequests, AcknowledgementsTimeout, BackpressureTimeout);
         return new SourceFactory(() => new HttpSource(address.EndPoint, this, context.Environment)) { ReceivesRequests = true };
     }
 }
@@ -130,9 +108,7 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
-        var inFlight = config.MaxInFlightBytes is { } set ? new InFlightBytes(set.Bytes)
-            : config.MaxBody.Bytes > InFlightBytes.SharedDefault.Max ? new InFlightBytes(config.MaxBody.Bytes)
-            : InFlightBytes.SharedDefault;
+        var inFlight = IngestLimits.Budget(config.MaxInFlightBytes, config.MaxBody);
         var handler = new HttpIngestHandler(
             context, config.MaxBody.Bytes, config.BackpressureTimeout, config.TraceparentField, config.AcknowledgementsTimeout,
             new IngestLimiter(inFlight, config.MaxConcurrentRequests), config.Codec, config.FrameDelimiter);

@@ -29,9 +29,7 @@ public sealed class OtlpSource(IPEndPoint? grpcEndpoint, IPEndPoint? httpEndpoin
 
     public async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
-        var inFlight = config.MaxInFlightBytes is { } set ? new InFlightBytes(set.Bytes)
-            : config.MaxBody.Bytes > InFlightBytes.SharedDefault.Max ? new InFlightBytes(config.MaxBody.Bytes)
-            : InFlightBytes.SharedDefault;
+        var inFlight = IngestLimits.Budget(config.MaxInFlightBytes, config.MaxBody);
         var ingest = new OtlpLogsIngest(context, config.BackpressureTimeout, config.AcknowledgementsTimeout, new IngestLimiter(inFlight, config.MaxConcurrentRequests));
         var readEnvironment = environment ?? Environment.GetEnvironmentVariable;
         EmbeddedIngestServer? grpc = null;

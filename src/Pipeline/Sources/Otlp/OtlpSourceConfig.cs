@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Sources.Http;
 
 namespace Pipeline.Sources.Otlp;
 
@@ -51,27 +52,7 @@ public sealed class OtlpSourceConfig : ISourceConfig
         {
             throw new ComponentBuildException("http.address", $"expected an address other than grpc's, found the same ({grpc.EndPoint}): gRPC and HTTP each need a port of their own");
         }
-        // The body is held in one array while it is parsed, so it cannot exceed what an array holds.
-        if (MaxBody.Bytes <= 0 || MaxBody.Bytes >= Array.MaxLength)
-        {
-            throw new ComponentBuildException("max_body", $"expected a size between 1 byte and 2GiB, found {MaxBody.Bytes} bytes");
-        }
-        if (MaxInFlightBytes is { } inFlight && inFlight.Bytes < MaxBody.Bytes)
-        {
-            throw new ComponentBuildException("max_in_flight_bytes", $"expected at least max_body ({MaxBody.Bytes} bytes), so one request of max_body fits; found {inFlight.Bytes} bytes");
-        }
-        if (MaxConcurrentRequests is < 1 or > 65_536)
-        {
-            throw new ComponentBuildException("max_concurrent_requests", $"expected an integer between 1 and 65,536, found {MaxConcurrentRequests}");
-        }
-        if (AcknowledgementsTimeout <= TimeSpan.Zero)
-        {
-            throw new ComponentBuildException("acknowledgements_timeout", $"expected a duration above 0, found {AcknowledgementsTimeout}");
-        }
-        if (BackpressureTimeout < TimeSpan.Zero)
-        {
-            throw new ComponentBuildException("backpressure_timeout", $"expected a duration of 0 or more, found {BackpressureTimeout}");
-        }
+        IngestLimits.Validate(MaxBody, MaxInFlightBytes, MaxConcurrentRequests, AcknowledgementsTimeout, BackpressureTimeout);
         return new SourceFactory(() => new OtlpSource(grpc?.EndPoint, http?.EndPoint, this, context.Environment)) { ReceivesRequests = true };
     }
 }
