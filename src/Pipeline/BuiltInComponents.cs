@@ -2,6 +2,7 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
 using Pipeline.Sinks;
+using Pipeline.Sinks.Elasticsearch;
 using Pipeline.Sinks.Kafka;
 using Pipeline.Sinks.Otlp;
 using Pipeline.Sources.Kafka;
@@ -43,6 +44,7 @@ public static class BuiltInComponents
         .Add<HttpSinkConfig>()
         .Add<KafkaSinkConfig>()
         .Add<OtlpSinkConfig>()
+        .Add<ElasticsearchSinkConfig>()
         .Add<KafkaSourceConfig>()
         ;
 }

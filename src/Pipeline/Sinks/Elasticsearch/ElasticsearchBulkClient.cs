@@ -1,0 +1,66 @@
+using Elastic.Clients.Elasticsearch;
+using Elastic.Transport;
+using Pipeline.Security;
+
+namespace Pipeline.Sinks.Elasticsearch;
+
+/// <summary>
+/// Sends <c>_bulk</c> bodies through the Elasticsearch client's transport, which owns the node pool over the
+/// sink's endpoints (a node that fails is skipped for a while, the request tried on the next one), the
+/// Authorization header, gzip, and parsing the answer into a <see cref="BulkResponse"/> with its per-item outcomes.
+/// One per sink, shared by its isolates: the pool's view of which nodes are alive is the whole sink's.
+/// </summary>
+/// <remarks>
+/// The body is not built with the client's <c>BulkRequest</c>: that takes one object per document and serializes
+/// it, where the sink writes the event's own JSON into a reused buffer (<see cref="ElasticsearchBulkBody"/>).
+/// </remarks>
+internal sealed class ElasticsearchBulkClient
+{
+    private const string RetryAfterHeader = "Retry-After";
+
+    private static readonly EndpointPath BulkPath = new(Elastic.Transport.HttpMethod.POST, "/_bulk");
+
+    private readonly ElasticsearchClient _client;
+
+    // Plain NDJSON rather than the client's versioned media type (compatible-with=9), which older clusters refuse.
+    private readonly RequestConfiguration _request = new() { ContentType = "application/x-ndjson" };
+
+    public ElasticsearchBulkClient(IReadOnlyList<Uri> endpoints, AuthorizationHeader? authorization, ClientTlsSettings? tls, bool gzip, TimeSpan timeout, string sinkId)
+    {
+        NodePool pool = endpoints.Count == 1 ? new SingleNodePool(endpoints[0]) : new StaticNodePool(endpoints, randomize: false);
+        var settings = new ElasticsearchClientSettings(pool, new ElasticsearchHttpHandlers(tls, gzip, sinkId).Invoker(), null!, null!)
+            // Each endpoint once per request (failover); beyond that the sink's retry policy owns the waiting, with
+            // backoff, so that an outage reaches the source as backpressure instead of a busy loop in the client.
+            .MaximumRetries(endpoints.Count - 1)
+            .RequestTimeout(timeout)
+            .EnableHttpCompression(gzip)
+            // A ping before a node's first request would double the requests to a node that just came back, and a
+            // bulk request tells as much about a node's health as a ping.
+            .DisablePing()
+            .ResponseHeadersToParse(new HeadersList(RetryAfterHeader));
+        if (authorization is not null)
+        {
+            settings = settings.Authentication(authorization);
+        }
+        _client = new ElasticsearchClient(settings);
+    }
+
+    public Task<BulkResponse> SendAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+        => _client.Transport.RequestAsync<BulkResponse>(BulkPath, PostData.ReadOnlyMemory(body), null, _request, cancellationToken);
+
+    /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
+    public static TimeSpan? RetryAfterOf(ApiCallDetails details)
+    {
+        if (!details.TryGetHeader(RetryAfterHeader, out var values) || values.FirstOrDefault() is not { } value)
+        {
+            return null;
+        }
+        if (int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+        return DateTimeOffset.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date)
+            ? (date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero)
+            : null;
+    }
+}
