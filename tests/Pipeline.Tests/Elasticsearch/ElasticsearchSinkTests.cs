@@ -235,6 +235,19 @@ public sealed class ElasticsearchSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_request_that_a_node_answers_with_503_is_tried_on_the_next_node()
+    {
+        await using var other = await FakeBulkEndpoint.StartAsync();
+        _es.AnswerNextWith(503);
+        await using var sink = Build(c => c.Endpoints = [_es.Uri.ToString(), other.Uri.ToString()]);
+
+        await sink.WriteAsync([Seq(1)], Ct);
+
+        Assert.Equal([503], _es.Requests.Select(r => r.Status));
+        Assert.Equal([1], other.Accepted.Select(i => i.Seq));
+    }
+
+    [Fact]
     public async Task No_endpoint_answering_is_an_outage_retried_as_a_whole()
     {
         await using var sink = Build(c => c.Endpoints = [$"http://127.0.0.1:{ClosedPort()}/"]);
