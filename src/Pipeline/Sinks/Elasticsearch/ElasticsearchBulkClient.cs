@@ -7,7 +7,7 @@ namespace Pipeline.Sinks.Elasticsearch;
 /// <summary>
 /// Sends <c>_bulk</c> bodies through the Elasticsearch client's transport, which owns the node pool over the
 /// sink's endpoints (a node that fails is skipped for a while, the request tried on the next one), the
-/// Authorization header, gzip, and parsing the answer into a <see cref="BulkResponse"/> with its per-item outcomes.
+/// Authorization header, gzip, and, when some items failed, parsing the answer into the client's <see cref="BulkResponse"/> items with their status and error (<see cref="ElasticsearchBulkAnswer"/>).
 /// One per sink, shared by its isolates: the pool's view of which nodes are alive is the whole sink's.
 /// </summary>
 /// <remarks>
@@ -45,8 +45,11 @@ internal sealed class ElasticsearchBulkClient
         _client = new ElasticsearchClient(settings);
     }
 
-    public Task<BulkResponse> SendAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
-        => _client.Transport.RequestAsync<BulkResponse>(BulkPath, PostData.ReadOnlyMemory(body), null, _request, cancellationToken);
+    public async Task<ElasticsearchBulkAnswer> SendAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var response = await _client.Transport.RequestAsync<BytesResponse>(BulkPath, PostData.ReadOnlyMemory(body), null, _request, cancellationToken).ConfigureAwait(false);
+        return ElasticsearchBulkAnswer.Read(response, _client.ElasticsearchClientSettings.RequestResponseSerializer);
+    }
 
     /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
     public static TimeSpan? RetryAfterOf(ApiCallDetails details)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Elastic.Clients.Elasticsearch;
+using Elastic.Clients.Elasticsearch.Core.Bulk;
 using Elastic.Transport;
 using Pipeline.Components;
 using Pipeline.Events;
@@ -58,11 +58,11 @@ public sealed class ElasticsearchSink : ITracePropagatingSink
         {
             var response = await _client.SendAsync(_body.Written, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            RecordSpan(response.ApiCallDetails);
+            RecordSpan(response.Details);
             ThrowIfRequestFailed(response);
-            if (response.Errors)
+            if (response.Items is { } items)
             {
-                Settle(response);
+                Settle(items);
             }
         }
         if (_failures.Count > 0)
@@ -76,9 +76,9 @@ public sealed class ElasticsearchSink : ITracePropagatingSink
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private void ThrowIfRequestFailed(BulkResponse response)
+    private void ThrowIfRequestFailed(ElasticsearchBulkAnswer response)
     {
-        var details = response.ApiCallDetails;
+        var details = response.Details;
         if (details.HttpStatusCode is not { } status)
         {
             // No node answered (refused, reset, timed out): an outage, retried for as long as it takes.
@@ -86,15 +86,15 @@ public sealed class ElasticsearchSink : ITracePropagatingSink
         }
         if (details.HasSuccessfulStatusCode)
         {
-            if (response.Items is null || response.Items.Count != _body.Count)
+            if (response.ItemCount != _body.Count || (response.Items is { } items && items.Count != _body.Count))
             {
                 // A 2xx that is no bulk answer for this body (a proxy's page, a truncated body): which documents were
                 // written is unknown, and sending them again risks duplicates less than dropping them risks loss.
-                throw new HttpRequestException($"POST {details.Uri} answered {status} with {(response.Items is null ? "no bulk items" : $"{response.Items.Count} bulk items")}, expected {_body.Count}");
+                throw new HttpRequestException($"POST {details.Uri} answered {status} with {(response.ItemCount < 0 ? "no bulk answer" : $"{response.ItemCount} bulk items")}, expected {_body.Count}");
             }
             return;
         }
-        var error = response.ElasticsearchServerError?.Error is { } cause ? $"{cause.Type}: {cause.Reason}" : "(no error body)";
+        var error = response.Error ?? "(no error body)";
         var message = $"POST {details.Uri} answered {status}, expected 2xx; {error}";
         if (status >= 500 || status is (int)HttpStatusCode.TooManyRequests or (int)HttpStatusCode.RequestTimeout)
         {
@@ -111,10 +111,10 @@ public sealed class ElasticsearchSink : ITracePropagatingSink
         throw new PermanentFailureException(message);
     }
 
-    private void Settle(BulkResponse response)
+    private void Settle(IReadOnlyCollection<ResponseItem> items)
     {
         var item = 0;
-        foreach (var result in response.Items)
+        foreach (var result in items)
         {
             var batchIndex = _body.BatchIndexOf(item);
             var status = result.Status;
