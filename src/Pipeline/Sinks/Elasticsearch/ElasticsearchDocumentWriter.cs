@@ -54,7 +54,7 @@ internal sealed class ElasticsearchDocumentWriter(ElasticsearchDocumentEncoding 
             WriteEcs(evt, trace, destination);
             return;
         }
-        if (evt.Exists(AtTimestamp))
+        if (!evt.Get(AtTimestamp).IsMissing)
         {
             evt.WriteTo(destination);
             return;
@@ -65,7 +65,7 @@ internal sealed class ElasticsearchDocumentWriter(ElasticsearchDocumentEncoding 
         evt.WriteTo(_event);
         var json = _event.WrittenSpan;
         destination.Write("{\"@timestamp\":"u8);
-        WriteTimestamp(evt, destination);
+        WriteTimestamp(evt.Get(Timestamp), destination);
         if (json.Length > 2)
         {
             destination.Write(","u8);
@@ -77,13 +77,16 @@ internal sealed class ElasticsearchDocumentWriter(ElasticsearchDocumentEncoding 
         }
     }
 
+    /// <summary>Writes the ECS @timestamp: the event's @timestamp, else its timestamp.</summary>
     private void WriteTimestamp(Event evt, ArrayBufferWriter<byte> destination)
     {
         var timestamp = evt.Get(AtTimestamp);
-        if (timestamp.Kind is EventValueKind.Missing or EventValueKind.Null)
-        {
-            timestamp = evt.Get(Timestamp);
-        }
+        WriteTimestamp(timestamp.Kind is EventValueKind.Missing or EventValueKind.Null ? evt.Get(Timestamp) : timestamp, destination);
+    }
+
+    /// <summary>Writes <paramref name="timestamp"/> as it is, or the time of sending when it is no time at all.</summary>
+    private void WriteTimestamp(EventValue timestamp, ArrayBufferWriter<byte> destination)
+    {
         if (timestamp.Kind is EventValueKind.String or EventValueKind.Number)
         {
             Event.WriteJson(timestamp, destination);
