@@ -211,6 +211,38 @@ public sealed class ElasticsearchSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bearer_auth_sends_the_token_from_the_environment()
+    {
+        await using var sink = Build(c => c.Auth = new ClientAuthSettings { Strategy = ClientAuthStrategy.Bearer, TokenEnv = "ES_TOKEN" },
+            new Dictionary<string, string> { ["ES_TOKEN"] = "t0ken" });
+
+        await sink.WriteAsync([Seq(1)], Ct);
+
+        Assert.Equal("Bearer t0ken", Assert.Single(_es.Requests).Headers["Authorization"]);
+    }
+
+    [Fact]
+    public async Task Ecs_encoding_of_an_otlp_log_record_takes_the_level_from_severity_text_and_the_service_from_its_resource()
+    {
+        await using var sink = Build(c => c.Encoding = ElasticsearchDocumentEncoding.Ecs);
+        var record = Event.Parse("""
+            {"message":"paid","severity_text":"WARN","severity_number":13,"timestamp":"2026-12-04T10:00:00.000000001Z",
+             "resources":{"service.name":"checkout"},"attributes":{"order":7}}
+            """);
+
+        await sink.WriteAsync([record], Ct);
+
+        var document = Assert.Single(Assert.Single(_es.Requests).Items).Document;
+        Assert.Equal("WARN", document.GetProperty("log").GetProperty("level").GetString());
+        Assert.Equal("checkout", document.GetProperty("service").GetProperty("name").GetString());
+        Assert.Equal("2026-12-04T10:00:00.000000001Z", document.GetProperty("@timestamp").GetString());
+        Assert.Equal(7, document.GetProperty("attributes").GetProperty("order").GetInt32());
+        Assert.Equal("checkout", document.GetProperty("resources").GetProperty("service.name").GetString());
+        Assert.False(document.TryGetProperty("severity_text", out _));
+        Assert.False(document.TryGetProperty("trace", out _));
+    }
+
+    [Fact]
     public async Task Gzip_compresses_the_body_and_says_so()
     {
         await using var sink = Build(c => c.Compression = ElasticsearchSinkConfig.BodyCompression.Gzip);
