@@ -8,27 +8,31 @@ namespace Pipeline.Sinks.Elasticsearch;
 /// Sends <c>_bulk</c> bodies through the Elasticsearch client's transport, which owns the node pool over the
 /// sink's endpoints (a node that fails is skipped for a while, the request tried on the next one), the
 /// Authorization header, gzip, and, when some items failed, parsing the answer into the client's <see cref="BulkResponse"/> items with their status and error (<see cref="ElasticsearchBulkAnswer"/>).
-/// One per sink, shared by its isolates: the pool's view of which nodes are alive is the whole sink's.
+/// One per sink, shared by its isolates (the pool's view of which nodes are alive is the whole sink's), made when
+/// the sink starts and disposed, with its connections, when it stops (<see cref="ElasticsearchSinkFactory"/>).
 /// </summary>
 /// <remarks>
 /// The body is not built with the client's <c>BulkRequest</c>: that takes one object per document and serializes
 /// it, where the sink writes the event's own JSON into a reused buffer (<see cref="ElasticsearchBulkBody"/>).
 /// </remarks>
-internal sealed class ElasticsearchBulkClient
+internal sealed class ElasticsearchBulkClient : IDisposable
 {
     private const string RetryAfterHeader = "Retry-After";
 
     private static readonly EndpointPath BulkPath = new(Elastic.Transport.HttpMethod.POST, "/_bulk");
 
     private readonly ElasticsearchClient _client;
+    private readonly ElasticsearchClientSettings _settings;
+    private readonly ElasticsearchHttpHandlers _handlers;
 
     // Plain NDJSON rather than the client's versioned media type (compatible-with=9), which older clusters refuse.
     private readonly RequestConfiguration _request = new() { ContentType = "application/x-ndjson" };
 
-    public ElasticsearchBulkClient(IReadOnlyList<Uri> endpoints, AuthorizationHeader? authorization, ClientTlsSettings? tls, bool gzip, TimeSpan timeout, string sinkId)
+    public ElasticsearchBulkClient(IReadOnlyList<Uri> endpoints, AuthorizationHeader? authorization, ClientTlsSettings? tls, bool gzip, TimeSpan timeout, Serilog.ILogger logger, string sinkId)
     {
         NodePool pool = endpoints.Count == 1 ? new SingleNodePool(endpoints[0]) : new StaticNodePool(endpoints, randomize: false);
-        var settings = new ElasticsearchClientSettings(pool, new ElasticsearchHttpHandlers(tls, gzip, sinkId).Invoker(), null!, null!)
+        _handlers = new ElasticsearchHttpHandlers(tls, gzip, logger, sinkId);
+        var settings = new ElasticsearchClientSettings(pool, _handlers.Invoker(), null!, null!)
             // Each endpoint once per request (failover); beyond that the sink's retry policy owns the waiting, with
             // backoff, so that an outage reaches the source as backpressure instead of a busy loop in the client.
             .MaximumRetries(endpoints.Count - 1)
@@ -42,7 +46,15 @@ internal sealed class ElasticsearchBulkClient
         {
             settings = settings.Authentication(authorization);
         }
+        _settings = settings;
         _client = new ElasticsearchClient(settings);
+    }
+
+    /// <summary>Closes the connections (the settings own the node pool and the invoker) and stops the tls file poll.</summary>
+    public void Dispose()
+    {
+        ((IDisposable)_settings).Dispose();
+        _handlers.Dispose();
     }
 
     public async Task<ElasticsearchBulkAnswer> SendAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)

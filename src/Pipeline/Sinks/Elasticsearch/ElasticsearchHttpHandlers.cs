@@ -10,7 +10,7 @@ namespace Pipeline.Sinks.Elasticsearch;
 /// the transport's own settings cannot express. Handed to <see cref="HttpRequestInvoker"/>, which asks for a handler
 /// per connection settings and again now and then to follow DNS.
 /// </summary>
-internal sealed class ElasticsearchHttpHandlers(ClientTlsSettings? tls, bool gzip, string sinkId)
+internal sealed class ElasticsearchHttpHandlers(ClientTlsSettings? tls, bool gzip, Serilog.ILogger logger, string sinkId) : IDisposable
 {
     private readonly Lock _lock = new();
 
@@ -19,6 +19,15 @@ internal sealed class ElasticsearchHttpHandlers(ClientTlsSettings? tls, bool gzi
     private IDisposable? _tlsPoll;
 
     public HttpRequestInvoker Invoker() => new(Replace);
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _tlsPoll?.Dispose();
+            _tlsPoll = null;
+        }
+    }
 
     private HttpMessageHandler Replace(HttpMessageHandler transportsOwn, BoundConfiguration configuration)
     {
@@ -32,7 +41,7 @@ internal sealed class ElasticsearchHttpHandlers(ClientTlsSettings? tls, bool gzi
         };
         if (tls is not null)
         {
-            var poll = ClientTls.Apply(handler, tls, Serilog.Log.Logger, sinkId);
+            var poll = ClientTls.Apply(handler, tls, logger, sinkId);
             lock (_lock)
             {
                 _tlsPoll?.Dispose();

@@ -98,15 +98,12 @@ public sealed class ElasticsearchSinkConfig : ISinkConfig
         var creates = Mode == WriteMode.DataStream || (Bulk?.Action ?? ElasticsearchBulkSettings.BulkAction.Index) == ElasticsearchBulkSettings.BulkAction.Create;
         var gzip = Compression == BodyCompression.Gzip;
         var auth = authorization is { } header ? new ElasticsearchAuthorization(header.Scheme, header.Parameter) : null;
-        // Made on first use rather than here: validate builds the sink too, and must not start polling tls files.
-        var client = new Lazy<ElasticsearchBulkClient>(() => new ElasticsearchBulkClient(endpoints, auth, Tls, gzip, request.Timeout, context.ComponentId));
         var encoding = Encoding;
         var text = index.Text;
         var allowDates = Mode == WriteMode.Bulk;
-        return new SinkFactory(_ => new ElasticsearchSink(
-            client.Value,
-            new ElasticsearchBulkBody(ElasticsearchIndexTemplate.Parse(allowDates ? "index" : "data stream", text, allowDates), creates, idField, new ElasticsearchDocumentWriter(encoding, TimeProvider.System)),
-            endpoints)) { DeliversOverNetwork = true };
+        // A template per isolate: it keeps its own buffers and dated names, unsynchronised.
+        return new ElasticsearchSinkFactory(endpoints, auth, Tls, gzip, request.Timeout, context.ComponentId, () => new ElasticsearchBulkBody(
+            ElasticsearchIndexTemplate.Parse(allowDates ? "index" : "data stream", text, allowDates), creates, idField, new ElasticsearchDocumentWriter(encoding, TimeProvider.System)));
     }
 
     private List<Uri> ParseEndpoints()
