@@ -24,6 +24,18 @@ public sealed partial class Event
         EventJsonWriter.Write(nodes, _arena!, RootNode, destination);
     }
 
+    /// <summary>
+    /// Writes one value of an event as JSON (a string quoted and escaped), for a sink that reshapes documents (the
+    /// elasticsearch sink's ECS); nothing when it is missing.
+    /// </summary>
+    internal static void WriteJson(EventValue value, IBufferWriter<byte> destination)
+    {
+        if (value.Owner is { } owner)
+        {
+            EventJsonWriter.Write(owner.Nodes, owner.Arena, value.Index, destination);
+        }
+    }
+
     /// <summary>True while <see cref="WriteTo"/> copies the parsed input instead of serializing (tests).</summary>
     internal bool IsPristine => _pristineLength > 0;
 

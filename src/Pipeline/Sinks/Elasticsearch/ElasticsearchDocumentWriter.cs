@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Pipeline.Events;
 
 namespace Pipeline.Sinks.Elasticsearch;
@@ -43,6 +45,8 @@ internal sealed class ElasticsearchDocumentWriter(ElasticsearchDocumentEncoding 
     private static readonly byte[] ServiceKey = "service"u8.ToArray();
     private static readonly byte[] HostKey = "host"u8.ToArray();
     private static readonly byte[] KubernetesKey = "kubernetes"u8.ToArray();
+
+    private static readonly SearchValues<byte> KeyBytesToEscape = SearchValues.Create([.. Enumerable.Range(0, 32).Select(b => (byte)b), (byte)'"', (byte)'\\']);
 
     private readonly ArrayBufferWriter<byte> _event = new(4096);
     private readonly byte[][] _consumed = new byte[8][];
@@ -181,8 +185,52 @@ internal sealed class ElasticsearchDocumentWriter(ElasticsearchDocumentEncoding 
                 destination.Write("}"u8);
             }
         }
-        evt.WriteTopLevelFieldsExcept(destination, _consumed.AsSpan(0, consumed), commaFirst: true);
+        WriteFieldsExcept(evt, _consumed.AsSpan(0, consumed), destination);
         destination.Write("}"u8);
+    }
+
+    /// <summary>Writes each top-level field whose key is none of <paramref name="consumed"/> as <c>,"key":value</c>.</summary>
+    private static void WriteFieldsExcept(Event evt, ReadOnlySpan<byte[]> consumed, ArrayBufferWriter<byte> destination)
+    {
+        var members = evt.Root.EnumerateMembers();
+        while (members.MoveNext())
+        {
+            var key = members.Key;
+            if (IsAnyOf(key, consumed))
+            {
+                continue;
+            }
+            destination.Write(","u8);
+            WriteKey(key, destination);
+            Event.WriteJson(members.Current, destination);
+        }
+    }
+
+    private static bool IsAnyOf(ReadOnlySpan<byte> key, ReadOnlySpan<byte[]> keys)
+    {
+        foreach (var candidate in keys)
+        {
+            if (key.SequenceEqual(candidate))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void WriteKey(ReadOnlySpan<byte> key, ArrayBufferWriter<byte> destination)
+    {
+        destination.Write("\""u8);
+        if (key.ContainsAny(KeyBytesToEscape))
+        {
+            // Rare (a key with a quote, a backslash or a control character): the encoder's allocation is fine here.
+            destination.Write(JsonEncodedText.Encode(key, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
+        }
+        else
+        {
+            destination.Write(key);
+        }
+        destination.Write("\":"u8);
     }
 
     private static void WriteKubernetes(Event evt, ArrayBufferWriter<byte> destination)
