@@ -1,6 +1,7 @@
 using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
+using Pipeline.Processors.LogToMetric;
 using Pipeline.Sinks;
 using Pipeline.Sinks.Elasticsearch;
 using Pipeline.Sinks.Kafka;
@@ -37,6 +38,7 @@ public static class BuiltInComponents
         .Add<DelayConfig>()
         .Add<FaultConfig>()
         .Add<KubernetesConfig>()
+        .Add<LogToMetricConfig>()
         // Sinks
         .Add<StdoutSinkConfig>()
         .Add<FileSinkConfig>()

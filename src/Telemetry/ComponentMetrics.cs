@@ -100,6 +100,8 @@ public sealed class ComponentMetrics
     public OtlpSinkInstruments CreateOtlpSinkInstruments() => new(_owner.Registry, _labels);
 
     /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
+    public LogToMetricInstruments CreateLogToMetricInstruments() => new(_owner, _labels);
+
     public KubernetesInstruments CreateKubernetesInstruments() => new(
         new MetricCounter(_owner.KubernetesUnmatchedPaths.WithLabels(_labels)).Published(),
         _owner.KubernetesCachedPods.WithLabels(_labels),

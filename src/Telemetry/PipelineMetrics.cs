@@ -99,6 +99,10 @@ public sealed class PipelineMetrics
             "Disk buffer records skipped as unreadable, by what was wrong: checksum, torn_tail (half-written by a crash), framing.",
             [.. bufferLabels, TelemetryNames.CorruptionLabel]);
 
+        LogToMetricSkipped = factory.CreateCounter(TelemetryNames.LogToMetricSkippedMetric,
+            "Events a log_to_metric metric did not record, by metric and reason (series_limit, missing_field, not_a_number, negative, label_too_long, unavailable).",
+            [.. ComponentLabels, "metric", "reason"], onlyWhenPublished);
+        Derived = new DerivedMetrics(registry);
         KubernetesUnmatchedPaths = factory.CreateCounter(TelemetryNames.KubernetesUnmatchedPathsMetric,
             "Events the kubernetes enricher sent on unchanged: their path is no container log path.", ComponentLabels);
         KubernetesCachedPods = factory.CreateGauge(TelemetryNames.KubernetesCachedPodsMetric,
@@ -198,6 +202,11 @@ public sealed class PipelineMetrics
     internal Counter BufferReadEvents { get; }
 
     internal Counter BufferCorruptRecords { get; }
+
+    internal Counter LogToMetricSkipped { get; }
+
+    /// <summary>The metrics that log_to_metric stages derive from events, under the names their configs give.</summary>
+    public DerivedMetrics Derived { get; }
 
     internal Counter KubernetesUnmatchedPaths { get; }
 

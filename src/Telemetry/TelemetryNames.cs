@@ -106,6 +106,11 @@ public static class TelemetryNames
     public const string CorruptionLabel = "corruption";
 
     /// <summary>The kubernetes enricher: unreadable log paths, its pod cache, and the Kubernetes API's errors.</summary>
+    public const string LogToMetricSkippedMetric = "pipeline_log_to_metric_skipped_events_total";
+
+    /// <summary>The prefix of the service's own metrics, which no metric a log_to_metric stage derives may take.</summary>
+    public const string OwnMetricPrefix = "pipeline_";
+
     public const string KubernetesUnmatchedPathsMetric = "pipeline_kubernetes_unmatched_paths_total";
     public const string KubernetesCachedPodsMetric = "pipeline_kubernetes_cached_pods";
     public const string KubernetesEvictedPodsMetric = "pipeline_kubernetes_evicted_pods_total";

@@ -368,27 +368,7 @@ internal sealed partial class ConfigDocumentBinder
             draft.HasInputErrors = true;
             return draft;
         }
-        foreach (var (key, value) in mapping.Entries)
-        {
-            draft.OptionMarks[key.Value] = key.Mark;
-            if (value is ConfigScalar text)
-            {
-                draft.OptionValues[key.Value] = text;
-            }
-            // A block's options too (tls.cert_file), so that a build error about one points at its value, as
-            // admin's do (AdminSettingsBinder).
-            if (value is ConfigMapping block)
-            {
-                foreach (var (innerKey, innerValue) in block.Entries)
-                {
-                    draft.OptionMarks[key.Value + "." + innerKey.Value] = innerValue is ConfigScalar ? innerValue.Mark : innerKey.Mark;
-                    if (innerValue is ConfigScalar innerText)
-                    {
-                        draft.OptionValues[key.Value + "." + innerKey.Value] = innerText;
-                    }
-                }
-            }
-        }
+        RecordOptionMarks(draft, mapping);
 
         BindType(draft, mapping);
         BindInputs(draft, mapping);
