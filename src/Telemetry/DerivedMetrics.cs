@@ -4,7 +4,7 @@ namespace Pipeline.Telemetry;
 
 /// <summary>
 /// The metrics that log_to_metric stages derive, in the service's registry: one family per name, held by the stages
-/// that declare it and emptied when the last of them stops.
+/// that declare it and emptied when a reload takes the last of them out.
 /// </summary>
 /// <remarks>
 /// prometheus-net cannot take a family out of a registry, so a name keeps the type, labels and buckets it was first
@@ -43,6 +43,7 @@ public sealed class DerivedMetrics
                 }
                 if (entry.Live is { } live)
                 {
+                    // Held, or released by a finished stage and not yet removed: either way its series continue.
                     live.MaxSeries = shape.MaxSeries;
                     entry.Holders++;
                     return live;
@@ -54,16 +55,35 @@ public sealed class DerivedMetrics
         }
     }
 
-    /// <summary>A stage that held <paramref name="metric"/> stopped; the last one out takes its series away.</summary>
+    /// <summary>
+    /// A stage that held <paramref name="metric"/> stopped. Its series stay exported: a pipeline whose sources finished
+    /// still shows what it counted, and a stage that picks the name up again continues them. A reload that took the
+    /// stage out calls <see cref="RemoveUnheld"/> once the stage has drained.
+    /// </summary>
     public void Release(DerivedMetric metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
         lock (_lock)
         {
-            if (_byName.TryGetValue(metric.Shape.Name, out var entry) && entry.Live == metric && --entry.Holders == 0)
+            if (_byName.TryGetValue(metric.Shape.Name, out var entry) && entry.Live == metric && entry.Holders > 0)
             {
-                entry.Live = null;
-                metric.RemoveAll();
+                entry.Holders--;
+            }
+        }
+    }
+
+    /// <summary>Takes the series of every metric no running stage declares out of the exposition.</summary>
+    public void RemoveUnheld()
+    {
+        lock (_lock)
+        {
+            foreach (var entry in _byName.Values)
+            {
+                if (entry.Holders == 0 && entry.Live is { } metric)
+                {
+                    entry.Live = null;
+                    metric.RemoveAll();
+                }
             }
         }
     }

@@ -194,6 +194,10 @@ public sealed partial class RunningTopology
             var successor = poolById.GetValueOrDefault(pool.Id);
             pool.Retire(successor == pool ? null : successor);
         }
+        if (retiringPools.Count > 0)
+        {
+            Track(ThenRemoveUnheldMetricsAsync(retiringPools));
+        }
         var wiredEdges = WiredEdges.Of(links, counters);
         foreach (var gone in _edges.Edges.Where(e => !wiredEdges.Edges.Any(n => n.Id == e.Id)))
         {
@@ -263,5 +267,22 @@ public sealed partial class RunningTopology
         {
             pool.Start(_hardStop.Token);
         }
+    }
+
+    /// <summary>
+    /// Once the retired stages drained, the metrics that log_to_metric stages declared and the new topology does not
+    /// leave /metrics, so a removed stage's series do not linger until a restart.
+    /// </summary>
+    private async Task ThenRemoveUnheldMetricsAsync(List<IsolatePool> retired)
+    {
+        try
+        {
+            await Task.WhenAll(retired.Select(p => p.Completion)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.Error(ex, "A stage taken out by a reload ended with an unexpected error");
+        }
+        _metrics.Derived.RemoveUnheld();
     }
 }

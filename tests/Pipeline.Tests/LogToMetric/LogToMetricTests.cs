@@ -160,7 +160,7 @@ public sealed class LogToMetricTests
     }
 
     [Fact]
-    public async Task A_stopped_stage_takes_its_series_away_and_a_replacement_holding_the_metric_keeps_them()
+    public async Task A_replacement_holding_the_metric_continues_its_series_and_unheld_series_go_only_when_removed()
     {
         var old = Start(Counter("log_events_total", new() { ["level"] = "{{ .level }}" }));
         Send(old.CreateForIsolate(0), """{"level":"error"}""");
@@ -168,9 +168,12 @@ public sealed class LogToMetricTests
         Send(replacement.CreateForIsolate(0), """{"level":"error"}""");
 
         await old.DisposeAsync();
+        _metrics.Derived.RemoveUnheld();
         Assert.Equal(2, Samples(await ScrapeAsync(_metrics), "log_events_total")["level=\"error\""]);
 
         await replacement.DisposeAsync();
+        Assert.Equal(2, Samples(await ScrapeAsync(_metrics), "log_events_total")["level=\"error\""]);
+        _metrics.Derived.RemoveUnheld();
         Assert.Empty(Samples(await ScrapeAsync(_metrics), "log_events_total"));
     }
 
