@@ -55,7 +55,7 @@ public static class ComponentReference
         AppendOptions(sb, descriptor.Options, prefix: "");
     }
 
-    /// <summary>One row per option; a block's own options (tls, auth) follow it as <c>tls.cert_file</c> rows.</summary>
+    /// <summary>One row per option; a block's own options (tls, auth) follow it as <c>tls.cert_file</c> rows, a list of blocks' as <c>metrics[].name</c>.</summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Settings blocks are the service's own types, kept whole.")]
     private static void AppendOptions(StringBuilder sb, IReadOnlyList<OptionDescriptor> options, string prefix)
     {
@@ -71,6 +71,11 @@ public static class ComponentReference
             if (ComponentDescriptor.IsSettingsBlock(type))
             {
                 AppendOptions(sb, ComponentDescriptor.OptionsOf(type), prefix + option.Name + ".");
+            }
+            else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && ComponentDescriptor.IsSettingsBlock(type.GetGenericArguments()[0]))
+            {
+                // A list of blocks (log_to_metric's metrics): each item's options, as metrics[].name.
+                AppendOptions(sb, ComponentDescriptor.OptionsOf(type.GetGenericArguments()[0]), prefix + option.Name + "[].");
             }
         }
     }

@@ -23,10 +23,10 @@ internal sealed partial class ConfigDocumentBinder
             {
                 for (var i = 0; i < items.Items.Count; i++)
                 {
-                    var itemOption = $"{key.Value}[{i}]";
-                    draft.OptionMarks[itemOption] = items.Items[i].Mark;
                     if (items.Items[i] is ConfigMapping item)
                     {
+                        var itemOption = $"{key.Value}[{i}]";
+                        draft.OptionMarks[itemOption] = item.Mark;
                         RecordBlock(draft, itemOption, item);
                         foreach (var (innerKey, innerValue) in item.Entries)
                         {

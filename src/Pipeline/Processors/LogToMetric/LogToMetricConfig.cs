@@ -5,7 +5,7 @@ using Pipeline.Telemetry;
 namespace Pipeline.Processors.LogToMetric;
 
 [Component("log_to_metric",
-    "Derives Prometheus counters, histograms and gauges from events, exported on the admin port's /metrics; events pass through unchanged.")]
+    "Derives Prometheus counters, histograms and gauges from events, exported on the admin port's /metrics with a bounded number of label sets; events pass through unchanged. docs/log-to-metric.md.")]
 public sealed class LogToMetricConfig : IProcessorConfig
 {
     /// <summary>Label sets per metric by default: enough for levels × namespaces × a few status codes, bounded in memory.</summary>
