@@ -6,6 +6,7 @@ using Pipeline.Sinks;
 using Pipeline.Sinks.Elasticsearch;
 using Pipeline.Sinks.Kafka;
 using Pipeline.Sinks.Otlp;
+using Pipeline.Sinks.Loki;
 using Pipeline.Sources.Kafka;
 using Pipeline.Sources;
 using Pipeline.Sources.File;
@@ -47,6 +48,7 @@ public static class BuiltInComponents
         .Add<KafkaSinkConfig>()
         .Add<OtlpSinkConfig>()
         .Add<ElasticsearchSinkConfig>()
+        .Add<LokiSinkConfig>()
         .Add<KafkaSourceConfig>()
         ;
 }

@@ -99,6 +99,9 @@ public sealed class ComponentMetrics
     /// <summary>The instruments of an otlp sink (records its receiver rejected in part), bound once.</summary>
     public OtlpSinkInstruments CreateOtlpSinkInstruments() => new(_owner.Registry, _labels);
 
+    /// <summary>The instruments of a loki sink (label values over the cardinality bound), bound once.</summary>
+    public LokiInstruments CreateLokiInstruments() => new(_owner.Registry, _labels);
+
     /// <summary>The instruments of a kubernetes enricher stage, bound once.</summary>
     public LogToMetricInstruments CreateLogToMetricInstruments() => new(_owner, _labels);
 

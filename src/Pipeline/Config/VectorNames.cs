@@ -41,6 +41,8 @@ internal static class VectorNames
         [("file", "encoding")] = new(null, "Pipeline's sinks always write JSON lines, so there is no encoding to choose"),
         [("http", "encoding")] = new(null, "Pipeline's sinks always write JSON lines, so there is no encoding to choose"),
         [("http", "request")] = new("headers", "Vector's request.headers is Pipeline's headers"),
+        [("loki", "out_of_order_action")] = new(null, "Loki 2.4 and later accept out-of-order entries within a stream's window, and the sink sorts each stream's entries of a request; an entry Loki still refuses is dead-lettered alone (docs/loki.md)"),
+        [("loki", "request")] = new("headers", "Vector's request.headers is Pipeline's headers"),
     };
 
     public static Counterpart? TopLevelKey(string key) => TopLevelKeys.TryGetValue(key, out var counterpart) ? counterpart : null;

@@ -331,7 +331,8 @@ public sealed class IsolatePool
         else
         {
             var reader = Task.Run(() => _buffer.RunAsync(HandOffFromBufferAsync, stop), CancellationToken.None);
-            _completion = FinishBehindBufferAsync(reader, loops);
+            var behindBuffer = FinishBehindBufferAsync(reader, loops);
+            _completion = _sharedState is null ? behindBuffer : ThenDisposeSharedStateAsync(behindBuffer, _sharedState);
         }
         if (Volatile.Read(ref _upstreamsOpen) == 0)
         {

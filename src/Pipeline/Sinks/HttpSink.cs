@@ -20,7 +20,7 @@ public sealed class HttpSinkConfig : ISinkConfig
 
     // One connection pool for every http sink in the process: sockets are the scarce resource, and
     // PooledConnectionLifetime makes it follow DNS changes (the reason not to keep one HttpClient forever otherwise).
-    private static readonly SocketsHttpHandler SharedHandler = new()
+    internal static readonly SocketsHttpHandler SharedHandler = new()
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(2),
         AutomaticDecompression = DecompressionMethods.None,
@@ -80,7 +80,8 @@ public sealed class HttpSinkConfig : ISinkConfig
         return new SinkFactory(_ => new HttpSink(client.Value, uri, this)) { DeliversOverNetwork = true };
     }
 
-    private static SocketsHttpHandler HandlerWithTls(ClientTlsSettings tls, string sinkId)
+    /// <summary>A handler of one sink's own, for its tls block (the loki sink's too).</summary>
+    internal static SocketsHttpHandler HandlerWithTls(ClientTlsSettings tls, string sinkId)
     {
         var handler = new SocketsHttpHandler
         {
@@ -158,7 +159,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
                 return;
             }
             var status = (int)response.StatusCode;
-            var detail = await ReadSnippetAsync(response, cancellationToken).ConfigureAwait(false);
+            var detail = await ReadSnippetAsync(response, ErrorBodySnippetBytes, cancellationToken).ConfigureAwait(false);
             var message = $"POST {uri} answered {status} {response.ReasonPhrase}, expected 2xx; response body: {detail}";
             if (status >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests)
             {
@@ -179,7 +180,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
     }
 
     /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    internal static TimeSpan? RetryAfterOf(HttpResponseMessage response)
         => response.Headers.RetryAfter switch
         {
             { Delta: { } delta } => delta,
@@ -205,12 +206,13 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
         return _compressed.GetBuffer().AsMemory(0, (int)_compressed.Length);
     }
 
-    private static async Task<string> ReadSnippetAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>The start of an error answer's body, up to <paramref name="maxBytes"/>, for the failure's message.</summary>
+    internal static async Task<string> ReadSnippetAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var buffer = new byte[ErrorBodySnippetBytes];
+            var buffer = new byte[maxBytes];
             var filled = 0;
             int read;
             while (filled < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false)) > 0)
