@@ -95,6 +95,20 @@ public sealed class LokiSinkTests
     }
 
     [Fact]
+    public async Task A_json_line_keeps_backslashes_and_quotes_of_the_events_strings()
+    {
+        await using var loki = await FakeLoki.StartAsync();
+        await using var sink = Sink(loki, new() { ["app"] = "static" });
+        const string raw = "{\"path\":\"C:\\\\temp\",\n\t\"quote\":\"say \\\"hi\\\"\"}";
+
+        await sink.WriteAsync([Event.Unparsed(System.Text.Encoding.UTF8.GetBytes(raw))], Ct);
+
+        var line = JsonDocument.Parse(Line(Assert.Single(Assert.Single(loki.Pushes[0].Streams).Values))).RootElement;
+        Assert.Equal("C:\\temp", line.GetProperty("path").GetString());
+        Assert.Equal("say \"hi\"", line.GetProperty("quote").GetString());
+    }
+
+    [Fact]
     public async Task Remove_label_fields_leaves_the_labelled_fields_out_of_the_line_but_not_out_of_the_event()
     {
         await using var loki = await FakeLoki.StartAsync();

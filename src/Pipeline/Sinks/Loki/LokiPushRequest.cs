@@ -28,6 +28,10 @@ internal sealed class LokiPushRequest
 
     private const int MaxRenderedValueChars = 16 * 1024;
 
+    private static readonly SearchValues<byte> NeedsEscaping = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
+
+    private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     private readonly LokiLabel[] _labels;
@@ -39,6 +43,7 @@ internal sealed class LokiPushRequest
 
     private readonly ArrayBufferWriter<byte> _rendered = new(256);
     private readonly ArrayBufferWriter<byte> _line = new(1024);
+    private readonly ArrayBufferWriter<byte> _quoted = new(1024);
     private readonly ArrayBufferWriter<byte> _body = new(64 * 1024);
     private readonly Utf8JsonWriter _json;
 
@@ -219,7 +224,7 @@ internal sealed class LokiPushRequest
         Span<byte> digits = stackalloc byte[20];
         Utf8Formatter.TryFormat(entry.UnixNanos, digits, out var written);
         _json.WriteStringValue(digits[..written]);
-        _json.WriteStringValue(Line(evt));
+        WriteLine(evt);
         if (trace.TraceId != default || entry.OverflowCount > 0)
         {
             _json.WriteStartObject();
@@ -244,12 +249,40 @@ internal sealed class LokiPushRequest
     }
 
     /// <summary>The entry's line: its message (text codec), or the event as JSON, without the label fields when asked.</summary>
-    private ReadOnlySpan<byte> Line(Event evt)
+    private void WriteLine(Event evt)
     {
         if (_textLines && evt.Get(MessageField).TryGetUtf8(out var message))
         {
-            return message;
+            _json.WriteStringValue(message);
+            return;
         }
+        _quoted.ResetWrittenCount();
+        _quoted.Write("\""u8);
+        var json = EventJson(evt);
+        // The event's JSON needs only its quotes and backslashes escaped to be a string, and the whitespace between
+        // its tokens if it kept any (an unparsed event is written as it came in). Utf8JsonWriter escapes byte by byte
+        // once it meets one, and a JSON line is full of quotes: measured, that was 5 µs of a 6.5 µs entry.
+        while (json.IndexOfAny(NeedsEscaping) is var next and >= 0)
+        {
+            _quoted.Write(json[..next]);
+            var b = json[next];
+            if (b is (byte)'"' or (byte)'\\')
+            {
+                _quoted.Write([(byte)'\\', b]);
+            }
+            else
+            {
+                _quoted.Write([(byte)'\\', (byte)'u', (byte)'0', (byte)'0', HexDigits[b >> 4], HexDigits[b & 0xF]]);
+            }
+            json = json[(next + 1)..];
+        }
+        _quoted.Write(json);
+        _quoted.Write("\""u8);
+        _json.WriteRawValue(_quoted.WrittenSpan, skipInputValidation: true);
+    }
+
+    private ReadOnlySpan<byte> EventJson(Event evt)
+    {
         _line.ResetWrittenCount();
         if (_removedFields.Length == 0)
         {

@@ -32,8 +32,8 @@ public sealed class LokiSinkConfig : ISinkConfig
         Example = "team-a")]
     public string? TenantId { get; set; }
 
-    [Option("What each entry's line is: { codec: json } (the event) or { codec: text } (its message field).", Example = "{ codec: text }")]
-    public LokiEncodingSettings Encoding { get; set; } = new();
+    [Option("What each entry's line is: { codec: json } (the event, the default) or { codec: text } (its message field).", Example = "{ codec: text }")]
+    public LokiEncodingSettings? Encoding { get; set; }
 
     [Option("Leave the fields the labels are rendered from out of the line (they are in the labels already). Costs a copy of each event.", Example = "true")]
     public bool RemoveLabelFields { get; set; }

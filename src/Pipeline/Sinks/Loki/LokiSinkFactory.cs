@@ -42,7 +42,7 @@ internal sealed class LokiSinkFactory : ISinkFactory, ISharedStageState
     public ISink CreateForIsolate(int isolateIndex)
     {
         var request = new LokiPushRequest(_labels, _values, _overLimit ?? CountersOf(PipelineMetrics.CreateIsolated().ForComponent("", _sinkId, "sink")), _sinkId,
-            textLines: _config.Encoding.Codec == LokiEncodingSettings.LineCodec.Text, _config.RemoveLabelFields);
+            textLines: _config.Encoding?.Codec == LokiEncodingSettings.LineCodec.Text, _config.RemoveLabelFields);
         return new LokiSink(_client.Value, _push, _config, request);
     }
 
