@@ -40,5 +40,10 @@ public sealed class LokiSinkTopologyTests
         Assert.Contains("entry too far behind", record.GetProperty("reason").GetString(), StringComparison.Ordinal);
         Assert.Single(loki.Pushes);
         Assert.Equal(2, pipeline.MetricsOf("out", "sink").Sent.Value);
+        // The runtime started the sink's shared state: its label bound counts into the pipeline's registry.
+        using var scrape = new MemoryStream();
+        await pipeline.Metrics.Registry.CollectAndExportAsTextAsync(scrape, Ct);
+        Assert.Contains(Observability.Exposition.Parse(System.Text.Encoding.UTF8.GetString(scrape.ToArray())).Samples,
+            s => s.Name == "pipeline_loki_label_values_over_limit_total" && s.Labels["component_id"] == "out" && s.Labels["label"] == "app");
     }
 }
