@@ -40,6 +40,22 @@ public sealed class SharedStageStateTests
         Assert.Equal(("out", 3), (factory.Runtime!.Metrics.ComponentId, factory.Delivered.Delivered.Count));
     }
 
+    [Fact]
+    public async Task A_sinks_shared_state_behind_a_disk_buffer_is_disposed_once_the_buffer_is_drained()
+    {
+        var factory = new StatefulSinkFactory();
+        await using var pipeline = new TestPipeline()
+            .Source("in", new CountingSource(3))
+            .Sink("out", factory, ["in"], DiskBufferTests.DiskSettings(isolates: 2));
+        var topology = await pipeline.StartAsync();
+
+        await topology.Completion.Guarded();
+        await TestWaits.UntilAsync(() => factory.Steps.Contains("dispose"));
+
+        Assert.Equal(["start", "create", "create", "dispose"], factory.Steps.ToArray());
+        Assert.Equal(3, factory.Delivered.Delivered.Count);
+    }
+
     private sealed class StatefulSinkFactory : ISinkFactory, ISharedStageState
     {
         public ConcurrentQueue<string> Steps { get; } = new();
