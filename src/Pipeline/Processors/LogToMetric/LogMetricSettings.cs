@@ -24,7 +24,7 @@ public sealed class LogMetricSettings
     public string? Description { get; set; }
 
     [Option("Labels: a label name (Prometheus syntax) to a {{ .field }} template. A missing field renders as the empty value.",
-        Example = "{ status: \"{{ .status }}\", namespace: \"{{ .kubernetes.namespace }}\" }")]
+        Example = "{ status: \"{{ .status }}\", namespace: \"{{ .kubernetes.pod_namespace }}\" }")]
     public Dictionary<string, string> Tags { get; set; } = [];
 
     [Option("Counters only: add the field's number instead of 1.")]

@@ -21,7 +21,7 @@ public sealed class LokiSinkConfig : ISinkConfig
     public string Endpoint { get; set; } = "";
 
     [Option("The stream labels: label name -> value, a static text or a {{ .field }} template rendered per event. Names follow Prometheus' syntax ([a-zA-Z_][a-zA-Z0-9_]*). A label whose template renders empty is left out. Keep them few and of bounded values (namespace, app, container): every distinct set is a Loki stream.",
-        Required = true, Example = "{ app: \"{{ .kubernetes.labels.app }}\", namespace: \"{{ .kubernetes.namespace }}\", cluster: prod }")]
+        Required = true, Example = "{ app: \"{{ .kubernetes.pod_labels.app }}\", namespace: \"{{ .kubernetes.pod_namespace }}\", cluster: prod }")]
     public Dictionary<string, string> Labels { get; set; } = [];
 
     [Option("Distinct values one label may take in this process before a new value is kept out of the stream labels: the entry is then sent with that label set to __overflow__ and its real value in structured metadata (queryable with | label=\"value\"), and pipeline_loki_label_values_over_limit_total counts it. The event is never dropped.",
