@@ -295,6 +295,25 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public async Task The_node_chain_ends_in_Elasticsearch_and_Loki_each_behind_its_own_disk_buffer_at_the_DaemonSets_urls()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var config = ShippedConfig(manifests);
+        var environment = PipelineContainer(manifests).Env.ToDictionary(e => e.Name, e => e.Value);
+
+        var search = Assert.Single(config.Sinks, s => s.Type == "elasticsearch");
+        var loki = Assert.Single(config.Sinks, s => s.Type == "loki");
+        // Everything the file sink of errors does not keep alone reaches both stores: nothing routed ends nowhere else.
+        Assert.Equal(["by_level._unmatched", "by_level.errors"], search.Inputs.Select(i => i.Text).Order(StringComparer.Ordinal));
+        Assert.Equal(search.Inputs.Select(i => i.Text).Order(StringComparer.Ordinal), loki.Inputs.Select(i => i.Text).Order(StringComparer.Ordinal));
+        // Separate disk buffers: an outage of one store neither stalls the other nor loses what waits for it.
+        Assert.All([search, loki], sink => Assert.Equal(Pipeline.Isolates.Buffers.BufferType.Disk, sink.Stage.Buffer?.Type));
+        var searchOptions = (Pipeline.Sinks.Elasticsearch.ElasticsearchSinkConfig)search.Options;
+        Assert.Equal(environment["ELASTICSEARCH_URL"], Assert.Single(searchOptions.Endpoints));
+        Assert.Equal(environment["LOKI_URL"], ((Pipeline.Sinks.Loki.LokiSinkConfig)loki.Options).Endpoint);
+    }
+
+    [Fact]
     public async Task The_ingest_port_serves_TLS_and_needs_a_token_and_the_admin_port_needs_one_to_change_anything()
     {
         var config = ShippedConfig(await KubernetesManifests.RenderAsync());
@@ -320,7 +339,7 @@ public sealed class KubernetesManifestTests
 
         var files = SecretFilesAtTheirDefaults(manifests);
 
-        Assert.Superset(new HashSet<string>(["admin.auth.tokens_file", "sources.ingest.tls.cert_file", "sources.ingest.tls.key_file", "sources.ingest.auth.tokens_file"]), files.Keys.ToHashSet());
+        Assert.Superset(new HashSet<string>(["admin.auth.tokens_file", "sources.ingest.tls.cert_file", "sources.ingest.tls.key_file", "sources.ingest.auth.tokens_file", "sinks.search.auth.api_key_file"]), files.Keys.ToHashSet());
         Assert.All(files, file =>
         {
             var mount = Assert.Single(container.VolumeMounts, m => Path.GetDirectoryName(file.Value) == m.MountPath);

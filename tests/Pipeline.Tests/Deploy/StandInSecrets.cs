@@ -42,6 +42,7 @@ internal sealed class StandInSecrets : IDisposable
         ["PIPELINE_INGEST_TLS_DIR"] = ServerTlsDirectory(),
         ["PIPELINE_INGEST_TOKENS_FILE"] = TokensFile("ingest-tokens"),
         ["PIPELINE_ADMIN_TOKENS_FILE"] = TokensFile("admin-tokens"),
+        ["PIPELINE_ELASTICSEARCH_API_KEY_FILE"] = TokensFile("elasticsearch-api-key"),
     };
 
     public void Dispose()
