@@ -112,6 +112,7 @@ public sealed class TopologyMemoryEstimateTests
     [InlineData("examples/cpu-fanout.yaml", 512)]
     [InlineData("examples/agent-to-kafka.yaml", 512)]
     [InlineData("examples/aggregator.yaml", 512)]
+    [InlineData("examples/app-logs-elasticsearch-loki.yaml", 512)]
     [InlineData("deploy/k8s/pipeline.yaml", 512)]
     [InlineData("deploy/overlays/kafka-agent/pipeline.yaml", 512)]
     [InlineData("deploy/k8s/aggregator/aggregator.yaml", 1024)]
