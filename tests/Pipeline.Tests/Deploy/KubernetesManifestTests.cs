@@ -314,6 +314,28 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
+    public async Task Applications_on_the_node_export_OTLP_over_TLS_with_a_token_on_ports_the_ingest_Service_serves()
+    {
+        var manifests = await KubernetesManifests.RenderAsync();
+        var config = ShippedConfig(manifests);
+        var container = PipelineContainer(manifests);
+
+        var apps = (Pipeline.Sources.Otlp.OtlpSourceConfig)Assert.Single(config.Sources, s => s.Type == "otlp").Options;
+        var service = Assert.Single(manifests.Objects.OfType<V1Service>(), s => s.Spec.Ports.Any(p => p.TargetPort.Value == "ingest"));
+        foreach (var (listener, portName) in new[] { (apps.Grpc, "otlp-grpc"), (apps.Http, "otlp-http") })
+        {
+            Assert.NotNull(listener);
+            Assert.StartsWith("https://", listener.Address, StringComparison.Ordinal);
+            Assert.NotNull(listener.Tls);
+            Assert.NotNull(listener.Auth?.TokensFile);
+            var containerPort = Assert.Single(container.Ports, p => p.Name == portName);
+            Assert.EndsWith(":" + containerPort.ContainerPort.ToString(CultureInfo.InvariantCulture), listener.Address, StringComparison.Ordinal);
+            Assert.Contains(service.Spec.Ports, p => p.TargetPort.Value == portName);
+        }
+        Assert.Equal("Local", service.Spec.InternalTrafficPolicy);
+    }
+
+    [Fact]
     public async Task The_ingest_port_serves_TLS_and_needs_a_token_and_the_admin_port_needs_one_to_change_anything()
     {
         var config = ShippedConfig(await KubernetesManifests.RenderAsync());
