@@ -111,20 +111,39 @@ public sealed class DeliveryGuaranteeTests
         var accepted = new List<int>();
         var statuses = new Dictionary<HttpStatusCode, int>();
         var next = 0;
-        var clock = Stopwatch.StartNew();
-        using var load = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        // The outage follows the load, not the clock: a busy machine (CI runs the suites side by side on two cores)
+        // may stretch any wall-clock schedule until the outage misses the load. It starts once requests are being
+        // accepted, lasts at least three seconds and, where backpressure is expected, until a 429 reached a client;
+        // the load goes on until it is over, then a little longer, so the backlog drains under load too.
+        var loadRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pushedBack = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var outage = Task.Run(async () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await loadRunning.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
             backend.Down = true;
             await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+            if (expectBackpressure)
+            {
+                // Bounded: if backpressure never reaches the clients, the assertion below says so.
+                await Task.WhenAny(pushedBack.Task, Task.Delay(TimeSpan.FromSeconds(20), Ct));
+            }
             backend.Down = false;
         }, Ct);
-        // Two clients, bounded in count and time: 6 s of load at most, 50 events per request.
+        // Two clients, 50 events per request, bounded in time: until a second after the outage, 40 s at most.
+        var deadline = Stopwatch.StartNew();
         var clients = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
         {
-            while (clock.Elapsed < TimeSpan.FromSeconds(6))
+            var after = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(40))
             {
+                if (!outage.IsCompleted)
+                {
+                    after.Restart();
+                }
+                else if (after.Elapsed > TimeSpan.FromSeconds(1))
+                {
+                    break;
+                }
                 int first;
                 lock (accepted)
                 {
@@ -139,10 +158,15 @@ public sealed class DeliveryGuaranteeTests
                     if (status == HttpStatusCode.OK)
                     {
                         accepted.AddRange(ids);
+                        if (accepted.Count >= 1_000)
+                        {
+                            loadRunning.TrySetResult();
+                        }
                     }
                 }
                 if (status == HttpStatusCode.TooManyRequests)
                 {
+                    pushedBack.TrySetResult();
                     await Task.Delay(50, Ct);
                 }
             }
