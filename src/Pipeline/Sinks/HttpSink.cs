@@ -141,16 +141,7 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
 
         // The delivery span current now is this sink's client span (sampled batches only); it gets the HTTP attributes.
         _clientSpan.RecordRequest();
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient reports its own timeout as a cancellation; the runtime must see a failure to retry, not a shutdown.
-            throw new TimeoutException($"POST {uri} got no response within the timeout of {config.Timeout.TotalSeconds}s", ex);
-        }
+        var response = await SendForHeadersAsync(client, request, $"POST {uri}", config.Timeout, cancellationToken).ConfigureAwait(false);
         using (response)
         {
             HttpClientSpan.RecordResponse((int)response.StatusCode);
@@ -180,6 +171,24 @@ public sealed class HttpSink(HttpClient client, Uri uri, HttpSinkConfig config) 
     }
 
     /// <summary>The answer's Retry-After as a wait from now (seconds, or an HTTP date); null when it has none.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> and returns once the response headers arrived; shared by the sinks that POST
+    /// (http, loki, otlp over HTTP) so that each turns HttpClient's timeout into the same retryable failure.
+    /// </summary>
+    /// <param name="what">The request as the failure names it, e.g. <c>POST http://loki:3100/loki/api/v1/push</c>.</param>
+    internal static async Task<HttpResponseMessage> SendForHeadersAsync(HttpClient client, HttpRequestMessage request, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // HttpClient reports its own timeout as a cancellation; the runtime must see a failure to retry, not a shutdown.
+            throw new TimeoutException($"{what} got no response within the timeout of {timeout.TotalSeconds}s", ex);
+        }
+    }
+
     internal static TimeSpan? RetryAfterOf(HttpResponseMessage response)
         => response.Headers.RetryAfter switch
         {

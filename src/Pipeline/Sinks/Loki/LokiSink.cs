@@ -57,16 +57,7 @@ internal sealed class LokiSink(HttpClient client, Uri push, LokiSinkConfig confi
         }
 
         _clientSpan.RecordRequest();
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient reports its own timeout as a cancellation; the runtime must see a failure to retry, not a shutdown.
-            throw new TimeoutException($"POST {push} got no response within the timeout of {config.Timeout.TotalSeconds}s", ex);
-        }
+        var response = await HttpSink.SendForHeadersAsync(client, message, $"POST {push}", config.Timeout, cancellationToken).ConfigureAwait(false);
         using (response)
         {
             HttpClientSpan.RecordResponse((int)response.StatusCode);

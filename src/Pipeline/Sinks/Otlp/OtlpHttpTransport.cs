@@ -40,16 +40,7 @@ internal sealed class OtlpHttpTransport(OtlpExportSettings settings, HttpClient 
             message.Headers.TryAddWithoutValidation(name, value);
         }
         _clientSpan.RecordRequest();
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // HttpClient reports its own timeout as a cancellation; the runtime must see a failure to retry, not a shutdown.
-            throw new TimeoutException($"OTLP/HTTP export to {settings.Endpoint} got no response within the timeout of {settings.Timeout.TotalSeconds}s", ex);
-        }
+        var response = await HttpSink.SendForHeadersAsync(client, message, $"OTLP/HTTP export to {settings.Endpoint}", settings.Timeout, cancellationToken).ConfigureAwait(false);
         using (response)
         {
             HttpClientSpan.RecordResponse((int)response.StatusCode);
