@@ -36,7 +36,16 @@ public sealed class ElasticsearchSinkProcessTests : IAsyncLifetime
             """);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ingestPort}"), Timeout = Patience };
 
-        using var response = await http.PostAsync("/v1/events", new StringContent("{\"seq\":1}\n{\"seq\":2}\n{\"seq\":3}\n", System.Text.Encoding.UTF8, "application/x-ndjson"), Ct);
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.PostAsync("/v1/events", new StringContent("{\"seq\":1}\n{\"seq\":2}\n{\"seq\":3}\n", System.Text.Encoding.UTF8, "application/x-ndjson"), Ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new InvalidOperationException($"POST to the ready pipeline's ingest port failed (exited: {pipeline.HasExited}):\n{pipeline.Tail()}", ex);
+        }
+        using var _ = response;
 
         // 422: the http source's answer when some lines were dead-lettered, each named with the sink's reason.
         var answer = await response.Content.ReadAsStringAsync(Ct);

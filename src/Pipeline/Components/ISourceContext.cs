@@ -26,6 +26,15 @@ public interface ISourceContext
     ValueTask<bool> SendAsync(Event evt, ActivityContext traceContext, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Called by a source that receives requests (<see cref="ISourceFactory.ReceivesRequests"/>) once its ports accept
+    /// connections. Until every such source has, the service is not ready (<c>/readyz</c>), so a readiness probe, a
+    /// load balancer or a test does not send traffic to a port nobody listens on yet.
+    /// </summary>
+    void ReportListening()
+    {
+    }
+
+    /// <summary>
     /// Hands on <paramref name="events"/> in order, each as <see cref="SendAsync"/> would (its own sampling decision,
     /// no incoming trace context), waiting while mailboxes are full; the runtime's own bookkeeping (a clock read, the
     /// counters, the state machine) is paid once per call instead of once per event. Returns how many were handed on:

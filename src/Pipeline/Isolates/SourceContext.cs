@@ -30,7 +30,17 @@ internal sealed class SourceContext(
     /// <summary>Refused and failed requests of this source, rate-limited; the counters get every one.</summary>
     private readonly FailureLogLimiter _refusals = FailureLogLimiter.CreateDefault(TimeProvider.System);
 
+    /// <summary>Set once the source's current instance reported that its ports accept connections.</summary>
+    private volatile bool _listening;
+
     public string ComponentId => componentId;
+
+    public bool IsListening => _listening;
+
+    public void ReportListening() => _listening = true;
+
+    /// <summary>A restarted source listens anew: not ready until its new instance reports it.</summary>
+    internal void ForgetListening() => _listening = false;
 
     public ILogger Logger => logger;
 

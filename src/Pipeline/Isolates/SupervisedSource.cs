@@ -39,8 +39,19 @@ internal sealed class SupervisedSource(
 
     public bool HasFinished => Run.IsCompleted;
 
+    /// <summary>
+    /// False while a source that receives requests has not reported that it listens: the service is not ready yet.
+    /// True for every other source, and for one that finished (a finished source says nothing about readiness).
+    /// </summary>
+    public bool IsListeningOrNeedNot => !factory.ReceivesRequests || HasFinished || _context is not SourceContext { IsListening: false };
+
+    private ISourceContext? _context;
+
     public void Start(ISourceContext context, CancellationToken stopping)
-        => Run = Task.Run(() => RunAsync(context, stopping), CancellationToken.None);
+    {
+        _context = context;
+        Run = Task.Run(() => RunAsync(context, stopping), CancellationToken.None);
+    }
 
     private async Task RunAsync(ISourceContext context, CancellationToken stopping)
     {
@@ -50,6 +61,7 @@ internal sealed class SupervisedSource(
             var started = Stopwatch.GetTimestamp();
             try
             {
+                (context as SourceContext)?.ForgetListening();
                 var source = factory.Create();
                 await source.RunAsync(context, stopping).ConfigureAwait(false);
                 if (!stopping.IsCancellationRequested)

@@ -95,7 +95,7 @@ public sealed partial class RunningTopology : IAsyncDisposable
     /// <summary>The pipeline's name: the <c>pipeline</c> label of its metrics.</summary>
     public string PipelineName => _config.Name;
 
-    /// <summary>Started, not stopping or finished, and no stage has failed.</summary>
+    /// <summary>Started, not stopping or finished, no stage has failed, and every source that receives requests listens.</summary>
     public bool IsReady
     {
         get
@@ -107,6 +107,13 @@ public sealed partial class RunningTopology : IAsyncDisposable
             foreach (var pool in _pools)
             {
                 if (pool.IsFailed)
+                {
+                    return false;
+                }
+            }
+            foreach (var source in _sources)
+            {
+                if (!source.IsListeningOrNeedNot)
                 {
                     return false;
                 }

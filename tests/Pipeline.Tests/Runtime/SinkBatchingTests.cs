@@ -27,9 +27,11 @@ public sealed class SinkBatchingTests
         {
             Assert.True(await context.SendAsync(Seq(seq), default, Ct).Guarded());
         }
-        await TestWaits.UntilAsync(() => sink.Writes == 1);
+        // Delivered, not Writes: the sink counts a write before it runs the hook that records the batch's size.
+        await TestWaits.UntilAsync(() => sink.Delivered.Count == 4);
 
         Assert.Equal([4], batchSizes);
+        Assert.Equal(1, sink.Writes);
         Assert.Equal([1, 2, 3, 4], Seqs(sink.Delivered));
     }
 

@@ -136,6 +136,7 @@ public sealed class HttpSource(IPEndPoint endpoint, HttpSourceConfig config, Fun
                 throw;
             }
             _listening.TrySetResult(addresses);
+            context.ReportListening();
             context.Logger.Information("{ComponentId} accepts events on {Urls} (POST {Path})", context.ComponentId, string.Join(", ", addresses), config.Path);
 
             try

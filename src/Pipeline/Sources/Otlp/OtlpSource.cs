@@ -73,6 +73,7 @@ public sealed class OtlpSource(IPEndPoint? grpcEndpoint, IPEndPoint? httpEndpoin
         {
             var grpcUrls = await StartAsync(grpc, _grpcListening, "otlp source's grpc server", stopping).ConfigureAwait(false);
             var httpUrls = await StartAsync(http, _httpListening, "otlp source's http server", stopping).ConfigureAwait(false);
+            context.ReportListening();
             context.Logger.Information("{ComponentId} accepts OTLP logs on {GrpcUrls} (gRPC) and {HttpUrls} (POST {Path})", context.ComponentId,
                 grpcUrls.Count == 0 ? "no address" : string.Join(", ", grpcUrls), httpUrls.Count == 0 ? "no address" : string.Join(", ", httpUrls), OtlpLogsHttpHandler.Path);
             try
