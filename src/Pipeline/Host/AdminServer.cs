@@ -17,8 +17,8 @@ using Serilog;
 namespace Pipeline.Host;
 
 /// <summary>
-/// The admin port: <c>/healthz</c> (the process answers), <c>/readyz</c> (every stage running and not shutting
-/// down), <c>/metrics</c> (Prometheus text, or OpenMetrics when asked), <c>/topology</c> (the DAG as JSON) and
+/// The admin port: <c>/healthz</c> (the process answers), <c>/readyz</c> (every stage running, every source that receives
+/// requests listening, and not shutting down), <c>/metrics</c> (Prometheus text, or OpenMetrics when asked), <c>/topology</c> (the DAG as JSON) and
 /// <c>POST /reload</c> (re-read the config file and apply it; a mutating endpoint, so it needs admin.auth's token).
 /// Kept apart from ingest so that a flood of events never starves the probes.
 /// </summary>
@@ -81,7 +81,7 @@ public sealed class AdminServer : IAsyncDisposable
         app.MapGet("/healthz", http => WriteTextAsync(http, StatusCodes.Status200OK, "ok\n"));
         app.MapGet("/readyz", http => topology.IsReady
             ? WriteTextAsync(http, StatusCodes.Status200OK, "ready\n")
-            : WriteTextAsync(http, StatusCodes.Status503ServiceUnavailable, $"not ready: {topology.FailureReason ?? "starting or shutting down"}\n"));
+            : WriteTextAsync(http, StatusCodes.Status503ServiceUnavailable, $"not ready: {topology.FailureReason ?? "starting (or a source's ports not listening yet) or shutting down"}\n"));
         app.MapMetrics(
             settings =>
             {
