@@ -18,7 +18,7 @@ public sealed class DeliveryGuaranteeTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string Topology(int ingestPort, Uri backend, string buffer, string shutdownTimeout = "30s", bool acknowledgements = true) => $$"""
+    private static string Topology(int ingestPort, Uri backend, string buffer, string shutdownTimeout = "30s", bool acknowledgements = true, int mailbox = 1024) => $$"""
         name: it-delivery
         data_dir: {data_dir}
         shutdown_timeout: {{shutdownTimeout}}
@@ -26,7 +26,7 @@ public sealed class DeliveryGuaranteeTests
         sources:
           ingest: { type: http, address: "127.0.0.1:{{ingestPort}}", acknowledgements: {{(acknowledgements ? "true" : "false")}}, acknowledgements_timeout: 20s, backpressure_timeout: 100ms }
         stages:
-          keep: { type: filter, inputs: [ingest], condition: '.id >= 0' }
+          keep: { type: filter, inputs: [ingest], condition: '.id >= 0', mailbox: {{mailbox}} }
         sinks:
           backend:
             type: http
@@ -103,10 +103,14 @@ public sealed class DeliveryGuaranteeTests
     /// </summary>
     private static async Task OutageUnderLoadAsync(string buffer, bool acknowledgements)
     {
+        // Small mailboxes: what the pipeline holds during the outage is a few requests' worth, so backpressure reaches the
+        // clients after a few requests even when a busy machine slows them to one a second (the filter's default mailbox
+        // of 1,024 plus the sink's buffer took more requests than a starved client sent in twenty seconds).
+        const int OutageMailbox = 50;
         var expectBackpressure = !acknowledgements;
         await using var backend = await HttpCollector.StartAsync();
         var ingestPort = FreePort.Next();
-        await using var pipeline = await PipelineProcess.StartAsync("delivery-outage", Topology(ingestPort, backend.Address, buffer, acknowledgements: acknowledgements));
+        await using var pipeline = await PipelineProcess.StartAsync("delivery-outage", Topology(ingestPort, backend.Address, buffer, acknowledgements: acknowledgements, mailbox: OutageMailbox));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ingestPort}"), Timeout = TimeSpan.FromSeconds(60) };
         var accepted = new List<int>();
         var statuses = new Dictionary<HttpStatusCode, int>();
