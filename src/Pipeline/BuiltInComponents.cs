@@ -2,6 +2,7 @@ using Pipeline.Components;
 using Pipeline.Processors;
 using Pipeline.Processors.Kubernetes;
 using Pipeline.Processors.LogToMetric;
+using Pipeline.Processors.Script;
 using Pipeline.Sinks;
 using Pipeline.Sinks.Elasticsearch;
 using Pipeline.Sinks.Kafka;
@@ -40,6 +41,7 @@ public static class BuiltInComponents
         .Add<FaultConfig>()
         .Add<KubernetesConfig>()
         .Add<LogToMetricConfig>()
+        .Add<ScriptConfig>()
         // Sinks
         .Add<StdoutSinkConfig>()
         .Add<FileSinkConfig>()

@@ -28,6 +28,7 @@ public sealed class ComponentMetrics
         SentBytes = new(owner.SentBytes.WithLabels(_labels));
         DeadLettered = new(owner.DeadLetterEvents.WithLabels(_labels));
         Restarts = new(owner.IsolateRestarts.WithLabels(_labels));
+        BatchSplits = new(owner.BatchSplits.WithLabels(_labels));
         _errors = owner.Errors;
         _discarded = owner.Discarded;
     }
@@ -45,6 +46,9 @@ public sealed class ComponentMetrics
     public MetricCounter DeadLettered { get; }
 
     public MetricCounter Restarts { get; }
+
+    /// <summary>A processor's whole-batch call that failed as a whole, retried in halves.</summary>
+    public MetricCounter BatchSplits { get; }
 
     /// <summary>The counter of errors of one kind, such as <c>processing_failed</c>, <c>invalid_input</c> or
     /// <c>delivery_failed</c>, bound once so that callers cache the child.</summary>
@@ -98,6 +102,9 @@ public sealed class ComponentMetrics
 
     /// <summary>The instruments of an otlp sink (records its receiver rejected in part), bound once.</summary>
     public OtlpSinkInstruments CreateOtlpSinkInstruments() => new(_owner.Registry, _labels);
+
+    /// <summary>The instruments of a script stage (limits exceeded, reloads of its file), bound once.</summary>
+    public ScriptInstruments CreateScriptInstruments() => new(_owner.Registry, _labels);
 
     /// <summary>The instruments of a loki sink (label values over the cardinality bound), bound once.</summary>
     public LokiInstruments CreateLokiInstruments() => new(_owner.Registry, _labels);

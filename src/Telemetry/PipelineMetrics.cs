@@ -41,6 +41,8 @@ public sealed class PipelineMetrics
         Discarded = factory.CreateCounter("pipeline_component_discarded_events_total", "Events dropped on purpose, by reason.", [.. ComponentLabels, "reason"], onlyWhenPublished);
         DeadLetterEvents = factory.CreateCounter("pipeline_dead_letter_events_total", "Events written to the dead-letter output.", ComponentLabels);
         IsolateRestarts = factory.CreateCounter("pipeline_isolate_restarts_total", "Isolate worker loops restarted by the supervisor.", ComponentLabels);
+        BatchSplits = factory.CreateCounter("pipeline_processor_batch_splits_total",
+            "Whole-batch calls of a processor (a script) that failed as a whole and were retried in halves, so that only an event failing on its own is retried and dead-lettered.", ComponentLabels);
 
         var latency = new HistogramConfiguration
         {
@@ -161,6 +163,8 @@ public sealed class PipelineMetrics
     internal Counter DeadLetterEvents { get; }
 
     internal Counter IsolateRestarts { get; }
+
+    internal Counter BatchSplits { get; }
 
     internal Histogram StageDuration { get; }
 

@@ -71,6 +71,14 @@ internal abstract class Isolate : IHandledEventTrace
 
     protected int BatchCount { get; private set; }
 
+    /// <summary>Ends the batch after its first <paramref name="count"/> entries (the rest were taken out of it).</summary>
+    protected void TruncateBatch(int count)
+    {
+        Debug.Assert(count >= BatchPosition && count <= BatchCount, "only entries not yet handled are taken out");
+        Array.Clear(_batch, count, BatchCount - count);
+        BatchCount = count;
+    }
+
     /// <summary>When the current batch was taken out of the mailbox (<see cref="Stopwatch"/> ticks): every envelope's dequeue time.</summary>
     protected long BatchTaken { get; private set; }
 

@@ -16,7 +16,7 @@ namespace Pipeline.Isolates;
 /// A retry sees the event as the failed attempt left it: processors change events in place and the runtime does
 /// not copy every event just in case an attempt fails. Processors that must be retry-safe validate before they write.
 /// </remarks>
-internal sealed class ProcessorIsolate : Isolate
+internal sealed partial class ProcessorIsolate : Isolate
 {
     /// <summary>
     /// An unsampled event's processing time is measured on every this-many-th event, and counts that many times in
@@ -33,6 +33,9 @@ internal sealed class ProcessorIsolate : Isolate
     private readonly int[] _handedPerSlot;
     private int _unconsumedInBatch;
     private IProcessor? _processor;
+
+    /// <summary>The same instance when it takes whole batches (a script): then every batch goes through it in one call.</summary>
+    private IBatchProcessor? _batchProcessor;
     private int _untilTimed = TimingStride;
 
     /// <summary>Input text that did not parse, rate-limited in the log; the counter and the dead-letter file get every one.</summary>
@@ -59,11 +62,18 @@ internal sealed class ProcessorIsolate : Isolate
     protected override void CreateInstance()
     {
         _processor = null;
+        _batchProcessor = null;
         _processor = _factory.CreateForIsolate(Index);
+        _batchProcessor = _processor as IBatchProcessor;
     }
 
     protected override async ValueTask HandleBatchAsync(CancellationToken stop)
     {
+        if (_batchProcessor is not null)
+        {
+            await HandleWholeBatchAsync(stop).ConfigureAwait(false);
+            return;
+        }
         var tracer = Pool.Tracer;
         var mailboxWait = Instruments.MailboxWait;
         var duration = Instruments.Duration!;
@@ -245,6 +255,11 @@ internal sealed class ProcessorIsolate : Isolate
         if (_handingOff)
         {
             envelope = _emittedFrom;
+            return true;
+        }
+        if (_loggingFor >= 0)
+        {
+            envelope = Batch[_loggingFor];
             return true;
         }
         return base.TryGetHandledEnvelope(out envelope);

@@ -1,0 +1,101 @@
+using Pipeline.Components;
+using Pipeline.Telemetry;
+
+namespace Pipeline.Processors.Script;
+
+/// <summary>
+/// A script stage's shared part: the script every isolate should run (replaced when its file changes), the limits,
+/// the engine, and the stage's script metrics. Each isolate's <see cref="ScriptProcessor"/> owns its own runtime.
+/// </summary>
+internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageState
+{
+    private readonly string? _file;
+    private readonly ScriptEngineKind _engine;
+    private ScriptProgram _current;
+    private ScriptFileWatch? _watch;
+    private ScriptInstruments? _instruments;
+
+    public ScriptProcessorFactory(string componentId, ScriptProgram program, string? file, ScriptEngineKind engine, ScriptLimits limits, IReadOnlyList<string> namedOutputs)
+    {
+        ComponentId = componentId;
+        _current = program;
+        _file = file;
+        _engine = engine;
+        Limits = limits;
+        NamedOutputs = namedOutputs;
+    }
+
+    public string ComponentId { get; }
+
+    public ScriptLimits Limits { get; }
+
+    public IReadOnlyList<string> NamedOutputs { get; }
+
+    /// <summary>The script isolates switch to at their next batch.</summary>
+    public ScriptProgram Current => Volatile.Read(ref _current);
+
+    /// <summary>The stage's logger once it started; the global one for an instance made outside a stage (tests).</summary>
+    public Serilog.ILogger Logger { get; private set; } = Serilog.Log.Logger;
+
+    public void Start(StageRuntime runtime)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        Logger = runtime.Logger;
+        _instruments = runtime.Metrics.CreateScriptInstruments();
+        if (_file is not null)
+        {
+            _watch = new ScriptFileWatch(_file, Reload, Logger);
+        }
+    }
+
+    public IProcessor CreateForIsolate(int isolateIndex) => new ScriptProcessor(this, isolateIndex);
+
+    public ValueTask DisposeAsync()
+    {
+        _watch?.Dispose();
+        return default;
+    }
+
+    /// <summary>A new runtime of the stage's engine, with its limits, nothing loaded (called on a <see cref="ScriptThread"/>).</summary>
+    public IScriptRuntime CreateRuntime() => _engine switch
+    {
+        ScriptEngineKind.Jint => new JintScriptRuntime(Limits),
+        _ => new V8ScriptRuntime(Limits),
+    };
+
+    public void CountLimit(ScriptLimitException limit)
+    {
+        if (_instruments is null)
+        {
+            return;
+        }
+        (limit.Limit == ScriptInstruments.HeapLimit ? _instruments.HeapExceeded : _instruments.CpuTimeExceeded).Inc();
+    }
+
+    /// <summary>
+    /// The file changed: a script that parses and differs becomes <see cref="Current"/>, and every isolate switches to
+    /// it at its next batch; one that does not parse is logged with its line and column, and the old one keeps running.
+    /// </summary>
+    private void Reload(string text)
+    {
+        var running = Current;
+        if (text == running.Text)
+        {
+            return;
+        }
+        try
+        {
+            var next = ScriptProgram.Parse(text, running.DocumentName, running.Version + 1);
+            Volatile.Write(ref _current, next);
+            _instruments?.ReloadsApplied.Inc();
+            Logger.Information("{ComponentId} reloaded {File} as version {Version} of its script; each isolate switches at its next batch",
+                ComponentId, _file, next.Version);
+        }
+        catch (ScriptSyntaxException ex)
+        {
+            _instruments?.ReloadsRejected.Inc();
+            Logger.Error("{ComponentId} kept version {Version} of its script: the changed file does not load: {File}:{Line}:{Column}: {Reason:l}",
+                ComponentId, running.Version, _file, ex.Line, ex.Column, ex.Description);
+        }
+    }
+}
