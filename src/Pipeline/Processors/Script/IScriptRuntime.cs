@@ -6,6 +6,9 @@ namespace Pipeline.Processors.Script;
 /// </summary>
 internal interface IScriptRuntime : IDisposable
 {
+    /// <summary>Makes a .NET object a global of the script (before <see cref="Load"/>). Only tests do: the service exposes none.</summary>
+    void Expose(string name, object value);
+
     /// <summary>Runs the user's script (its top level) and the driver; under the CPU-time limit like a call.</summary>
     /// <exception cref="ScriptException">The script's top level threw, or it defines no process function.</exception>
     void Load(ScriptProgram program, IReadOnlyList<string> outputNames);

@@ -33,6 +33,8 @@ internal sealed class JintScriptRuntime : IScriptRuntime
             .CancellationToken(_interrupt.Token));
     }
 
+    public void Expose(string name, object value) => _engine.SetValue(name, value);
+
     public void Load(ScriptProgram program, IReadOnlyList<string> outputNames)
     {
         try

@@ -70,7 +70,12 @@
   // Frames of this driver say nothing to the user; the message and the user's own frames do.
   function describe(error) {
     if (error instanceof Error) {
-      const stack = String(error.stack || (error.name + ': ' + error.message));
+      const header = error.name + ': ' + error.message;
+      let stack = String(error.stack || header);
+      // V8's stack starts with the message; Jint's is the frames alone.
+      if (stack.indexOf(header) !== 0) {
+        stack = header + '\n' + stack;
+      }
       return stack.split('\n').filter(line => line.indexOf('pipeline:driver') < 0).join('\n');
     }
     return 'uncaught ' + text(error);

@@ -31,6 +31,12 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
 
     public IReadOnlyList<string> NamedOutputs { get; }
 
+    /// <summary>
+    /// .NET objects every runtime gets as globals. Empty in the service (scripts see plain JavaScript only); a test sets
+    /// one, such as a barrier that proves two isolates' scripts run at the same time.
+    /// </summary>
+    internal IReadOnlyDictionary<string, object> HostObjects { get; set; } = new Dictionary<string, object>();
+
     /// <summary>The script isolates switch to at their next batch.</summary>
     public ScriptProgram Current => Volatile.Read(ref _current);
 
@@ -57,11 +63,19 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
     }
 
     /// <summary>A new runtime of the stage's engine, with its limits, nothing loaded (called on a <see cref="ScriptThread"/>).</summary>
-    public IScriptRuntime CreateRuntime() => _engine switch
+    public IScriptRuntime CreateRuntime()
     {
-        ScriptEngineKind.Jint => new JintScriptRuntime(Limits),
-        _ => new V8ScriptRuntime(Limits),
-    };
+        IScriptRuntime runtime = _engine switch
+        {
+            ScriptEngineKind.Jint => new JintScriptRuntime(Limits),
+            _ => new V8ScriptRuntime(Limits),
+        };
+        foreach (var (name, value) in HostObjects)
+        {
+            runtime.Expose(name, value);
+        }
+        return runtime;
+    }
 
     public void CountLimit(ScriptLimitException limit)
     {

@@ -33,6 +33,8 @@ internal sealed class V8ScriptRuntime : IScriptRuntime
         };
     }
 
+    public void Expose(string name, object value) => _engine.AddHostObject(name, value);
+
     public void Load(ScriptProgram program, IReadOnlyList<string> outputNames)
     {
         try
