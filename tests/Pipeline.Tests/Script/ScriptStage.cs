@@ -39,6 +39,8 @@ internal sealed class ScriptStage : IAsyncDisposable
             RetryBackoff = TimeSpan.FromMilliseconds(1),
         };
         Pool = IsolatePool.ForProcessor("js", "script", settings, Factory, new ComponentCounters(Metrics.ForComponent("test", "js", "processor")), _deadLetters, _logger);
+        // The test is the stage's producer: its mailboxes stay open until FinishAsync.
+        Pool.AddUpstream();
         foreach (var output in Pool.Outputs)
         {
             var sink = new RecordingSink();
@@ -78,10 +80,6 @@ internal sealed class ScriptStage : IAsyncDisposable
         {
             pool.Start(CancellationToken.None);
         }
-        if (complete)
-        {
-            Pool.CompleteMailboxes();
-        }
         Pool.Start(CancellationToken.None);
         if (complete)
         {
@@ -92,7 +90,7 @@ internal sealed class ScriptStage : IAsyncDisposable
     /// <summary>After <see cref="RunAsync"/> with <c>complete: false</c>: no more input; waits until all was delivered.</summary>
     public async Task FinishAsync()
     {
-        Pool.CompleteMailboxes();
+        Pool.UpstreamFinished();
         await Pool.Completion.Guarded();
         foreach (var (pool, _) in _outputs)
         {

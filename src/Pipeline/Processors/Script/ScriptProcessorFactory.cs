@@ -108,7 +108,7 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
         catch (ScriptSyntaxException ex)
         {
             _instruments?.ReloadsRejected.Inc();
-            Logger.Error("{ComponentId} kept version {Version} of its script: the changed file does not load: {File}:{Line}:{Column}: {Reason:l}",
+            Logger.Error("{ComponentId} kept version {Version} of its script: the changed file does not load: {File:l}:{Line}:{Column}: {Reason:l}",
                 ComponentId, running.Version, _file, ex.Line, ex.Column, ex.Description);
         }
     }
