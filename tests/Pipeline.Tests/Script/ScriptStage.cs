@@ -21,7 +21,7 @@ internal sealed class ScriptStage : IAsyncDisposable
     private readonly Serilog.Core.Logger _logger;
     private readonly List<(IsolatePool Pool, RecordingSink Sink)> _outputs = [];
 
-    public ScriptStage(ScriptConfig config, int isolates = 1, int batchSize = 64, int maxRestarts = 20, Action<ScriptProcessorFactory>? prepare = null)
+    public ScriptStage(ScriptConfig config, int isolates = 1, int batchSize = 64, int maxRestarts = 5, Action<ScriptProcessorFactory>? prepare = null)
     {
         Directory.CreateDirectory(_directory);
         _logger = new LoggerConfiguration().MinimumLevel.Verbose().Enrich.With<ActivityEnricher>().WriteTo.Sink(Log).CreateLogger();
