@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Pipeline.Components;
 
@@ -57,6 +58,9 @@ public static class ComponentReference
 
     /// <summary>One row per option; a block's own options (tls, auth) follow it as <c>tls.cert_file</c> rows, a list of blocks' as <c>metrics[].name</c>.</summary>
     [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Settings blocks are the service's own types, kept whole.")]
+    // A list's item type comes from GetGenericArguments, which the trim analysis cannot follow; the settings blocks are
+    // the service's own types, and TrimMode partial keeps the service's assembly whole.
+    [UnconditionalSuppressMessage("Trimming", "IL2062", Justification = "Settings blocks are types of the service's own assembly, which is not trimmed.")]
     private static void AppendOptions(StringBuilder sb, IReadOnlyList<OptionDescriptor> options, string prefix)
     {
         foreach (var option in options)
