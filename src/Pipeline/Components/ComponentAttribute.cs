@@ -13,4 +13,10 @@ public sealed class ComponentAttribute(string type, string description) : Attrib
 
     /// <summary>One sentence for the component reference.</summary>
     public string Description { get; } = description;
+
+    /// <summary>A YAML snippet the component reference shows under the description, for a component whose options alone do not show how it is used.</summary>
+    public string? Example { get; init; }
+
+    /// <summary>The docs page with the whole story (relative to docs/), linked from the component reference.</summary>
+    public string? Guide { get; init; }
 }

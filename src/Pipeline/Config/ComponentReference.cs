@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
 using System.Text;
 using Pipeline.Components;
 
@@ -46,6 +47,17 @@ public static class ComponentReference
     {
         sb.Append("\n### `").Append(descriptor.Type).Append("`\n\n");
         sb.Append(Cell(descriptor.Description)).Append('\n');
+        if (descriptor.OptionsType.GetCustomAttribute<ComponentAttribute>() is { } component)
+        {
+            if (component.Guide is { } guide)
+            {
+                sb.Append("\nGuide: [docs/").Append(guide).Append("](").Append(guide).Append(")\n");
+            }
+            if (component.Example is { } example)
+            {
+                sb.Append("\n```yaml\n").Append(example.ReplaceLineEndings("\n").TrimEnd('\n')).Append("\n```\n");
+            }
+        }
         if (descriptor.Options.Count == 0)
         {
             sb.Append("\nNo options.\n");

@@ -4,7 +4,33 @@ using Pipeline.Components;
 
 namespace Pipeline.Processors.Script;
 
-[Component("script", "Runs your JavaScript on every event: each isolate owns a runtime (V8 or Jint) on its own thread, called once per batch.")]
+[Component("script", "Runs your JavaScript on every event: each isolate owns a runtime (V8 or Jint) on its own thread, called once per batch.",
+    Guide = "scripting.md",
+    Example = """
+        stages:
+          enrich:
+            type: script
+            inputs: [app]
+            isolates: 2
+            outputs: [alerts]            # referenced downstream as enrich.alerts
+            source: |
+              function process(event, emit) {
+                if (event.level === "debug") return;              // emit nothing: dropped
+                event.user = (event.user || "").toLowerCase();    // change the event in place
+                emit(event);                                      // the default output
+                if (event.status >= 500) {
+                  console.warn("server error on", event.path);    // logged with this event's trace id
+                  emit({ alert: "5xx", path: event.path }, "alerts");
+                }
+              }
+          tagged:
+            type: script
+            inputs: [enrich]
+            engine: jint                 # managed interpreter, nothing native
+            file: /etc/pipeline/scripts/tag.js   # watched: a change is applied isolate by isolate
+            cpu_time_limit: 250ms
+            heap_limit: 64MiB
+        """)]
 public sealed partial class ScriptConfig : IProcessorConfig
 {
     /// <summary>Below this a V8 runtime cannot even hold the driver and a batch.</summary>
