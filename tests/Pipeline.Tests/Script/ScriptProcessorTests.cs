@@ -226,6 +226,38 @@ public sealed class ScriptProcessorTests
         Assert.Contains("unknown output 'alarms'; the stage declares outputs: alerts", reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_instance_processes_one_event_outside_an_isolate_and_throws_the_scripts_error()
+    {
+        var factory = new ScriptConfig
+        {
+            Outputs = ["odd"],
+            Source = """
+                function process(event, emit) {
+                  if (event.n < 0) throw new RangeError("negative " + event.n);
+                  emit(event, event.n % 2 ? "odd" : undefined);
+                }
+                """,
+        }.Build(Processors.ProcessorHarness.Context);
+        var processor = factory.CreateForIsolate(0);
+        try
+        {
+            var emitter = new Processors.RecordingEmitter();
+            await processor.ProcessAsync(Pipeline.Events.Event.Parse("""{"n":3}"""), emitter, TestContext.Current.CancellationToken);
+            await processor.ProcessAsync(Pipeline.Events.Event.Parse("""{"n":4}"""), emitter, TestContext.Current.CancellationToken);
+            var error = await Assert.ThrowsAsync<ScriptException>(
+                async () => await processor.ProcessAsync(Pipeline.Events.Event.Parse("""{"n":-1}"""), emitter, TestContext.Current.CancellationToken));
+
+            Assert.Equal("""{"n":4}""", Assert.Single(emitter.Default).ToString());
+            Assert.Equal("""{"n":3}""", Assert.Single(emitter.Emitted, e => e.Output == 0).Event.ToString());
+            Assert.StartsWith("RangeError: negative -1", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            ((IDisposable)processor).Dispose();
+        }
+    }
+
     private static int[] Ns(IEnumerable<string> delivered) => [.. delivered.Select(d => JsonDocument.Parse(d).RootElement.GetProperty("n").GetInt32())];
 
     private static string Text(LogEvent line) => ((ScalarValue)line.Properties["ScriptLine"]).Value!.ToString()!;
