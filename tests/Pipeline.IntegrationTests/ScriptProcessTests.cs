@@ -51,33 +51,11 @@ public sealed class ScriptProcessTests : IDisposable
             20 => """{"n":20,"kind":"hog"}""" + "\n",
             _ => $$"""{"n":{{n}}}""" + "\n",
         }));
-        var start = new ProcessStartInfo(PipelineProcess.Executable, ["run", "--config", config])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _directory,
-        };
-        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        try
-        {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard, TestContext.Current.CancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill();
-            throw;
-        }
-        var log = await stderr;
+        var (exitCode, stdout, log) = await StdinRun.RunAsync(config, input, _directory, HangGuard);
 
         // Exit code 0 or the one for "some events were dead-lettered", never a signal's (134 abort, 139 segfault).
-        Assert.True(process.ExitCode is 0 or 1 or 2, $"exit code {process.ExitCode}; log:\n{log}");
-        var delivered = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        Assert.True(exitCode is 0 or 1 or 2, $"exit code {exitCode}; log:\n{log}");
+        var delivered = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("n").GetInt32()).Order().ToList();
         Assert.Equal([.. Enumerable.Range(1, 30).Where(n => n is not 10 and not 20)], delivered);
         var deadLetters = File.ReadAllLines(Path.Combine(data, "dead-letter.jsonl")).Select(line => JsonDocument.Parse(line).RootElement)

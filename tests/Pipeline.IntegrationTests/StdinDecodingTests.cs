@@ -18,30 +18,8 @@ public sealed class StdinDecodingTests : IDisposable
     {
         var config = Path.Combine(_directory, "pipeline.yaml");
         await File.WriteAllTextAsync(config, yaml.Replace("{data_dir}", Path.Combine(_directory, "data"), StringComparison.Ordinal), TestContext.Current.CancellationToken);
-        var start = new ProcessStartInfo(PipelineProcess.Executable, ["run", "--config", config])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = _directory,
-        };
-        start.Environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = null;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        try
-        {
-            await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(HangGuard, TestContext.Current.CancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill();
-            throw;
-        }
-        _ = await stderr;
-        return (process.ExitCode, (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var (exitCode, stdout, _) = await StdinRun.RunAsync(config, input, _directory, HangGuard);
+        return (exitCode, stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]

@@ -296,6 +296,7 @@ internal sealed partial class ProcessorIsolate
         Activity.Current = null;
     }
 
+    /// <summary>A batch's counts, added once per batch (not per event) so the isolates do not contend on shared counters.</summary>
     private void FlushBatchCounters(int dropped, int sent)
     {
         var outputs = Pool.Outputs;

@@ -195,28 +195,7 @@ internal sealed partial class ProcessorIsolate : Isolate
         }
         finally
         {
-            var outputs = Pool.Outputs;
-            for (var slot = 0; slot < _handedPerSlot.Length; slot++)
-            {
-                if (_handedPerSlot[slot] > 0)
-                {
-                    outputs[slot].CountHandedOn(_handedPerSlot[slot]);
-                    _handedPerSlot[slot] = 0;
-                }
-            }
-            if (dropped > 0)
-            {
-                Counters.ProcessorDrops.Inc(dropped);
-            }
-            if (_unconsumedInBatch > 0)
-            {
-                Counters.UnconsumedDrops.Inc(_unconsumedInBatch);
-                _unconsumedInBatch = 0;
-            }
-            if (sent > 0)
-            {
-                Counters.Metrics.Sent.Inc(sent);
-            }
+            FlushBatchCounters(dropped, sent);
         }
     }
 

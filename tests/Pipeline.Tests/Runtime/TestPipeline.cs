@@ -89,13 +89,16 @@ internal sealed class TestPipeline : IAsyncDisposable
     public ComponentMetrics MetricsOf(string id, string kind) => Metrics.ForComponent("pipeline", id, kind);
 
     /// <summary>Every dead-letter record written so far, parsed.</summary>
-    public IReadOnlyList<JsonElement> DeadLetters()
+    public IReadOnlyList<JsonElement> DeadLetters() => ReadDeadLetters(DeadLetterPath);
+
+    /// <summary>Every record of a dead-letter file written so far, parsed (none when there is no file yet).</summary>
+    public static IReadOnlyList<JsonElement> ReadDeadLetters(string path)
     {
-        if (!File.Exists(DeadLetterPath))
+        if (!File.Exists(path))
         {
             return [];
         }
-        using var stream = new FileStream(DeadLetterPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var reader = new StreamReader(stream);
         var records = new List<JsonElement>();
         while (reader.ReadLine() is { } line)

@@ -103,21 +103,7 @@ internal sealed class ScriptStage : IAsyncDisposable
     public IReadOnlyList<string> Delivered(string? output = null)
         => _outputs[output is null ? 0 : 1 + Factory.NamedOutputs.ToList().IndexOf(output)].Sink.Delivered;
 
-    public IReadOnlyList<JsonElement> DeadLetters()
-    {
-        if (!File.Exists(DeadLetterPath))
-        {
-            return [];
-        }
-        using var stream = new FileStream(DeadLetterPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        var records = new List<JsonElement>();
-        while (reader.ReadLine() is { } line)
-        {
-            records.Add(JsonDocument.Parse(line).RootElement.Clone());
-        }
-        return records;
-    }
+    public IReadOnlyList<JsonElement> DeadLetters() => TestPipeline.ReadDeadLetters(DeadLetterPath);
 
     /// <summary>A counter of the stage, read off the registry's exposition.</summary>
     public double Counter(string name, string? label = null)
