@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Pipeline.Components;
 
@@ -84,6 +85,12 @@ public sealed partial class ScriptConfig : IProcessorConfig
         if (!Enum.IsDefined(Engine))
         {
             throw new ComponentBuildException("engine", $"expected v8 or jint, found {Engine}");
+        }
+        if (Engine == ScriptEngineKind.V8 && !(OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64))
+        {
+            // The service ships ClearScript's native V8 for linux-x64 only; saying so here beats a crash at start.
+            throw new ComponentBuildException("engine",
+                $"v8 runs on linux-x64, this is {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}; use engine: jint");
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var name in Outputs)
