@@ -28,7 +28,7 @@ namespace Pipeline.Processors.Script;
             type: script
             inputs: [enrich]
             engine: jint                 # managed interpreter, nothing native
-            file: /etc/pipeline/scripts/tag.js   # watched: a change is applied isolate by isolate
+            file: /etc/pipeline/scripts/tag.js   # re-read every second; a change applies isolate by isolate
             cpu_time_limit: 250ms
             heap_limit: 64MiB
         """)]
@@ -41,7 +41,7 @@ public sealed partial class ScriptConfig : IProcessorConfig
         Example = "function process(event, emit) { event.env = \"prod\"; emit(event); }")]
     public string? Source { get; set; }
 
-    [Option("A file holding the script (instead of source). Watched: a change that parses replaces the runtimes isolate by isolate at their next batch, losing no events; one that does not is logged and the old script keeps running.",
+    [Option("A file holding the script (instead of source). Read again every second: a change that parses replaces the runtimes isolate by isolate at their next batch, losing no events; one that does not is logged and the old script keeps running.",
         Example = "/etc/pipeline/scripts/enrich.js")]
     public string? File { get; set; }
 

@@ -1,4 +1,5 @@
 using Pipeline.Components;
+using Pipeline.Security;
 using Pipeline.Telemetry;
 
 namespace Pipeline.Processors.Script;
@@ -12,7 +13,7 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
     private readonly string? _file;
     private readonly ScriptEngineKind _engine;
     private ScriptProgram _current;
-    private ScriptFileWatch? _watch;
+    private PolledFiles? _watch;
     private ScriptInstruments? _instruments;
 
     public ScriptProcessorFactory(string componentId, ScriptProgram program, string? file, ScriptEngineKind engine, ScriptLimits limits, IReadOnlyList<string> namedOutputs)
@@ -48,9 +49,10 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
         ArgumentNullException.ThrowIfNull(runtime);
         Logger = runtime.Logger;
         _instruments = runtime.Metrics.CreateScriptInstruments();
-        if (_file is not null)
+        if (_file is { } file)
         {
-            _watch = new ScriptFileWatch(_file, Reload, Logger);
+            // Polled, as certificates are: a ConfigMap volume swaps a symlink that a watch on the file never sees.
+            _watch = new PolledFiles([file], () => ReadAndReload(file));
         }
     }
 
@@ -84,6 +86,19 @@ internal sealed class ScriptProcessorFactory : IProcessorFactory, ISharedStageSt
             return;
         }
         (limit.Limit == ScriptInstruments.HeapLimit ? _instruments.HeapExceeded : _instruments.CpuTimeExceeded).Inc();
+    }
+
+    /// <summary>Runs on the poll's timer, so it never throws: a file that cannot be read now is read at its next change.</summary>
+    private void ReadAndReload(string file)
+    {
+        try
+        {
+            Reload(System.IO.File.ReadAllText(file));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Logger.Warning("{ComponentId} could not read its changed script file {File} ({Reason}); the running script stays", ComponentId, file, ex.Message);
+        }
     }
 
     /// <summary>
