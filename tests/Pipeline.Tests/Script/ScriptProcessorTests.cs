@@ -227,6 +227,22 @@ public sealed class ScriptProcessorTests
     }
 
     [Fact]
+    public async Task A_script_whose_top_level_throws_crashes_its_isolate_like_a_failing_constructor_and_fails_the_stage_past_its_restarts()
+    {
+        await using var stage = new ScriptStage(new ScriptConfig
+        {
+            Source = "const table = lookup.load();\nfunction process(event, emit) { emit(event); }",
+        }, maxRestarts: 1);
+        stage.Add("""{"n":1}""");
+
+        await stage.RunAsync();
+
+        Assert.True(stage.Pool.IsFailed);
+        Assert.Contains("lookup is not defined", stage.Pool.FailureReason, StringComparison.Ordinal);
+        Assert.Equal("stage_failed", Assert.Single(stage.DeadLetters()).GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task An_instance_processes_one_event_outside_an_isolate_and_throws_the_scripts_error()
     {
         var factory = new ScriptConfig

@@ -37,8 +37,27 @@ internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IDisposable
         try
         {
             // Synchronous on purpose: an instance is made when the isolate starts or restarts, and a script whose top
-            // level throws must fail that, as a processor whose constructor throws does.
-            _runtime = StartAsync(_program).AsTask().GetAwaiter().GetResult();
+            // level throws must fail that, as a processor whose constructor throws does. Only the script thread's own
+            // answers are waited for, so the wait needs no other thread-pool thread.
+            var runtime = _thread.RunAsync(_stage.CreateRuntime, watched: null).GetAwaiter().GetResult();
+            try
+            {
+                _thread.RunAsync(() =>
+                {
+                    runtime.Load(_program, _stage.NamedOutputs);
+                    return true;
+                }, runtime).GetAwaiter().GetResult();
+            }
+            catch
+            {
+                _ = _thread.RunAsync(() =>
+                {
+                    runtime.Dispose();
+                    return true;
+                }, watched: null);
+                throw;
+            }
+            _runtime = runtime;
         }
         catch (ScriptLimitException limit)
         {

@@ -68,7 +68,7 @@ internal sealed class ScriptThread : IDisposable
         {
             _work.Add(item);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
             answer.SetException(new ObjectDisposedException(nameof(ScriptThread)));
         }
