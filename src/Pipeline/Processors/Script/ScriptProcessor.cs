@@ -12,7 +12,7 @@ namespace Pipeline.Processors.Script;
 /// batch. A call stopped at a limit throws <see cref="InstanceCorruptedException"/>, so the isolate replaces this
 /// instance (runtime and thread) and retries the batch in halves; an event whose <c>process</c> throws fails alone.
 /// </summary>
-internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IDisposable
+internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IAsyncDisposable, IDisposable
 {
     private readonly ScriptProcessorFactory _stage;
     private readonly int _isolate;
@@ -119,17 +119,31 @@ internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// Disposes the runtime on the thread that made it and waits until that thread has ended: a V8 runtime still
+    /// being torn down on its thread when the process exits can crash the exit (seen once as a segmentation fault).
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
         var runtime = _runtime;
-        // Disposed on the thread that made it; the thread ends after that.
-        _ = _thread.RunAsync(() =>
+        var disposed = _thread.RunAsync(() =>
         {
             runtime.Dispose();
             return true;
         }, watched: null);
         _thread.Dispose();
+        try
+        {
+            await disposed.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _stage.Logger.Warning(ex, "Disposing the script runtime of isolate {Isolate} of {ComponentId} failed", _isolate, _stage.ComponentId);
+        }
+        await _thread.Exited.ConfigureAwait(false);
     }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>Makes a runtime on this isolate's thread and loads <paramref name="program"/> into it, under the CPU-time limit.</summary>
     private async ValueTask<IScriptRuntime> StartAsync(ScriptProgram program)

@@ -25,6 +25,7 @@ internal sealed class ScriptThread : IDisposable
     private readonly TimeSpan _cpuLimit;
     private readonly Timer _watchdog;
     private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guarded by _gate: the call the watchdog watches.
     private ThreadCpuClock? _clock;
@@ -39,6 +40,9 @@ internal sealed class ScriptThread : IDisposable
         var thread = new Thread(Loop, StackBytes) { IsBackground = true, Name = name };
         thread.Start();
     }
+
+    /// <summary>Completes when the thread has run everything handed to it before <see cref="Dispose"/> and ended.</summary>
+    public Task Exited => _exited.Task;
 
     /// <summary>True when the last watched call was interrupted at the CPU-time limit, even if it finished first.</summary>
     public bool LastCallInterrupted { get; private set; }
@@ -88,11 +92,18 @@ internal sealed class ScriptThread : IDisposable
         {
             _clock = ThreadCpuClock.ForCurrentThread();
         }
-        foreach (var item in _work.GetConsumingEnumerable())
+        try
         {
-            item();
+            foreach (var item in _work.GetConsumingEnumerable())
+            {
+                item();
+            }
+            _work.Dispose();
         }
-        _work.Dispose();
+        finally
+        {
+            _exited.TrySetResult();
+        }
     }
 
     private void Arm(IScriptRuntime? watched)
