@@ -5,9 +5,7 @@ using System.Security.Cryptography;
 namespace Pipeline.Bench.Throughput;
 
 /// <summary>
-/// The ceiling the hash stage's 2-isolate speedup is held to: how much faster two separate processes, each hashing the
-/// same 1 KiB in a loop, get through the work than one does, on this machine and now. Two processes share nothing
-/// but the cores and their caches, so no runtime can scale better; what two isolates reach is judged against this.
+/// The hash stage's <see cref="TwoProcessCeiling"/>: two processes each hashing the same 1 KiB in a loop, against one.
 /// </summary>
 internal static class HashCeiling
 {
@@ -33,49 +31,18 @@ internal static class HashCeiling
             checksum += Hash(field, digest, encoded);
         }
         clock.Stop();
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hash-loop events_per_s={count / clock.Elapsed.TotalSeconds:F0} checksum={checksum}"));
+        Console.WriteLine(TwoProcessCeiling.RateLine("hash-loop", count / clock.Elapsed.TotalSeconds, checksum));
         return 0;
     }
 
     /// <summary>Runs one loop alone, then two at once (best of <see cref="Runs"/> each); returns the two's summed rate over the one's.</summary>
-    public static async Task<double> MeasureAsync(int events)
-    {
-        var alone = 0.0;
-        var together = 0.0;
-        for (var run = 0; run < Runs; run++)
-        {
-            alone = Math.Max(alone, (await Task.WhenAll(RunChildAsync(events)).ConfigureAwait(false)).Sum());
-            together = Math.Max(together, (await Task.WhenAll(RunChildAsync(events), RunChildAsync(events)).ConfigureAwait(false)).Sum());
-        }
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"hash ceiling: one process {alone:N0} events/s, two processes {together:N0} events/s together = {together / alone:F2}x (best of {Runs})"));
-        return together / alone;
-    }
+    public static Task<double> MeasureAsync(int events) =>
+        TwoProcessCeiling.MeasureAsync("hash", ["hash-loop", events.ToString(CultureInfo.InvariantCulture)], Runs);
 
     private static int Hash(ReadOnlySpan<byte> field, Span<byte> digest, Span<byte> encoded)
     {
         SHA256.HashData(field, digest);
         Convert.TryToHexStringLower(digest, encoded, out _);
         return encoded[0];
-    }
-
-    private static async Task<double> RunChildAsync(int events)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { typeof(HashCeiling).Assembly.Location, "hash-loop", events.ToString(CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(argument);
-        }
-        using var child = Process.Start(info) ?? throw new InvalidOperationException("could not start the hash loop");
-        var output = await child.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await child.WaitForExitAsync().ConfigureAwait(false);
-        const string Marker = "events_per_s=";
-        var at = output.IndexOf(Marker, StringComparison.Ordinal);
-        if (child.ExitCode != 0 || at < 0)
-        {
-            throw new InvalidOperationException($"the hash loop failed (exit {child.ExitCode}): {output}");
-        }
-        var rate = output[(at + Marker.Length)..].Split(' ')[0];
-        return double.Parse(rate, CultureInfo.InvariantCulture);
     }
 }

@@ -1,18 +1,13 @@
-using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Components;
 using Pipeline.Events;
-using Pipeline.Isolates;
 using Pipeline.Processors;
-using Pipeline.Telemetry;
-using Serilog;
 
 namespace Pipeline.Bench.Throughput;
 
 /// <summary>
-/// How the CPU-bound hash stage (SHA-256 of a 1 KiB field) scales from 1 to 2 isolates. The stage's mailboxes are
-/// filled first and completed, then its isolates start and the clock runs until they have drained: what is timed
-/// is the stage alone, not a producer competing with it for the same two cores.
+/// How the CPU-bound hash stage (SHA-256 of a 1 KiB field) scales from 1 to 2 isolates, each figure a
+/// <see cref="StageDrain"/> of pre-filled mailboxes, against the <see cref="HashCeiling"/> measured in the same run.
 /// </summary>
 internal static class HashScaling
 {
@@ -43,43 +38,9 @@ internal static class HashScaling
 
     private static async Task<double> MeasureAsync(int isolates, int events)
     {
-        var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-hash-");
-        using var logger = new LoggerConfiguration().MinimumLevel.Warning().CreateLogger();
-        var metrics = PipelineMetrics.CreateIsolated();
-        using var deadLetters = new DeadLetterWriter(Path.Combine(dataDir.FullName, "dead-letter.jsonl"), "bench", logger);
-        var settings = new IsolatePoolSettings { Isolates = isolates, Mailbox = events, BatchSize = 64 };
-        var factory = new HashConfig { Fields = [FieldPath.Parse(".payload")] }.Build(new ComponentContext("hash", "bench", dataDir.FullName));
-        var pool = IsolatePool.ForProcessor(
-            "hash", "hash", settings, factory, new ComponentCounters(metrics.ForComponent("bench", "hash", "processor")), deadLetters, logger);
-
+        var factory = new HashConfig { Fields = [FieldPath.Parse(".payload")] }.Build(new ComponentContext("hash", "bench", Path.GetTempPath()));
         var template = Event.Parse($$"""{"message":"payment accepted","payload":"{{new string('p', 1024)}}"}""");
-        for (var i = 0; i < events; i++)
-        {
-            var evt = template.Clone();
-            var now = Stopwatch.GetTimestamp();
-            var envelope = new Envelope(evt, default, now, 1, "bench", now);
-            if (pool.TryAdmit(pool.Route(evt), envelope) != Admission.Admitted)
-            {
-                throw new InvalidOperationException("the mailbox should hold every event of the run");
-            }
-        }
-        pool.CompleteMailboxes();
-        // Filling the mailboxes allocated every event's arrays; collect now so that work is not timed.
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-
-        var clock = Stopwatch.StartNew();
-        pool.Start(CancellationToken.None);
-        await pool.Completion.ConfigureAwait(false);
-        clock.Stop();
-
-        var processed = (long)metrics.ForComponent("bench", "hash", "processor").Received.Value;
-        if (processed != events)
-        {
-            throw new InvalidOperationException($"the stage processed {processed} of {events} events");
-        }
-        dataDir.Delete(recursive: true);
-        return events / clock.Elapsed.TotalSeconds;
+        var elapsed = await StageDrain.RunAsync("hash", factory, isolates, template, events).ConfigureAwait(false);
+        return events / elapsed.TotalSeconds;
     }
 }
