@@ -1,0 +1,7 @@
+namespace Pipeline.Bench.Throughput;
+
+/// <summary>An <see cref="IsolateArm"/>'s figures at one isolate count.</summary>
+/// <param name="EventsPerSecond">The best run's events per second.</param>
+/// <param name="StartMilliseconds">Per isolate, from asking for its instance to its first event transformed.</param>
+/// <param name="MemoryMib">Per isolate, PSS of this process and the instances' children, after less before.</param>
+internal sealed record ArmFigures(double EventsPerSecond, double StartMilliseconds, double MemoryMib);
