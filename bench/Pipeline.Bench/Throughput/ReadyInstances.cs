@@ -61,7 +61,11 @@ internal sealed class ReadyInstances : IProcessorFactory, IDisposable
         return new ReadyInstances([.. instances], clock.Elapsed.TotalMilliseconds / count, (after - before) / count);
     }
 
-    public IProcessor CreateForIsolate(int isolateIndex) => new LentProcessor(_instances[isolateIndex]);
+    public IProcessor CreateForIsolate(int isolateIndex) => _instances[isolateIndex] switch
+    {
+        IBatchProcessor batches => new LentBatchProcessor(_instances[isolateIndex], batches),
+        var instance => new LentProcessor(instance),
+    };
 
     public void Dispose() => Dispose(_instances);
 

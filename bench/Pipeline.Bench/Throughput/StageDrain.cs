@@ -21,7 +21,9 @@ internal static class StageDrain
     public static async Task<TimeSpan> RunAsync(string type, IProcessorFactory factory, int isolates, Event template, int events)
     {
         var dataDir = Directory.CreateTempSubdirectory($"pipeline-bench-{type}-");
-        using var logger = new LoggerConfiguration().MinimumLevel.Warning().CreateLogger();
+        // A crash or a failed stage says why on stderr; the bench's own lines stay alone on stdout.
+        using var logger = new LoggerConfiguration().MinimumLevel.Warning()
+            .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose).CreateLogger();
         var metrics = PipelineMetrics.CreateIsolated();
         using var deadLetters = new DeadLetterWriter(Path.Combine(dataDir.FullName, "dead-letter.jsonl"), "bench", logger);
         var settings = new IsolatePoolSettings { Isolates = isolates, Mailbox = events, BatchSize = BatchSize };

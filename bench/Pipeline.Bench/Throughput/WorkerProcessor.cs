@@ -16,7 +16,7 @@ namespace Pipeline.Bench.Throughput;
 /// A frame is a 4-byte little-endian length and that many bytes of newline-separated compact JSON events (JSON text
 /// holds no raw newline); the answer is a frame with one event per event sent, in order. Disposing kills the child.
 /// </remarks>
-internal sealed class WorkerProcessor : IProcessor, IDisposable
+internal sealed class WorkerProcessor : IProcessor, IBatchProcessor, IDisposable
 {
     private readonly Process _child;
     private readonly Stream _toChild;
@@ -38,6 +38,24 @@ internal sealed class WorkerProcessor : IProcessor, IDisposable
     /// <summary>The child's process id, whose memory counts as this isolate's.</summary>
     public int ProcessId => _child.Id;
 
+    /// <summary>The isolate's whole batch in one round trip.</summary>
+    public async ValueTask ProcessBatchAsync(IReadOnlyList<Event> events, IBatchEmitter output, CancellationToken cancellationToken)
+    {
+        var answer = await ExchangeAsync(events, cancellationToken).ConfigureAwait(false);
+        var rest = answer.Span;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            if ((end < 0) != (i == events.Count - 1))
+            {
+                throw new InstanceCorruptedException($"the worker process {_child.Id} answered a batch of {events.Count} events with another count");
+            }
+            output.Emit(i, -1, Event.Parse(end < 0 ? rest : rest[..end]));
+            rest = end < 0 ? default : rest[(end + 1)..];
+        }
+    }
+
+    /// <summary>One event alone (the check before a run): a batch of one.</summary>
     public async ValueTask ProcessAsync(Event evt, IEventEmitter output, CancellationToken cancellationToken)
     {
         var answer = await ExchangeAsync([evt], cancellationToken).ConfigureAwait(false);
