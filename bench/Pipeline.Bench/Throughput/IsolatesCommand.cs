@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Pipeline.Components;
 using Pipeline.Events;
 using Pipeline.Processors.Script;
@@ -12,8 +14,11 @@ namespace Pipeline.Bench.Throughput;
 /// events/s, the 2-vs-1 speedup judged against the machine's two-process ceiling measured in the same run, and each
 /// isolate's start time and memory (<see cref="ReadyInstances"/>). One line per figure, then a Markdown table.
 /// </summary>
-internal static class IsolatesCommand
+internal static partial class IsolatesCommand
 {
+    /// <summary>Runs the arms named by --arms in this process: the parent's child, one arm each.</summary>
+    private const string ArmOption = "--in-process";
+
     public const string Usage = "isolates [--arms csharp,v8,jint,worker] [--seconds S (2: timed work per run)] [--runs R (3)]";
 
     /// <summary>At most this many events in the mailboxes at once: a round of a run, so memory stays bounded however
@@ -40,43 +45,100 @@ internal static class IsolatesCommand
             Console.Error.WriteLine($"unknown arms {string.Join(", ", unknown)}; expected some of {string.Join(", ", Arms.Select(a => a.Name))}");
             return 2;
         }
-        Console.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, Server GC: {System.Runtime.GCSettings.IsServerGC}; " +
-            $"transform: SHA-256 of a 1 KiB payload + JSON rewrite; batch_size {StageDrain.BatchSize}; each figure the best of {runs} runs of >= {seconds} s");
-
-        var expected = Expected();
-        var template = Event.Parse(DigestRewrite.InputJson);
-        var figures = new Dictionary<(string Arm, int Isolates), ArmFigures>();
-        foreach (var arm in Arms.Where(a => names.Contains(a.Name)))
+        var arms = Arms.Where(a => names.Contains(a.Name)).ToList();
+        if (args.Contains(ArmOption))
         {
-            var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-isolates-");
-            foreach (var (isolates, result) in await MeasureArmAsync(arm, arm.CreateFactory(dataDir.FullName), template, expected, seconds, runs).ConfigureAwait(false))
+            // The child: one arm, alone in this process.
+            foreach (var arm in arms)
             {
-                figures[(arm.Name, isolates)] = result;
+                await MeasureArmAsync(arm, seconds, runs).ConfigureAwait(false);
             }
-            dataDir.Delete(recursive: true);
+            return 0;
         }
 
+        Console.WriteLine($"# {Environment.ProcessorCount} cores, .NET {Environment.Version}, Server GC: {System.Runtime.GCSettings.IsServerGC}; " +
+            $"transform: SHA-256 of a 1 KiB payload + JSON rewrite; batch_size {StageDrain.BatchSize}; each figure the best of {runs} runs of >= {seconds} s");
+        var figures = new Dictionary<(string Arm, int Isolates), ArmFigures>();
+        foreach (var arm in arms)
+        {
+            if (!await RunArmProcessAsync(arm, seconds, runs, figures).ConfigureAwait(false))
+            {
+                return 1;
+            }
+        }
         // The ceiling, measured in the same run: what two processes running the C# transform's loop reach now.
         var ceiling = await TwoProcessCeiling.MeasureAsync("isolates", [DigestRewriteLoop.Command, seconds.ToString(CultureInfo.InvariantCulture)], runs).ConfigureAwait(false);
-        var measured = Arms.Where(a => figures.ContainsKey((a.Name, 1))).ToList();
-        foreach (var arm in measured)
+        foreach (var arm in arms)
         {
             var speedup = figures[(arm.Name, 2)].EventsPerSecond / figures[(arm.Name, 1)].EventsPerSecond;
             Print($"isolates arm={arm.Name} speedup_2_vs_1={speedup:F2}x speedup_of_ceiling={speedup / ceiling:P0} (two processes {ceiling:F2}x)");
         }
-        PrintTable(measured, figures, ceiling);
+        PrintTable(arms, figures, ceiling);
         return 0;
     }
 
     /// <summary>
-    /// The arm's instances for 1 isolate, then for 2 more (so the second pair's start and memory are what a further
+    /// Measures one arm in a process of its own (this command with <see cref="ArmOption"/>), so the first isolate's
+    /// start and memory are what a pipeline process pays for its first isolate of that kind (loading the engine), and
+    /// no arm inherits another's heap, JIT state or native memory still being given back. Its lines are passed on.
+    /// </summary>
+    private static async Task<bool> RunArmProcessAsync(IsolateArm arm, double seconds, int runs, Dictionary<(string Arm, int Isolates), ArmFigures> figures)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var argument in new[] { typeof(IsolatesCommand).Assembly.Location, "isolates", ArmOption, "--arms", arm.Name,
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture), "--runs", runs.ToString(CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var child = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {arm.Name} arm");
+        var start = new Dictionary<int, (double Milliseconds, double Mib)>();
+        var rate = new Dictionary<int, double>();
+        while (await child.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            Console.WriteLine(line);
+            if (StartLine().Match(line) is { Success: true } started)
+            {
+                start[int.Parse(started.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = (Number(started, "ms"), Number(started, "mib"));
+            }
+            else if (RateLine().Match(line) is { Success: true } measured)
+            {
+                rate[int.Parse(measured.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = Number(measured, "rate");
+            }
+        }
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        if (child.ExitCode != 0 || rate.Count != 2 || start.Count != 2)
+        {
+            Console.Error.WriteLine($"the {arm.Name} arm failed (exit {child.ExitCode}); its reasons are above");
+            return false;
+        }
+        foreach (var (isolates, eventsPerSecond) in rate)
+        {
+            figures[(arm.Name, isolates)] = new ArmFigures(eventsPerSecond, start[isolates].Milliseconds, start[isolates].Mib);
+        }
+        return true;
+    }
+
+    private static double Number(Match match, string group) =>
+        double.Parse(match.Groups[group].Value, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) start_ms_per_isolate=(?<ms>[-0-9.]+) memory_mib_per_isolate=(?<mib>[-0-9.]+)")]
+    private static partial Regex StartLine();
+
+    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) events=\d+ events_per_s=(?<rate>[0-9,.]+)")]
+    private static partial Regex RateLine();
+
+    /// <summary>
+    /// Prints the arm's figures. The arm's instances for 1 isolate, then for 2 more (so the second pair's start and memory are what a further
     /// isolate costs once the first has loaded the engine), then runs at 1 and 2 isolates taken in turn, so that load
     /// from outside drifting during the arm touches both alike.
     /// </summary>
-    private static async Task<Dictionary<int, ArmFigures>> MeasureArmAsync(
-        IsolateArm arm, IProcessorFactory factory, Event template, string expected, double seconds, int runs)
+    private static async Task MeasureArmAsync(IsolateArm arm, double seconds, int runs)
     {
         int[] counts = [1, 2];
+        var expected = Expected();
+        var template = Event.Parse(DigestRewrite.InputJson);
+        var dataDir = Directory.CreateTempSubdirectory("pipeline-bench-isolates-");
+        var factory = arm.CreateFactory(dataDir.FullName);
         var ready = new List<ReadyInstances>();
         try
         {
@@ -103,13 +165,10 @@ internal static class IsolatesCommand
                     }
                 }
             }
-            var figures = new Dictionary<int, ArmFigures>();
             for (var i = 0; i < counts.Length; i++)
             {
                 Print($"isolates arm={arm.Name} isolates={counts[i]} events={best[i].Events} events_per_s={best[i].Rate:N0} (best of {runs})");
-                figures[counts[i]] = new ArmFigures(best[i].Rate, ready[i].StartMillisecondsPerIsolate, ready[i].MemoryMibPerIsolate);
             }
-            return figures;
         }
         finally
         {
@@ -117,6 +176,7 @@ internal static class IsolatesCommand
             {
                 instances.Dispose();
             }
+            dataDir.Delete(recursive: true);
         }
     }
 
@@ -170,7 +230,8 @@ internal static class IsolatesCommand
             var one = figures[(arm.Name, 1)];
             var two = figures[(arm.Name, 2)];
             var speedup = two.EventsPerSecond / one.EventsPerSecond;
-            var ofCsharp = csharp is null ? "" : (one.EventsPerSecond / csharp.EventsPerSecond).ToString("P1", CultureInfo.InvariantCulture);
+            var share = csharp is null ? double.NaN : one.EventsPerSecond / csharp.EventsPerSecond;
+            var ofCsharp = double.IsNaN(share) ? "" : share.ToString(share < 0.01 ? "P2" : "P1", CultureInfo.InvariantCulture);
             Print($"| {arm.Label} | {one.EventsPerSecond:N0} | {ofCsharp} | {two.EventsPerSecond:N0} | {speedup:F2}x | {speedup / ceiling:P0} | {one.StartMilliseconds:F1} / {two.StartMilliseconds:F1} ms | {one.MemoryMib:F1} / {two.MemoryMib:F1} MiB |");
         }
         Print($"Two processes running the C# transform's loop: {ceiling:F2}x one process (the ceiling).");
