@@ -61,6 +61,21 @@ internal sealed class ReadyInstances : IProcessorFactory, IDisposable
         return new ReadyInstances([.. instances], clock.Elapsed.TotalMilliseconds / count, (after - before) / count);
     }
 
+    /// <summary>CPU time (user + system) of this process and of the instances' child processes so far.</summary>
+    public TimeSpan ProcessorTime()
+    {
+        using var self = Process.GetCurrentProcess();
+        var total = self.TotalProcessorTime;
+        foreach (var instance in _instances)
+        {
+            if (instance is WorkerProcessor worker)
+            {
+                total += worker.ProcessorTime();
+            }
+        }
+        return total;
+    }
+
     public IProcessor CreateForIsolate(int isolateIndex) => _instances[isolateIndex] switch
     {
         IBatchProcessor batches => new LentBatchProcessor(_instances[isolateIndex], batches),

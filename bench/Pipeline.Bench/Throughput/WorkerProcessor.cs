@@ -38,6 +38,13 @@ internal sealed class WorkerProcessor : IProcessor, IBatchProcessor, IDisposable
     /// <summary>The child's process id, whose memory counts as this isolate's.</summary>
     public int ProcessId => _child.Id;
 
+    /// <summary>The child's CPU time so far, which counts as this isolate's.</summary>
+    public TimeSpan ProcessorTime()
+    {
+        _child.Refresh();
+        return _child.TotalProcessorTime;
+    }
+
     /// <summary>The isolate's whole batch in one round trip.</summary>
     public async ValueTask ProcessBatchAsync(IReadOnlyList<Event> events, IBatchEmitter output, CancellationToken cancellationToken)
     {
