@@ -40,7 +40,7 @@ internal static class HashScaling
     {
         var factory = new HashConfig { Fields = [FieldPath.Parse(".payload")] }.Build(new ComponentContext("hash", "bench", Path.GetTempPath()));
         var template = Event.Parse($$"""{"message":"payment accepted","payload":"{{new string('p', 1024)}}"}""");
-        var (elapsed, _) = await StageDrain.RunAsync("hash", factory, isolates, template, events).ConfigureAwait(false);
+        var (elapsed, _, _) = await StageDrain.RunAsync("hash", factory, isolates, template, events).ConfigureAwait(false);
         return events / elapsed.TotalSeconds;
     }
 }

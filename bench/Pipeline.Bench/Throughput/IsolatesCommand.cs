@@ -95,7 +95,7 @@ internal static partial class IsolatesCommand
         }
         using var child = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {arm.Name} arm");
         var start = new Dictionary<int, (double Milliseconds, double Mib)>();
-        var rate = new Dictionary<int, (double EventsPerSecond, double Cores)>();
+        var rate = new Dictionary<int, (double EventsPerSecond, double Cores, double Others)>();
         while (await child.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             Console.WriteLine(line);
@@ -105,7 +105,7 @@ internal static partial class IsolatesCommand
             }
             else if (RateLine().Match(line) is { Success: true } measured)
             {
-                rate[int.Parse(measured.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = (Number(measured, "rate"), Number(measured, "cores"));
+                rate[int.Parse(measured.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = (Number(measured, "rate"), Number(measured, "cores"), Number(measured, "others"));
             }
         }
         await child.WaitForExitAsync().ConfigureAwait(false);
@@ -114,9 +114,9 @@ internal static partial class IsolatesCommand
             Console.Error.WriteLine($"the {arm.Name} arm failed (exit {child.ExitCode}); its reasons are above");
             return false;
         }
-        foreach (var (isolates, (eventsPerSecond, cores)) in rate)
+        foreach (var (isolates, (eventsPerSecond, cores, others)) in rate)
         {
-            figures[(arm.Name, isolates)] = new ArmFigures(eventsPerSecond, cores, start[isolates].Milliseconds, start[isolates].Mib);
+            figures[(arm.Name, isolates)] = new ArmFigures(eventsPerSecond, cores, others, start[isolates].Milliseconds, start[isolates].Mib);
         }
         return true;
     }
@@ -127,7 +127,7 @@ internal static partial class IsolatesCommand
     [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) start_ms_per_isolate=(?<ms>[-0-9.]+) memory_mib_per_isolate=(?<mib>[-0-9.]+)")]
     private static partial Regex StartLine();
 
-    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) events=\d+ events_per_s=(?<rate>[0-9,.]+) cores_busy=(?<cores>[0-9.]+)")]
+    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) events=\d+ events_per_s=(?<rate>[0-9,.]+) cores_busy=(?<cores>[0-9.]+) others_busy=(?<others>[0-9.]+)")]
     private static partial Regex RateLine();
 
     /// <summary>
@@ -154,9 +154,9 @@ internal static partial class IsolatesCommand
             for (var i = 0; i < counts.Length; i++)
             {
                 // Warm-up: JIT and tiered PGO, the engines' own JITs; its rate sizes the runs' first rounds.
-                (estimate[i], _, _) = await DrainAsync(arm.Name, ready[i], counts[i], template, Math.Min(seconds, 0.5), StageDrain.BatchSize * counts[i]).ConfigureAwait(false);
+                (estimate[i], _, _, _) = await DrainAsync(arm.Name, ready[i], counts[i], template, Math.Min(seconds, 0.5), StageDrain.BatchSize * counts[i]).ConfigureAwait(false);
             }
-            var best = new (double Rate, long Events, double Cores)[counts.Length];
+            var best = new (double Rate, long Events, double Cores, double Others)[counts.Length];
             for (var run = 0; run < runs; run++)
             {
                 for (var i = 0; i < counts.Length; i++)
@@ -170,7 +170,7 @@ internal static partial class IsolatesCommand
             }
             for (var i = 0; i < counts.Length; i++)
             {
-                Print($"isolates arm={arm.Name} isolates={counts[i]} events={best[i].Events} events_per_s={best[i].Rate:N0} cores_busy={best[i].Cores:F2} (best of {runs})");
+                Print($"isolates arm={arm.Name} isolates={counts[i]} events={best[i].Events} events_per_s={best[i].Rate:N0} cores_busy={best[i].Cores:F2} others_busy={best[i].Others:F2} (best of {runs})");
             }
         }
         finally
@@ -186,26 +186,28 @@ internal static partial class IsolatesCommand
     /// <summary>
     /// One run: rounds of pre-filled mailboxes drained until at least <paramref name="seconds"/> of the stage's own
     /// time is timed (filling is not). Each round is sized from the rate so far to end the run, within
-    /// <see cref="MaxRound"/>. Returns events per second over the timed time, the events, and the cores kept busy
-    /// meanwhile (CPU time of this process and its workers over wall time).
+    /// <see cref="MaxRound"/>. Returns events per second over the timed time, the events, the cores kept busy
+    /// meanwhile (CPU time of this process and its workers over wall time) and the cores other processes kept busy.
     /// </summary>
-    private static async Task<(double Rate, long Events, double Cores)> DrainAsync(
+    private static async Task<(double Rate, long Events, double Cores, double Others)> DrainAsync(
         string arm, ReadyInstances ready, int isolates, Event template, double seconds, int firstRound)
     {
         var round = Math.Max(firstRound, StageDrain.BatchSize * isolates);
         long events = 0;
         var timed = TimeSpan.Zero;
         var cpu = TimeSpan.Zero;
+        var machine = TimeSpan.Zero;
         while (timed.TotalSeconds < seconds)
         {
-            var (elapsed, processorTime) = await StageDrain.RunAsync(arm, ready, isolates, template, round, ready.ProcessorTime).ConfigureAwait(false);
+            var (elapsed, processorTime, machineBusy) = await StageDrain.RunAsync(arm, ready, isolates, template, round, ready.ProcessorTime).ConfigureAwait(false);
             timed += elapsed;
             cpu += processorTime;
+            machine += machineBusy;
             events += round;
             var rate = events / timed.TotalSeconds;
             round = (int)Math.Clamp(rate * (seconds - timed.TotalSeconds) * 1.05, StageDrain.BatchSize * isolates, MaxRound);
         }
-        return (events / timed.TotalSeconds, events, cpu / timed);
+        return (events / timed.TotalSeconds, events, cpu / timed, Math.Max(0, (machine - cpu) / timed));
     }
 
     /// <summary>
@@ -229,7 +231,7 @@ internal static partial class IsolatesCommand
     private static void PrintTable(List<IsolateArm> arms, Dictionary<(string Arm, int Isolates), ArmFigures> figures, double ceiling)
     {
         Console.WriteLine();
-        Console.WriteLine("| arm | events/s, 1 isolate | of C#'s | events/s, 2 isolates | 2 vs 1 | of the two-process ceiling | cores busy, 1 / 2 isolates | start per isolate, first / next | memory per isolate, first / next |");
+        Console.WriteLine("| arm | events/s, 1 isolate | of C#'s | events/s, 2 isolates | 2 vs 1 | of the two-process ceiling | cores busy, 1 / 2 isolates (others') | start per isolate, first / next | memory per isolate, first / next |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var csharp = figures.GetValueOrDefault(("csharp", 1));
         foreach (var arm in arms)
@@ -239,7 +241,7 @@ internal static partial class IsolatesCommand
             var speedup = two.EventsPerSecond / one.EventsPerSecond;
             var share = csharp is null ? double.NaN : one.EventsPerSecond / csharp.EventsPerSecond;
             var ofCsharp = double.IsNaN(share) ? "" : share.ToString(share < 0.01 ? "P2" : "P1", CultureInfo.InvariantCulture);
-            Print($"| {arm.Label} | {one.EventsPerSecond:N0} | {ofCsharp} | {two.EventsPerSecond:N0} | {speedup:F2}x | {speedup / ceiling:P0} | {one.Cores:F2} / {two.Cores:F2} | {one.StartMilliseconds:F1} / {two.StartMilliseconds:F1} ms | {one.MemoryMib:F1} / {two.MemoryMib:F1} MiB |");
+            Print($"| {arm.Label} | {one.EventsPerSecond:N0} | {ofCsharp} | {two.EventsPerSecond:N0} | {speedup:F2}x | {speedup / ceiling:P0} | {one.Cores:F2} / {two.Cores:F2} ({two.Others:F2}) | {one.StartMilliseconds:F1} / {two.StartMilliseconds:F1} ms | {one.MemoryMib:F1} / {two.MemoryMib:F1} MiB |");
         }
         Print($"Two processes running the C# transform's loop: {ceiling:F2}x one process (the ceiling).");
     }

@@ -18,11 +18,11 @@ internal static class StageDrain
     public const int BatchSize = 64;
 
     /// <summary>
-    /// How long the stage took to process <paramref name="events"/> copies of <paramref name="template"/>, and the CPU
-    /// time <paramref name="processorTime"/> (this process's by default) advanced meanwhile: under other processes'
-    /// load two isolates get less than two cores, and this shows how much less.
+    /// How long the stage took to process <paramref name="events"/> copies of <paramref name="template"/>, the CPU
+    /// time <paramref name="processorTime"/> (this process's by default) advanced meanwhile, and the whole machine's:
+    /// under other processes' load two isolates get less than two cores, and this shows how much less.
     /// </summary>
-    public static async Task<(TimeSpan Elapsed, TimeSpan ProcessorTime)> RunAsync(
+    public static async Task<(TimeSpan Elapsed, TimeSpan ProcessorTime, TimeSpan MachineBusy)> RunAsync(
         string type, IProcessorFactory factory, int isolates, Event template, int events, Func<TimeSpan>? processorTime = null)
     {
         processorTime ??= OwnProcessorTime;
@@ -53,10 +53,12 @@ internal static class StageDrain
         GC.Collect();
 
         var cpuBefore = processorTime();
+        var machineBefore = MachineCpu.Busy();
         var clock = Stopwatch.StartNew();
         pool.Start(CancellationToken.None);
         await pool.Completion.ConfigureAwait(false);
         clock.Stop();
+        var machine = MachineCpu.Busy() - machineBefore;
         var cpu = processorTime() - cpuBefore;
 
         var processed = (long)counters.Received.Value;
@@ -67,7 +69,7 @@ internal static class StageDrain
             throw new InvalidOperationException($"the {type} stage processed {processed} of {events} events and dead-lettered {failed}; see {dataDir.FullName}");
         }
         dataDir.Delete(recursive: true);
-        return (clock.Elapsed, cpu);
+        return (clock.Elapsed, cpu, machine);
     }
 
     private static TimeSpan OwnProcessorTime()
