@@ -6,9 +6,9 @@ using Pipeline.Events;
 namespace Pipeline.Bench.Throughput;
 
 /// <summary>
-/// The processor instances a stage's isolates run, made before any clock starts and lent to every run: making one
-/// (a JavaScript engine and the script's compile, a child process's start) is what an isolate pays when it starts or
-/// restarts, not per event, so it is measured here, apart. Start time is from asking the factory for an instance
+/// The processor instances a stage's isolates run, made before any clock starts and lent to each round of a run:
+/// making one (a JavaScript engine and the script's compile, a child process's start) is what an isolate pays when it
+/// starts or restarts, not per event, so it is measured here, apart. Start time is from asking the factory for an instance
 /// until that instance has transformed its first event (an engine that compiles lazily pays then); memory is what the
 /// process, and the instances' child processes, hold more once all of them have.
 /// </summary>
