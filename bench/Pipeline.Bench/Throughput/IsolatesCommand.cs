@@ -73,7 +73,8 @@ internal static partial class IsolatesCommand
         foreach (var arm in arms)
         {
             var speedup = figures[(arm.Name, 2)].EventsPerSecond / figures[(arm.Name, 1)].EventsPerSecond;
-            Print($"isolates arm={arm.Name} speedup_2_vs_1={speedup:F2}x speedup_of_ceiling={speedup / ceiling:P0} (two processes {ceiling:F2}x)");
+            var medians = figures[(arm.Name, 2)].MedianEventsPerSecond / figures[(arm.Name, 1)].MedianEventsPerSecond;
+            Print($"isolates arm={arm.Name} speedup_2_vs_1={speedup:F2}x speedup_of_ceiling={speedup / ceiling:P0} (two processes {ceiling:F2}x; of the runs' medians {medians:F2}x)");
         }
         Console.WriteLine($"# load average at end: {LoadAverage()}");
         PrintTable(arms, figures, ceiling);
@@ -95,7 +96,7 @@ internal static partial class IsolatesCommand
         }
         using var child = Process.Start(info) ?? throw new InvalidOperationException($"could not start the {arm.Name} arm");
         var start = new Dictionary<int, (double Milliseconds, double Mib)>();
-        var rate = new Dictionary<int, (double EventsPerSecond, double Cores, double Others)>();
+        var rate = new Dictionary<int, (double EventsPerSecond, double Median, double Cores, double Others)>();
         while (await child.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             Console.WriteLine(line);
@@ -105,7 +106,7 @@ internal static partial class IsolatesCommand
             }
             else if (RateLine().Match(line) is { Success: true } measured)
             {
-                rate[int.Parse(measured.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = (Number(measured, "rate"), Number(measured, "cores"), Number(measured, "others"));
+                rate[int.Parse(measured.Groups["isolates"].Value, CultureInfo.InvariantCulture)] = (Number(measured, "rate"), Median(measured.Groups["runs"].Value), Number(measured, "cores"), Number(measured, "others"));
             }
         }
         await child.WaitForExitAsync().ConfigureAwait(false);
@@ -114,11 +115,18 @@ internal static partial class IsolatesCommand
             Console.Error.WriteLine($"the {arm.Name} arm failed (exit {child.ExitCode}); its reasons are above");
             return false;
         }
-        foreach (var (isolates, (eventsPerSecond, cores, others)) in rate)
+        foreach (var (isolates, (eventsPerSecond, median, cores, others)) in rate)
         {
-            figures[(arm.Name, isolates)] = new ArmFigures(eventsPerSecond, cores, others, start[isolates].Milliseconds, start[isolates].Mib);
+            figures[(arm.Name, isolates)] = new ArmFigures(eventsPerSecond, median, cores, others, start[isolates].Milliseconds, start[isolates].Mib);
         }
         return true;
+    }
+
+    /// <summary>The median of the runs' rates, as the child lists them ("12,345, 13,456, 11,000").</summary>
+    private static double Median(string runs)
+    {
+        var rates = runs.Split(", ").Select(r => double.Parse(r, NumberStyles.Number, CultureInfo.InvariantCulture)).Order().ToList();
+        return rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[(rates.Count / 2) - 1] + rates[rates.Count / 2]) / 2;
     }
 
     private static double Number(Match match, string group) =>
@@ -127,7 +135,7 @@ internal static partial class IsolatesCommand
     [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) start_ms_per_isolate=(?<ms>[-0-9.]+) memory_mib_per_isolate=(?<mib>[-0-9.]+)")]
     private static partial Regex StartLine();
 
-    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) events=\d+ events_per_s=(?<rate>[0-9,.]+) cores_busy=(?<cores>[0-9.]+) others_busy=(?<others>[0-9.]+)")]
+    [GeneratedRegex(@"^isolates arm=\S+ isolates=(?<isolates>\d+) events=\d+ events_per_s=(?<rate>[0-9,.]+) cores_busy=(?<cores>[0-9.]+) others_busy=(?<others>[0-9.]+) \(best of \d+: (?<runs>[0-9,. ]+)\)")]
     private static partial Regex RateLine();
 
     /// <summary>
@@ -247,7 +255,7 @@ internal static partial class IsolatesCommand
     private static void PrintTable(List<IsolateArm> arms, Dictionary<(string Arm, int Isolates), ArmFigures> figures, double ceiling)
     {
         Console.WriteLine();
-        Console.WriteLine("| arm | events/s, 1 isolate | of C#'s | events/s, 2 isolates | 2 vs 1 | of the two-process ceiling | cores busy, 1 / 2 isolates (others') | start per isolate, first / next | memory per isolate, first / next |");
+        Console.WriteLine("| arm | events/s, 1 isolate | of C#'s | events/s, 2 isolates | 2 vs 1 (medians') | of the two-process ceiling | cores busy, 1 / 2 isolates (others') | start per isolate, first / next | memory per isolate, first / next |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var csharp = figures.GetValueOrDefault(("csharp", 1));
         foreach (var arm in arms)
@@ -255,9 +263,10 @@ internal static partial class IsolatesCommand
             var one = figures[(arm.Name, 1)];
             var two = figures[(arm.Name, 2)];
             var speedup = two.EventsPerSecond / one.EventsPerSecond;
+            var medians = two.MedianEventsPerSecond / one.MedianEventsPerSecond;
             var share = csharp is null ? double.NaN : one.EventsPerSecond / csharp.EventsPerSecond;
             var ofCsharp = double.IsNaN(share) ? "" : share.ToString(share < 0.01 ? "P2" : "P1", CultureInfo.InvariantCulture);
-            Print($"| {arm.Label} | {one.EventsPerSecond:N0} | {ofCsharp} | {two.EventsPerSecond:N0} | {speedup:F2}x | {speedup / ceiling:P0} | {one.Cores:F2} / {two.Cores:F2} ({two.Others:F2}) | {one.StartMilliseconds:F1} / {two.StartMilliseconds:F1} ms | {one.MemoryMib:F1} / {two.MemoryMib:F1} MiB |");
+            Print($"| {arm.Label} | {one.EventsPerSecond:N0} | {ofCsharp} | {two.EventsPerSecond:N0} | {speedup:F2}x ({medians:F2}x) | {speedup / ceiling:P0} | {one.Cores:F2} / {two.Cores:F2} ({two.Others:F2}) | {one.StartMilliseconds:F1} / {two.StartMilliseconds:F1} ms | {one.MemoryMib:F1} / {two.MemoryMib:F1} MiB |");
         }
         Print($"Two processes running the C# transform's loop: {ceiling:F2}x one process (the ceiling).");
     }
