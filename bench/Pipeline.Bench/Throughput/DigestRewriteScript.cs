@@ -22,8 +22,7 @@ internal static class DigestRewriteScript
             0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2];
           var W = new Int32Array(64);
           // The message's words: reused and grown as needed, so an event allocates no typed array (memory outside the
-          // engine's heap). With a new Int32Array per event a V8 runtime now and then settled at a quarter of its speed
-          // for the rest of its life (7,956 against 30,105 events/s, one isolate, the same build minutes apart).
+          // engine's heap, which a V8 runtime's collector tracks apart).
           var M = new Int32Array(256);
 
           // Writes the string's UTF-8 bytes to M as big-endian 32-bit words, padded to whole 64-byte blocks with the bit

@@ -160,9 +160,9 @@ internal static partial class IsolatesCommand
         var rates = new List<double>[] { [], [] };
         for (var run = 0; run < runs; run++)
         {
-            // Fresh instances every run: a runtime's speed can depend on how its JIT settled, and then stays so for
-            // its life (a V8 runtime of an earlier version of the script ran at a quarter of another's); a run per
-            // set of instances samples that as well.
+            // Fresh instances every run: a V8 runtime's speed varies from one to the next (a tenth to a quarter of
+            // its neighbours' seen), and a slow one stayed slow while one set of instances served every run; a run
+            // per set of instances samples that as well.
             var ready = new List<ReadyInstances>();
             try
             {
