@@ -25,12 +25,12 @@ internal sealed class JintScriptRuntime : IScriptRuntime
     public JintScriptRuntime(ScriptLimits limits)
     {
         _limits = limits;
-        // LimitMemory counts what the thread allocates during one call, not the live heap: Jint keeps its objects on
-        // the .NET heap, which it cannot measure per engine.
+        var budget = new EventAllocationBudget(limits.Heap.Bytes);
         _engine = new Engine(options => options
-            .LimitMemory(limits.Heap.Bytes)
+            .Constraint(budget)
             .LimitRecursion(MaxRecursion)
             .CancellationToken(_interrupt.Token));
+        _engine.SetValue(EventAllocationBudget.GlobalName, new Action(budget.StartEvent));
     }
 
     public void Expose(string name, object value) => _engine.SetValue(name, value);
@@ -75,7 +75,7 @@ internal sealed class JintScriptRuntime : IScriptRuntime
     private Exception Translate(Exception ex) => ex switch
     {
         MemoryLimitExceededException => new ScriptLimitException(Telemetry.ScriptInstruments.HeapLimit,
-            string.Create(CultureInfo.InvariantCulture, $"the script allocated more than heap_limit ({_limits.Heap.Bytes / (1024 * 1024)} MiB) in one call and was stopped"), ex),
+            string.Create(CultureInfo.InvariantCulture, $"the script allocated more than heap_limit ({_limits.Heap.Bytes / (1024 * 1024)} MiB) for one event and was stopped"), ex),
         ExecutionCanceledException => ex,
         RecursionDepthOverflowException recursion => new ScriptException($"RangeError: Maximum call stack size exceeded ({recursion.Message})"),
         JavaScriptException script => new ScriptException(script.JavaScriptStackTrace is { Length: > 0 } stack ? $"{script.Message}\n{stack}" : script.Message),

@@ -56,7 +56,7 @@ public sealed partial class ScriptConfig : IProcessorConfig
         Example = "250ms")]
     public TimeSpan CpuTimeLimit { get; set; } = TimeSpan.FromSeconds(1);
 
-    [Option("Heap of each isolate's runtime (for jint: what one call may allocate). Past it the call is stopped and handled as cpu_time_limit is.",
+    [Option("Heap of each isolate's runtime (for jint: what the script may allocate for one event). Past it the call is stopped and handled as cpu_time_limit is.",
         Example = "128MiB")]
     public ByteSize HeapLimit { get; set; } = new(64L * 1024 * 1024);
 

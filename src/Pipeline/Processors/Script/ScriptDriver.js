@@ -11,6 +11,8 @@
     throw new TypeError('the script defines no process(event, emit) function');
   }
   const userProcess = process;
+  // Jint's runtime counts what each event allocates (its heap_limit); V8 has no such global and limits the heap itself.
+  const eventStarts = typeof __pipelineEventStarts === 'function' ? __pipelineEventStarts : null;
   let current = 0;
   let outputs = [];
   let logs = [];
@@ -90,6 +92,9 @@
     for (let i = 0; i < events.length; i++) {
       current = i;
       const mark = outputs.length;
+      if (eventStarts !== null) {
+        eventStarts();
+      }
       try {
         userProcess(events[i], emit);
       } catch (error) {

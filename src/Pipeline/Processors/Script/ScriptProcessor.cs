@@ -28,6 +28,8 @@ internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IAsyncDispo
     /// <summary>The watchdog fired as the last call finished: its answer counts, but the runtime is replaced before the next.</summary>
     private bool _runtimeSuspect;
 
+    private int _disposed;
+
     public ScriptProcessor(ScriptProcessorFactory stage, int isolate)
     {
         _stage = stage;
@@ -125,6 +127,10 @@ internal sealed class ScriptProcessor : IProcessor, IBatchProcessor, IAsyncDispo
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         var runtime = _runtime;
         var disposed = _thread.RunAsync(() =>
         {

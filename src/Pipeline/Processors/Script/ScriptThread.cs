@@ -25,6 +25,7 @@ internal sealed class ScriptThread : IDisposable
     private readonly TimeSpan _cpuLimit;
     private readonly Timer _watchdog;
     private readonly Lock _gate = new();
+    private int _disposed;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Guarded by _gate: the call the watchdog watches.
@@ -82,6 +83,10 @@ internal sealed class ScriptThread : IDisposable
     /// <summary>Ends the thread once the work already handed to it is done (a runtime's disposal, say).</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         _work.CompleteAdding();
         _watchdog.Dispose();
     }
