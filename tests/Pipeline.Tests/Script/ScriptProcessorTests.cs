@@ -150,6 +150,33 @@ public sealed class ScriptProcessorTests
         Assert.True(stage.Counter("pipeline_script_limit_exceeded_total", "limit=\"heap\"") >= 3, "every call with the hog in it ran out of heap");
     }
 
+    [Fact]
+    public async Task Jints_heap_limit_counts_one_events_allocations_not_a_whole_batchs()
+    {
+        await using var stage = new ScriptStage(new ScriptConfig
+        {
+            Engine = ScriptEngineKind.Jint,
+            HeapLimit = new(16L * 1024 * 1024),
+            CpuTimeLimit = TimeSpan.FromSeconds(30),
+            Source = """
+                function process(event, emit) {
+                  const scratch = new Array(20000).fill(event.n + 0.5);   // about 1 MB of garbage per event
+                  event.sum = scratch.length;
+                  emit(event);
+                }
+                """,
+        });
+        for (var n = 1; n <= 64; n++)
+        {
+            stage.Add($$"""{"n":{{n}}}""");
+        }
+
+        await stage.RunAsync();
+
+        Assert.Equal(64, stage.Delivered().Count);
+        Assert.Equal(0, stage.Counter("pipeline_processor_batch_splits_total"));
+    }
+
     [Theory]
     [MemberData(nameof(Engines))]
     public async Task Two_isolates_run_their_scripts_at_the_same_time(ScriptEngineKind engine)
