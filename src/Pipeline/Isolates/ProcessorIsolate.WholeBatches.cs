@@ -82,6 +82,8 @@ internal sealed partial class ProcessorIsolate
         var tracer = Pool.Tracer;
         var mailboxWait = Instruments.MailboxWait;
         var dequeued = BatchTaken;
+        // Handled again after a crash, the batch's mailbox waits were recorded the first time.
+        var fresh = FreshBatch;
         FreshBatch = false;
         var kept = BatchPosition;
         for (var read = BatchPosition; read < BatchCount; read++)
@@ -90,7 +92,7 @@ internal sealed partial class ProcessorIsolate
             var waited = dequeued - envelope.EnqueuedTimestamp;
             var span = tracer.StartHop(envelope.TraceContext, Index, envelope.Attempt, waited);
             Activity.Current = span;
-            if (envelope.Attempt == 1)
+            if (fresh && envelope.Attempt == 1)
             {
                 Record(mailboxWait, waited, span);
             }

@@ -19,7 +19,4 @@ internal interface IScriptRuntime : IDisposable
 
     /// <summary>Stops the running call from another thread (the CPU-time watchdog, the hard stop).</summary>
     void Interrupt();
-
-    /// <summary>The runtime's heap in use now, in bytes (for the memory-per-isolate figures).</summary>
-    long HeapBytes { get; }
 }

@@ -49,9 +49,6 @@ internal sealed class JintScriptRuntime : IScriptRuntime
         }
     }
 
-    /// <summary>Jint's objects live on the .NET heap, which cannot be told apart per engine.</summary>
-    public long HeapBytes => 0;
-
     public string Run(string events)
     {
         try

@@ -20,9 +20,6 @@ internal sealed partial class ThreadCpuClock
         _isCpuClock = isCpuClock;
     }
 
-    /// <summary>True when readings are the thread's CPU time; false when they are wall-clock time.</summary>
-    public bool MeasuresCpu => _isCpuClock;
-
     /// <summary>The clock of the calling thread.</summary>
     public static ThreadCpuClock ForCurrentThread()
     {

@@ -50,8 +50,6 @@ internal sealed class V8ScriptRuntime : IScriptRuntime
         }
     }
 
-    public long HeapBytes => (long)_engine.GetRuntimeHeapInfo().UsedHeapSize;
-
     public string Run(string events)
     {
         try
